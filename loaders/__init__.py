@@ -1,0 +1,4 @@
+"""Files → DuckDB: readers, the one schema definition, validation and the load audit.
+
+The only package that writes the database.
+"""

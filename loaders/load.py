@@ -1,0 +1,222 @@
+"""Load a file into the database as one batch: validate first, then one transaction.
+
+prepare() reads and validates without writing (the /data preview uses it);
+commit() writes a prepared file as one batch; load_file() does both.
+Replace-by-period: rows of the same table (and, for observations, the same
+metrics) whose date falls inside the new file's period are marked
+superseded by the new batch, never deleted, so undo can bring them back.
+"""
+from __future__ import annotations
+
+import getpass
+import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import pandas as pd
+
+from loaders import readers, schema
+from loaders.build import ensure_built, next_batch_id
+from loaders.db import connect, transaction
+from loaders.errors import LoadError, Problem
+from loaders.validate import Validated, check_columns, validate
+
+TRACKED = [t for t in schema.ALL_TABLES if t.tracked]
+
+
+@dataclass
+class Prepared:
+    file_name: str
+    sha256: str
+    table: schema.Table
+    validated: Validated
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return self.validated.ok
+
+    @property
+    def frame(self) -> pd.DataFrame:
+        return self.validated.frame
+
+    @property
+    def period(self) -> tuple | None:
+        col = self.table.period_column
+        if col is None or self.frame.empty:
+            return None
+        return (self.frame[col].min().date(), self.frame[col].max().date())
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    batch_id: int
+    table: str
+    rows: int
+    file_name: str
+    noop: bool = False
+    replaced_rows: int = 0
+
+    def summary(self) -> str:
+        if self.noop:
+            return (f"unchanged: {self.file_name} was already loaded as batch {self.batch_id} "
+                    f"({self.rows} rows into {self.table})")
+        text = f"batch {self.batch_id}: loaded {self.rows} rows into {self.table} from {self.file_name}"
+        return text + (f", replacing {self.replaced_rows} earlier rows" if self.replaced_rows else "")
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _references(db) -> tuple[dict[str, str], set[str]]:
+    with connect(db) as con:
+        metrics = dict(con.execute("SELECT metric_id, unit FROM metrics").fetchall())
+        try:
+            teams = {r[0] for r in con.execute("SELECT team FROM plan_teams").fetchall()}
+        except Exception:          # plan data without a teams table: accept any team name
+            teams = None
+    return metrics, teams
+
+
+def _choose_table(columns: list[str], table_name: str | None, file_name: str) -> schema.Table:
+    if table_name:
+        table = schema.TABLES.get(table_name)
+        if table is None or not table.uploadable:
+            names = ", ".join(t.name for t in schema.UPLOADABLE)
+            raise LoadError(Problem(file_name, f"unknown table '{table_name}'; choose one of {names}"))
+        return table
+    table = schema.detect_table(columns)
+    if table is None:
+        shapes = "; ".join(f"{t.name}: {', '.join(c.name for c in t.columns if c.required)}"
+                           for t in schema.UPLOADABLE)
+        raise LoadError(Problem(
+            file_name, f"cannot tell which table this is from its columns ({', '.join(columns[:12])}); "
+            f"each table needs these columns — {shapes}"))
+    return table
+
+
+def prepare(path: str | Path, table_name: str | None = None, *, display_name: str | None = None,
+            db: Path | None = None) -> Prepared:
+    """Read and validate a file. Raises LoadError when it cannot even be read."""
+    path = Path(path)
+    name = display_name or path.name
+    expected = set(schema.TABLES[table_name].column_names) if table_name in schema.TABLES else \
+        {c.name for t in schema.UPLOADABLE for c in t.columns}
+    upload = readers.read_upload(path, name, expected_columns=expected)
+    columns = list(upload.table.column_names)
+    table = _choose_table(columns, table_name, name)
+    ensure_built(db)
+    metrics, teams = _references(db)
+    validated = validate(table, upload.table, name, upload.source_rows, metrics, teams)
+    return Prepared(name, upload.sha256, table, validated, list(upload.notes))
+
+
+def load_file(path: str | Path, table_name: str | None = None, *, display_name: str | None = None,
+              kind: str = "upload", loaded_by: str | None = None, db: Path | None = None) -> LoadResult:
+    prepared = prepare(path, table_name, display_name=display_name, db=db)
+    return commit(prepared, kind=kind, loaded_by=loaded_by, db=db)
+
+
+def commit(prepared: Prepared, *, kind: str = "upload", loaded_by: str | None = None,
+           db: Path | None = None) -> LoadResult:
+    if not prepared.ok:
+        raise LoadError(prepared.validated.problems)
+    if prepared.frame.empty:
+        raise LoadError(Problem(prepared.file_name, "no data rows to load"))
+    table = prepared.table
+    with transaction(db) as con:
+        existing = con.execute(
+            "SELECT batch_id, row_count FROM batches WHERE sha256 = ? AND table_name = ? "
+            "AND rolled_back_at IS NULL ORDER BY batch_id LIMIT 1", [prepared.sha256, table.name]).fetchone()
+        if existing:
+            return LoadResult(existing[0], table.name, existing[1], prepared.file_name, noop=True)
+        batch_id = next_batch_id(con)
+        con.register("_staged", prepared.frame)
+        replaced = _supersede(con, table, prepared, batch_id)
+        cols = ", ".join(f'CAST("{c.name}" AS {c.sql_type})' for c in table.columns)
+        con.execute(f'INSERT INTO "{table.name}" SELECT {cols}, ?, NULL FROM _staged', [batch_id])
+        if table.name != "observations":
+            con.execute(f"INSERT INTO observations SELECT metric_id, as_of, value, ?, NULL FROM "
+                        f"({unpivot_sql(table)})", [batch_id])
+        con.unregister("_staged")
+        start, end = prepared.period or (None, None)
+        con.execute("INSERT INTO batches VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)",
+                    [batch_id, prepared.file_name, prepared.sha256, table.name, len(prepared.frame),
+                     datetime.now(), loaded_by or _user(), kind, start, end, replaced])
+    return LoadResult(batch_id, table.name, len(prepared.frame), prepared.file_name, replaced_rows=replaced)
+
+
+def unpivot_sql(table: schema.Table, source: str = "_staged") -> str:
+    """The one wide→long mapping: a wide row becomes one observation per filled metric column."""
+    period = table.period_column
+    parts = []
+    for column, metric_id in table.wide_metrics.items():
+        parts.append(f"SELECT '{metric_id}' AS metric_id, CAST(\"{period}\" AS DATE) AS as_of, "
+                     f"CAST(\"{column}\" AS DOUBLE) AS value FROM {source} WHERE \"{column}\" IS NOT NULL")
+    if table.name == "team_metrics_daily":
+        for column, prefix in schema.TEAM_COLUMN_METRICS.items():
+            parts.append(f"SELECT '{prefix}_' || lower(team_name) AS metric_id, CAST(\"date\" AS DATE) AS as_of, "
+                         f"CAST(\"{column}\" AS DOUBLE) AS value FROM {source} WHERE \"{column}\" IS NOT NULL")
+    return " UNION ALL ".join(parts)
+
+
+def _supersede(con, table: schema.Table, prepared: Prepared, batch_id: int) -> int:
+    """Mark live rows of the same table and period as replaced by this batch."""
+    start, end = prepared.period
+    col = table.period_column
+    same_scope = ""
+    if table.name == "observations":
+        same_scope = " AND metric_id IN (SELECT DISTINCT metric_id FROM _staged)"
+    elif table.name == "team_metrics_daily":
+        same_scope = " AND team_name IN (SELECT DISTINCT team_name FROM _staged)"
+    before = con.execute(f'SELECT count(*) FROM "{table.name}" WHERE superseded_by IS NULL '
+                         f'AND "{col}" BETWEEN ? AND ?{same_scope}', [start, end]).fetchone()[0]
+    con.execute(f'UPDATE "{table.name}" SET superseded_by = ? WHERE superseded_by IS NULL '
+                f'AND "{col}" BETWEEN ? AND ?{same_scope}', [batch_id, start, end])
+    if table.name != "observations":
+        con.execute(
+            "UPDATE observations SET superseded_by = ? WHERE superseded_by IS NULL AND as_of BETWEEN ? AND ? "
+            f"AND metric_id IN (SELECT DISTINCT metric_id FROM ({unpivot_sql(table)})) "
+            "AND batch_id IN (SELECT batch_id FROM batches WHERE table_name = ?)",
+            [batch_id, start, end, table.name])
+    return before
+
+
+def rollback(batch_id: int, db: Path | None = None) -> str:
+    """Undo one batch: its rows go, the rows it replaced come back."""
+    with transaction(db) as con:
+        row = con.execute("SELECT kind, rolled_back_at, file_name, table_name FROM batches WHERE batch_id = ?",
+                          [batch_id]).fetchone()
+        if row is None:
+            raise LoadError(Problem(f"batch {batch_id}", "no such batch"))
+        kind, rolled_back_at, file_name, table_name = row
+        if kind == "plan":
+            raise LoadError(Problem(f"batch {batch_id}", "the plan's own data cannot be rolled back"))
+        if rolled_back_at is not None:
+            raise LoadError(Problem(f"batch {batch_id}", f"already rolled back at {rolled_back_at:%Y-%m-%d %H:%M}"))
+        removed = 0
+        for table in TRACKED:
+            removed += con.execute(f'SELECT count(*) FROM "{table.name}" WHERE batch_id = ?', [batch_id]).fetchone()[0] \
+                if table.name == table_name else 0
+            con.execute(f'DELETE FROM "{table.name}" WHERE batch_id = ?', [batch_id])
+            con.execute(f'UPDATE "{table.name}" SET superseded_by = NULL WHERE superseded_by = ?', [batch_id])
+        con.execute("UPDATE batches SET rolled_back_at = ? WHERE batch_id = ?", [datetime.now(), batch_id])
+    return f"rolled back batch {batch_id} ({file_name}): removed {removed} rows from {table_name}"
+
+
+def history(db: Path | None = None, limit: int = 1000) -> pd.DataFrame:
+    with connect(db) as con:
+        return con.execute("SELECT * FROM batches ORDER BY batch_id DESC LIMIT ?", [limit]).df()
+
+
+def _user() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:
+        return "unknown"

@@ -1,0 +1,162 @@
+"""The one schema definition: every table in the database, declared once.
+
+Everything that needs to know a table's shape (DDL, validation, templates,
+the wide→long unpivot, exports) reads it from here.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    sql_type: str                      # DuckDB type
+    required: bool = True
+    percent: bool = False              # value must lie in 0–100
+    metric_id: str | None = None       # wide tables: the registry metric this column feeds
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    columns: tuple[Column, ...]
+    key: tuple[str, ...] = ()          # natural key: duplicates within a file are refused
+    uploadable: bool = False           # analysts may upload files into it
+    period_column: str | None = None   # replace-by-period uses this date column
+    description: str = ""
+    tracked: bool = False              # rows carry batch_id / superseded_by (audit + undo)
+
+    @property
+    def column_names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+    def column(self, name: str) -> Column:
+        return next(c for c in self.columns if c.name == name)
+
+    @property
+    def wide_metrics(self) -> dict[str, str]:
+        """column name → metric_id for the columns unpivoted into observations."""
+        return {c.name: c.metric_id for c in self.columns if c.metric_id}
+
+
+def _c(name, sql_type, **kw) -> Column:
+    return Column(name, sql_type, **kw)
+
+
+# --- plan registry (built from data/plan, not uploadable) -------------------------
+
+METRICS = Table("metrics", (
+    _c("metric_id", "VARCHAR"), _c("label", "VARCHAR"), _c("category", "VARCHAR"),
+    _c("unit", "VARCHAR"), _c("direction", "VARCHAR"), _c("team", "VARCHAR", required=False),
+    _c("phase", "INTEGER", required=False), _c("weight", "DOUBLE", required=False),
+    _c("freshness_days", "INTEGER", required=False), _c("description", "VARCHAR", required=False),
+), key=("metric_id",), description="The metric registry: one row per KPI.")
+
+TARGETS = Table("targets", (
+    _c("target_id", "INTEGER"), _c("metric_id", "VARCHAR"), _c("section", "VARCHAR"),
+    _c("label", "VARCHAR"), _c("due_week", "INTEGER", required=False), _c("op", "VARCHAR"),
+    _c("value", "DOUBLE", required=False), _c("text_as_written", "VARCHAR"),
+    _c("team", "VARCHAR", required=False), _c("note", "VARCHAR", required=False),
+), key=("target_id",), description="Structured targets: one row per target the plan states.")
+
+# --- observations: the long fact table every figure is computed from -------------
+
+OBSERVATIONS = Table("observations", (
+    _c("metric_id", "VARCHAR"), _c("as_of", "DATE"), _c("value", "DOUBLE"),
+), key=("metric_id", "as_of"), uploadable=True, period_column="as_of", tracked=True,
+   description="One value of one metric on one day (long format).")
+
+# --- the plan document's own schema, as its SQL defines it (wide) -----------------
+
+METRICS_DAILY = Table("metrics_daily", (
+    _c("date", "DATE"),
+    _c("overall_health_score", "INTEGER", required=False, percent=True, metric_id="overall_health_score"),
+    _c("security_score", "INTEGER", required=False, percent=True, metric_id="security_score"),
+    _c("compliance_score", "INTEGER", required=False, percent=True, metric_id="compliance_score"),
+    _c("performance_score", "INTEGER", required=False, percent=True, metric_id="performance_score"),
+    _c("business_value_score", "INTEGER", required=False, percent=True, metric_id="business_value_score"),
+    _c("team_velocity_total", "INTEGER", required=False, metric_id="team_velocity_total"),
+    _c("revenue_pipeline_amount", "DECIMAL(12,2)", required=False, metric_id="revenue_pipeline_usd"),
+    _c("critical_vulnerabilities", "INTEGER", required=False, metric_id="critical_vulnerabilities"),
+    _c("compliance_violations", "INTEGER", required=False, metric_id="compliance_violations_per_day"),
+    _c("api_latency_p99", "DECIMAL(8,2)", required=False, metric_id="api_latency_p99_ms"),
+    _c("test_coverage_percentage", "DECIMAL(5,2)", required=False, percent=True, metric_id="test_coverage_overall_pct"),
+    _c("uptime_percentage", "DECIMAL(5,4)", required=False, percent=True, metric_id="system_uptime_pct"),
+), key=("date",), uploadable=True, period_column="date", tracked=True,
+   description="The plan's daily roll-up (one row per day).")
+
+TEAM_METRICS_DAILY = Table("team_metrics_daily", (
+    _c("date", "DATE"), _c("team_name", "VARCHAR"),
+    _c("story_points_completed", "INTEGER", required=False),
+    _c("story_points_planned", "INTEGER", required=False),
+    _c("velocity_percentage", "DECIMAL(5,2)", required=False),
+    _c("test_coverage", "DECIMAL(5,2)", required=False, percent=True),
+    _c("build_success_rate", "DECIMAL(5,2)", required=False, percent=True),
+), key=("date", "team_name"), uploadable=True, period_column="date", tracked=True,
+   description="Per-team daily figures (one row per team per day).")
+
+COMPLIANCE_METRICS_DAILY = Table("compliance_metrics_daily", (
+    _c("date", "DATE"),
+    _c("tcpa_violations", "INTEGER", required=False, metric_id="tcpa_violations_per_day"),
+    _c("gdpr_violations", "INTEGER", required=False, metric_id="gdpr_violations_per_day"),
+    _c("dnc_list_sync_status", "BOOLEAN", required=False, metric_id="dnc_list_sync_status"),
+    _c("consent_coverage_percentage", "DECIMAL(5,2)", required=False, percent=True, metric_id="consent_coverage_pct"),
+    _c("audit_trail_completeness", "DECIMAL(5,2)", required=False, percent=True, metric_id="audit_trail_completeness_pct"),
+), key=("date",), uploadable=True, period_column="date", tracked=True,
+   description="The plan's daily compliance figures.")
+
+# team_metrics_daily feeds per-team metrics: <column metric prefix>_<team>.
+TEAM_COLUMN_METRICS = {
+    "story_points_completed": "velocity",      # velocity_<team> (points per day, summed to weeks)
+    "test_coverage": "test_coverage_unit",     # test_coverage_unit_<team>
+    "build_success_rate": "build_success_rate",
+}
+
+# --- audit and app state -----------------------------------------------------------
+
+BATCHES = Table("batches", (
+    _c("batch_id", "BIGINT"), _c("file_name", "VARCHAR"), _c("sha256", "VARCHAR"),
+    _c("table_name", "VARCHAR"), _c("row_count", "BIGINT"), _c("loaded_at", "TIMESTAMP"),
+    _c("loaded_by", "VARCHAR"), _c("kind", "VARCHAR"),           # plan | upload | sample
+    _c("period_start", "DATE", required=False), _c("period_end", "DATE", required=False),
+    _c("replaced_rows", "BIGINT", required=False),
+    _c("rolled_back_at", "TIMESTAMP", required=False),
+), key=("batch_id",), description="Every load: what, from where, when, by whom.")
+
+SCENARIOS = Table("scenarios", (
+    _c("scenario_id", "BIGINT"), _c("name", "VARCHAR"), _c("levers_json", "VARCHAR"),
+    _c("outcomes_json", "VARCHAR", required=False), _c("saved_at", "TIMESTAMP"),
+    _c("saved_by", "VARCHAR", required=False),
+), key=("scenario_id",), description="Saved what-if scenarios.")
+
+PLAN_TABLES = (METRICS, TARGETS)
+UPLOADABLE = (OBSERVATIONS, METRICS_DAILY, TEAM_METRICS_DAILY, COMPLIANCE_METRICS_DAILY)
+ALL_TABLES = (METRICS, TARGETS, OBSERVATIONS, METRICS_DAILY, TEAM_METRICS_DAILY,
+              COMPLIANCE_METRICS_DAILY, BATCHES, SCENARIOS)
+TABLES = {t.name: t for t in ALL_TABLES}
+
+# Reference tables of the plan shipped as CSV under data/plan/ and loaded as
+# `plan_<file stem>` with the CSV's own columns (checked by tests/test_plan_data.py).
+REFERENCE_PREFIX = "plan_"
+
+
+def ddl(table: Table) -> str:
+    cols = [f'"{c.name}" {c.sql_type}' for c in table.columns]
+    if table.tracked:
+        cols += ['"batch_id" BIGINT NOT NULL', '"superseded_by" BIGINT']
+    return f'CREATE TABLE IF NOT EXISTS "{table.name}" ({", ".join(cols)})'
+
+
+def detect_table(columns: list[str]) -> Table | None:
+    """The uploadable table whose required columns are all present (most columns matched wins)."""
+    have = set(columns)
+    best, best_score = None, 0
+    for table in UPLOADABLE:
+        required = {c.name for c in table.columns if c.required}
+        if not required <= have:
+            continue
+        score = len(have & set(table.column_names))
+        if score > best_score:
+            best, best_score = table, score
+    return best

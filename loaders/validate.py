@@ -1,0 +1,198 @@
+"""Validate a parsed upload against the one schema definition.
+
+Turns the reader's raw columns into the table's types and lists every
+problem (file, row, column, value, reason) before anything is written.
+Fast path first (vectorised casts); the forgiving parsers in `coerce` only
+see the cells the fast path rejected, so a clean 1M-row file stays fast.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from loaders import coerce, schema
+from loaders.errors import Problem
+
+MAX_PROBLEMS = 10_000     # enough to report; a file this broken needs fixing, not listing
+
+
+@dataclass
+class Validated:
+    table: schema.Table
+    frame: pd.DataFrame                     # typed, schema columns only, in schema order
+    problems: list[Problem] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+class _Problems(list):
+    def __init__(self, file_name: str, source_rows):
+        super().__init__()
+        self.file_name = file_name
+        self.rows = source_rows
+
+    def add(self, reason: str, index=None, column=None, value=None) -> None:
+        if len(self) >= MAX_PROBLEMS:
+            return
+        row = None if index is None else int(self.rows[index])
+        self.append(Problem(self.file_name, reason, row=row, column=column, value=_plain(value)))
+
+
+def _plain(value):
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None if value is None else value
+    if isinstance(value, (np.generic,)):
+        return value.item()
+    return value
+
+
+def _is_blank(series: pd.Series) -> pd.Series:
+    blank = series.isna()
+    if series.dtype == object or pd.api.types.is_string_dtype(series):
+        blank |= series.astype("string").str.strip().fillna("") == ""
+    return blank
+
+
+def _to_numbers(series: pd.Series, column: schema.Column, problems: _Problems) -> pd.Series:
+    if pd.api.types.is_bool_dtype(series):
+        return series.astype("float64")
+    if pd.api.types.is_numeric_dtype(series):
+        values = series.astype("float64")
+    else:
+        values, bad = coerce.coerce_number_column(series)
+        values = pd.Series(values, index=series.index, dtype="float64")
+        for index, value, reason in bad:
+            problems.add(reason, index, column.name, value)
+    infinite = ~np.isfinite(values) & values.notna()
+    for index in values.index[infinite]:
+        problems.add("not a finite number (NaN or infinity)", index, column.name, series[index])
+    values = values.where(~infinite)
+    if column.sql_type in ("INTEGER", "BIGINT"):
+        fractional = values.notna() & (values != values.round())
+        for index in values.index[fractional]:
+            problems.add("expected a whole number", index, column.name, series[index])
+    return values
+
+
+def _to_dates(series: pd.Series, column: schema.Column, problems: _Problems) -> pd.Series:
+    if pd.api.types.is_datetime64_any_dtype(series):
+        stamps = series.dt.tz_convert("UTC") if getattr(series.dt, "tz", None) else series
+        return stamps.dt.normalize().astype("datetime64[s]")
+    text = series.astype("string").str.strip()
+    parsed = pd.to_datetime(text.where(text.str.fullmatch(r"\d{4}-\d{2}-\d{2}").fillna(False)),
+                            format="%Y-%m-%d", errors="coerce")
+    slow = parsed.isna() & ~_is_blank(series)
+    for index in series.index[slow]:
+        try:
+            parsed[index] = pd.Timestamp(coerce.parse_date(series[index]))
+        except ValueError as exc:
+            problems.add(str(exc), index, column.name, series[index])
+    return parsed.astype("datetime64[s]")
+
+
+_TRUE = {"true", "t", "yes", "y", "1", "1.0"}
+_FALSE = {"false", "f", "no", "n", "0", "0.0"}
+
+
+def _to_bools(series: pd.Series, column: schema.Column, problems: _Problems) -> pd.Series:
+    if pd.api.types.is_bool_dtype(series):
+        return series.astype("boolean")
+    text = series.astype("string").str.strip().str.lower()
+    out = pd.Series(pd.NA, index=series.index, dtype="boolean")
+    out[text.isin(_TRUE).fillna(False)] = True
+    out[text.isin(_FALSE).fillna(False)] = False
+    for index in series.index[out.isna() & ~_is_blank(series)]:
+        problems.add("expected true/false (or yes/no, 1/0)", index, column.name, series[index])
+    return out
+
+
+def _to_text(series: pd.Series) -> pd.Series:
+    return series.astype("string").str.strip().replace("", pd.NA)
+
+
+def _convert(series: pd.Series, column: schema.Column, problems: _Problems) -> pd.Series:
+    kind = column.sql_type.split("(")[0]
+    if kind == "DATE":
+        return _to_dates(series, column, problems)
+    if kind == "BOOLEAN":
+        return _to_bools(series, column, problems)
+    if kind in ("INTEGER", "BIGINT", "DOUBLE", "DECIMAL"):
+        return _to_numbers(series, column, problems)
+    return _to_text(series)
+
+
+def check_columns(table: schema.Table, columns: list[str], file_name: str) -> list[Problem]:
+    expected = table.column_names
+    problems = [Problem(file_name, f"unknown column for table '{table.name}'; expected columns: "
+                        f"{', '.join(expected)}", column=c) for c in columns if c not in expected]
+    problems += [Problem(file_name, f"required column is missing for table '{table.name}'", column=c.name)
+                 for c in table.columns if c.required and c.name not in columns]
+    return problems
+
+
+def validate(table: schema.Table, data: pa.Table | pd.DataFrame, file_name: str,
+             source_rows=None, known_metrics: dict[str, str] | None = None,
+             known_teams: set[str] | None = None) -> Validated:
+    """Type every column, then check required cells, ranges, references and duplicate keys.
+
+    known_metrics maps metric_id → unit (for the percent range of observations).
+    """
+    frame = data.to_pandas() if isinstance(data, pa.Table) else data.reset_index(drop=True)
+    rows = np.asarray(source_rows) if source_rows is not None else np.arange(len(frame)) + 2
+    problems = _Problems(file_name, rows)
+    problems.extend(check_columns(table, list(frame.columns), file_name))
+    if problems:
+        return Validated(table, frame.iloc[0:0], list(problems))
+    typed = pd.DataFrame(index=frame.index)
+    for column in table.columns:
+        raw = frame[column.name] if column.name in frame else pd.Series(pd.NA, index=frame.index)
+        typed[column.name] = _convert(raw, column, problems)
+        if column.required:
+            for index in typed.index[typed[column.name].isna() & _is_blank(raw)]:
+                problems.add("required value is empty", index, column.name, None)
+        if column.percent:
+            _check_percent(typed[column.name], column.name, problems)
+    _check_references(table, typed, problems, known_metrics, known_teams)
+    _check_duplicates(table, typed, problems)
+    return Validated(table, typed, list(problems))
+
+
+def _check_percent(values: pd.Series, name: str, problems: _Problems, mask=None) -> None:
+    out = (values < 0) | (values > 100)
+    if mask is not None:
+        out &= mask
+    for index in values.index[out.fillna(False)]:
+        problems.add("percentage outside 0–100", index, name, values[index])
+
+
+def _check_references(table, typed, problems, known_metrics, known_teams) -> None:
+    if table.name == "observations" and known_metrics is not None:
+        ids = typed["metric_id"]
+        for index in ids.index[~ids.isin(known_metrics.keys()) & ids.notna()]:
+            problems.add("unknown metric_id (not in the metric registry)", index, "metric_id", ids[index])
+        percent = ids.map(known_metrics).isin(["%", "score"]).fillna(False)
+        _check_percent(typed["value"], "value", problems, mask=percent)
+    if table.name == "team_metrics_daily" and known_teams is not None:
+        teams = typed["team_name"]
+        unknown = ~teams.str.lower().isin({t.lower() for t in known_teams}) & teams.notna()
+        for index in teams.index[unknown.fillna(False)]:
+            problems.add(f"unknown team (expected one of {', '.join(sorted(known_teams))})",
+                         index, "team_name", teams[index])
+
+
+def _check_duplicates(table, typed, problems) -> None:
+    if not table.key:
+        return
+    key = list(table.key)
+    dup = typed.duplicated(subset=key, keep="first") & typed[key].notna().all(axis=1)
+    for index in typed.index[dup]:
+        value = ", ".join(str(typed.at[index, k]) for k in key)
+        problems.add(f"duplicate key ({', '.join(key)}) already appears earlier in the file",
+                     index, key[-1], value)

@@ -1,0 +1,38 @@
+"""Shared fixtures: one plan database built per session, copied per test that writes."""
+from __future__ import annotations
+
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from loaders import build  # noqa: E402
+
+CORPUS = ROOT.parent / "shared" / "corpus"
+TEST_DATA = ROOT / "tests" / "data"
+
+
+@pytest.fixture(scope="session")
+def plan_db(tmp_path_factory) -> Path:
+    """The database as `make run` builds it from data/plan (read it, don't write it)."""
+    path = tmp_path_factory.mktemp("plan") / "dce.duckdb"
+    build.build(path)
+    return path
+
+
+@pytest.fixture
+def db(plan_db, tmp_path, monkeypatch) -> Path:
+    """A private copy of the plan database, also made the app's database via DCE_DB."""
+    path = tmp_path / "dce.duckdb"
+    shutil.copy(plan_db, path)
+    monkeypatch.setenv("DCE_DB", str(path))
+    return path
+
+
+def write(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path

@@ -1,0 +1,162 @@
+"""Real files through the real loaders into a real DuckDB file."""
+from __future__ import annotations
+
+import hashlib
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+
+from loaders import build, load
+from loaders.errors import LoadError
+from tests.conftest import ROOT, write
+
+
+def _count(db, sql, params=()):
+    con = duckdb.connect(str(db))
+    try:
+        return con.execute(sql, list(params)).fetchone()[0]
+    finally:
+        con.close()
+
+
+def _live(db, metric_id):
+    return _count(db, "SELECT arg_max(value, as_of) FROM observations WHERE metric_id = ? "
+                      "AND superseded_by IS NULL", [metric_id])
+
+
+def _sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_build_creates_every_table_and_the_plan_batch(plan_db):
+    tables = {r[0] for r in duckdb.connect(str(plan_db), read_only=True).execute(
+        "SELECT table_name FROM information_schema.tables").fetchall()}
+    for name in ("metrics", "targets", "observations", "metrics_daily", "team_metrics_daily",
+                 "compliance_metrics_daily", "batches", "scenarios", "plan_revenue_streams"):
+        assert name in tables
+    assert _count(plan_db, "SELECT count(*) FROM batches WHERE kind = 'plan'") == 1
+    obs = pd.read_csv(ROOT / "data/plan/observations.csv")
+    assert _count(plan_db, "SELECT count(*) FROM observations") == len(obs)
+
+
+def test_building_twice_changes_nothing(db):
+    before = _sha(db)
+    assert build.build(db) is False
+    assert _sha(db) == before
+
+
+def test_observations_csv_loads_as_one_batch_and_reloading_is_a_noop(db, tmp_path):
+    f = write(tmp_path / "obs.csv", "metric_id,as_of,value\nsecurity_score,2025-01-20,70\n"
+                                    "compliance_score,2025-01-20,45\n")
+    first = load.load_file(f, db=db)
+    assert (first.table, first.rows, first.noop) == ("observations", 2, False)
+    assert _live(db, "security_score") == 70
+    again = load.load_file(f, db=db)
+    assert again.noop and again.batch_id == first.batch_id
+    assert _count(db, "SELECT count(*) FROM observations WHERE metric_id='security_score'") == 2
+
+
+def test_replace_by_period_then_rollback_restores(db, tmp_path):
+    a = write(tmp_path / "a.csv", "metric_id,as_of,value\nsecurity_score,2025-01-20,70\n")
+    b = write(tmp_path / "b.csv", "metric_id,as_of,value\nsecurity_score,2025-01-20,72\n")
+    load.load_file(a, db=db)
+    second = load.load_file(b, db=db)
+    assert second.replaced_rows == 1
+    assert _count(db, "SELECT count(*) FROM observations WHERE metric_id='security_score' "
+                      "AND as_of='2025-01-20' AND superseded_by IS NULL") == 1
+    assert _live(db, "security_score") == 72
+    load.rollback(second.batch_id, db=db)
+    assert _live(db, "security_score") == 70
+
+
+def test_wide_metrics_daily_is_unpivoted_into_observations(db, tmp_path):
+    f = write(tmp_path / "daily.csv",
+              "date,overall_health_score,security_score,compliance_score,performance_score,"
+              "business_value_score,team_velocity_total,revenue_pipeline_amount,critical_vulnerabilities,"
+              "compliance_violations,api_latency_p99,test_coverage_percentage,uptime_percentage\n"
+              "2025-01-14,60,70,45,80,30,20,150000.50,2,0,48.5,20.5,99.5\n")
+    result = load.load_file(f, db=db)
+    assert result.table == "metrics_daily"
+    assert _live(db, "revenue_pipeline_usd") == pytest.approx(150000.50)
+    assert _live(db, "api_latency_p99_ms") == pytest.approx(48.5)
+    assert _count(db, "SELECT count(*) FROM observations WHERE batch_id = ?", [result.batch_id]) == 12
+
+
+@pytest.mark.parametrize("text, reason, row, column", [
+    ("metric_id,as_of,value\nsecurity_score,2025-01-20,abc\n", "not a number", 2, "value"),
+    ("metric_id,as_of,value\nno_such_metric,2025-01-20,1\n", "unknown metric_id", 2, "metric_id"),
+    ("metric_id,as_of,value\nsecurity_score,2025-01-20,140\n", "outside 0–100", 2, "value"),
+    ("metric_id,as_of,value\nsecurity_score,2025-01-20,1\nsecurity_score,2025-01-20,2\n", "duplicate", 3, "as_of"),
+    ("metric_id,as_of,value\nsecurity_score,someday,1\n", "date", 2, "as_of"),
+])
+def test_bad_rows_are_refused_naming_row_and_column(db, tmp_path, text, reason, row, column):
+    f = write(tmp_path / "bad.csv", text)
+    before = _sha(db)
+    with pytest.raises(LoadError) as info:
+        load.load_file(f, db=db)
+    problem = info.value.problems[0]
+    assert (problem.file, problem.row, problem.column) == ("bad.csv", row, column)
+    assert reason in str(problem)
+    assert _sha(db) == before
+
+
+def test_unknown_columns_are_named(db, tmp_path):
+    f = write(tmp_path / "cols.csv", "metric,when,amount\nx,2025-01-01,1\n")
+    with pytest.raises(LoadError, match="cannot tell which table"):
+        load.load_file(f, db=db)
+
+
+def test_parquet_and_xlsx_load(db, tmp_path):
+    frame = pd.DataFrame({"metric_id": ["security_score", "compliance_score"],
+                          "as_of": pd.to_datetime(["2025-01-21", "2025-01-21"]), "value": [71.0, 46.0]})
+    frame.to_parquet(tmp_path / "obs.parquet")
+    frame.to_excel(tmp_path / "obs.xlsx", index=False)
+    assert load.load_file(tmp_path / "obs.parquet", db=db).rows == 2
+    assert _live(db, "compliance_score") == 46
+    frame.assign(value=[73.0, 47.0]).to_excel(tmp_path / "obs2.xlsx", index=False)
+    result = load.load_file(tmp_path / "obs2.xlsx", db=db)
+    assert result.rows == 2 and result.replaced_rows == 2
+    assert _live(db, "security_score") == 73
+
+
+def test_the_plan_batch_cannot_be_rolled_back(db):
+    with pytest.raises(LoadError, match="cannot be rolled back"):
+        load.rollback(1, db=db)
+
+
+def _cli(*args, env_db):
+    env = {"DCE_DB": str(env_db), "PATH": "/usr/bin:/bin"}
+    return subprocess.run([sys.executable, "-m", "loaders", *args], capture_output=True, text=True,
+                          cwd=ROOT, env=env, timeout=120)
+
+
+def test_cli_load_success_prints_one_summary_line(db, tmp_path):
+    f = write(tmp_path / "ok.csv", "metric_id,as_of,value\nsecurity_score,2025-01-27,75\n")
+    out = _cli("load", str(f), env_db=db)
+    assert out.returncode == 0, out.stdout + out.stderr
+    lines = out.stdout.strip().splitlines()
+    assert len(lines) == 1 and "batch" in lines[0] and "observations" in lines[0] and "1 rows" in lines[0]
+
+
+def test_cli_malformed_csv_is_one_error_line_and_leaves_db_byte_identical(db, tmp_path):
+    f = write(tmp_path / "malformed.csv", 'metric_id,as_of,value\nsecurity_score,"2025-01-27,75\n')
+    before = _sha(db)
+    out = _cli("load", str(f), "--table", "observations", env_db=db)
+    assert out.returncode == 1
+    assert out.stdout.startswith("error:") and len(out.stdout.strip().splitlines()) == 1
+    assert "Traceback" not in out.stdout + out.stderr
+    assert _sha(db) == before
+
+
+def test_cli_history_and_rollback(db, tmp_path):
+    f = write(tmp_path / "ok.csv", "metric_id,as_of,value\nsecurity_score,2025-01-27,75\n")
+    batch = load.load_file(f, db=db).batch_id
+    assert "ok.csv" in _cli("history", env_db=db).stdout
+    out = _cli("rollback", str(batch), env_db=db)
+    assert out.returncode == 0 and f"rolled back batch {batch}" in out.stdout
+    again = _cli("rollback", str(batch), env_db=db)
+    assert again.returncode == 1 and again.stdout.startswith("error:")

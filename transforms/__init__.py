@@ -1,0 +1,1 @@
+"""Pure computations over plan data: no Streamlit, no files, no database."""

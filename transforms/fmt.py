@@ -1,0 +1,68 @@
+"""The one way to format numbers for people: $1.5M, 99.9%, 12 ms."""
+from __future__ import annotations
+
+import math
+
+
+def _trim(number: float, decimals: int) -> str:
+    text = f"{number:,.{decimals}f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def is_missing(value) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value)) or value is getattr(
+        __import__("pandas"), "NA", object())
+
+
+def money(value, decimals: int = 3) -> str:
+    """$13.9M, $8.084M, $390K, $950 — as many decimals as the figure needs, up to `decimals`."""
+    if is_missing(value):
+        return "—"
+    sign = "-" if value < 0 else ""
+    amount = abs(float(value))
+    for size, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "K")):
+        if amount >= size:
+            return f"{sign}${_trim(amount / size, decimals)}{suffix}"
+    return f"{sign}${_trim(amount, 0)}"
+
+
+def pct(value, decimals: int = 1) -> str:
+    if is_missing(value):
+        return "—"
+    return f"{_trim(float(value), decimals)}%"
+
+
+def number(value, decimals: int = 1) -> str:
+    if is_missing(value):
+        return "—"
+    amount = float(value)
+    if abs(amount) >= 10_000:
+        for size, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "K")):
+            if abs(amount) >= size:
+                return f"{_trim(amount / size, decimals)}{suffix}"
+    return _trim(amount, decimals)
+
+
+def score(value, decimals: int = 1) -> str:
+    return "—" if is_missing(value) else f"{float(value):.{decimals}f}"
+
+
+def value(value, unit: str | None) -> str:
+    """A metric's value in its unit, as a person reads it."""
+    if is_missing(value):
+        return "no data"
+    if unit == "$":
+        return money(value)
+    if unit == "%":
+        return pct(value, 2)
+    if unit == "ms":
+        return f"{number(value, 2)} ms"
+    if unit == "per_sec":
+        return f"{number(value)}/s"
+    if unit == "done":
+        return "done" if float(value) >= 100 else f"{pct(value)} done"
+    if unit == "score":
+        return f"{number(value)}/100"
+    if unit == "points":
+        return f"{number(value)} pts"
+    return number(value)

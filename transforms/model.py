@@ -1,0 +1,89 @@
+"""The plan as one in-memory bundle, and the rows every KPI table is built from.
+
+`PlanData` holds small DataFrames (registry, targets, plan reference tables,
+latest values); pages get one from ui.data and pass it to these functions.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+import pandas as pd
+
+from transforms import fmt, status
+from transforms.calendar import DEFAULT_START, current_week
+
+
+@dataclass
+class PlanData:
+    registry: pd.DataFrame
+    targets: pd.DataFrame
+    plan: dict[str, pd.DataFrame]
+    latest: pd.DataFrame                     # metric_id, value, as_of, batch_id, n_obs (as of `week`)
+    latest_date: date | None = None          # newest observation overall
+    start: date = DEFAULT_START
+    week: int = 0                            # the plan week the figures are shown as of
+    sample_batch: int | None = None
+    batches: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+    @property
+    def data_week(self) -> int:
+        """The plan week the data reaches (follows the latest observation)."""
+        return current_week(self.latest_date, self.start)
+
+    def latest_map(self) -> dict[str, float]:
+        return dict(zip(self.latest["metric_id"], self.latest["value"]))
+
+    def value(self, metric_id: str):
+        return self.latest_map().get(metric_id)
+
+
+def _registry_columns(data: PlanData) -> pd.DataFrame:
+    return data.registry[["metric_id", "unit", "direction", "weight", "freshness_days"]].rename(
+        columns={"label": "metric_label"})
+
+
+def target_rows(data: PlanData, section: str | None = None, in_force: bool = False) -> pd.DataFrame:
+    """Targets (of one section, or the one in force per metric) joined with the latest value and status.
+
+    Columns: target_id, metric_id, section, label, due_week, op, target, text_as_written, team, note,
+    unit, direction, value, as_of, batch_id, current, status, status_badge.
+    """
+    targets = data.targets if section is None else data.targets[data.targets["section"] == section]
+    if in_force:
+        targets = status.target_in_force(targets, data.week)
+    rows = (targets.rename(columns={"value": "target"})
+            .merge(_registry_columns(data), on="metric_id", how="left")
+            .merge(data.latest[["metric_id", "value", "as_of", "batch_id", "n_obs"]], on="metric_id", how="left"))
+    rows = status.with_status(rows)
+    rows["current"] = [fmt.value(v, u) for v, u in zip(rows["value"], rows["unit"])]
+    return rows.reset_index(drop=True)
+
+
+def kpi_table(rows: pd.DataFrame, columns: dict[str, str] | None = None) -> pd.DataFrame:
+    """The human table a page shows: Metric, Target (as written), Current, Status, Team."""
+    columns = columns or {"label": "Metric", "text_as_written": "Target", "current": "Current",
+                          "status_badge": "Status", "team": "Team"}
+    present = {k: v for k, v in columns.items() if k in rows.columns}
+    return rows[list(present)].rename(columns=present)
+
+
+def status_counts(rows: pd.DataFrame) -> dict[str, int]:
+    counts = rows["status"].value_counts()
+    return {key: int(counts.get(key, 0)) for key in (status.MET, status.PARTIAL, status.NOT_MET, status.NO_DATA)}
+
+
+def progress_sentence(rows: pd.DataFrame, what: str) -> str:
+    """"3 of 15 Phase 1 milestones met (20%); 2 partial, 4 without data." """
+    counts = status_counts(rows)
+    total = len(rows)
+    share = counts[status.MET] / total * 100 if total else 0
+    text = f"{counts[status.MET]} of {total} {what} met ({fmt.pct(share, 0)})"
+    extras = []
+    if counts[status.PARTIAL]:
+        extras.append(f"{counts[status.PARTIAL]} partial")
+    if counts[status.NOT_MET]:
+        extras.append(f"{counts[status.NOT_MET]} not met")
+    if counts[status.NO_DATA]:
+        extras.append(f"{counts[status.NO_DATA]} without data")
+    return text + ("; " + ", ".join(extras) if extras else "") + "."

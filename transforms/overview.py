@@ -1,0 +1,117 @@
+"""Figures for the Executive overview: health score, categories, progress, risk and pipeline."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from transforms import audit, fmt, status
+from transforms.health import health_score, weekly_targets
+from transforms.model import PlanData, target_rows
+
+MILESTONE_SECTIONS = ("phase1_week1", "phase1_week2", "phase1_week3", "phase2_business",
+                      "phase2_performance", "phase3_final")
+
+
+@dataclass(frozen=True)
+class Health:
+    computed: float
+    stated: float | None
+    consistent: bool
+    contributions: pd.DataFrame
+
+
+def categories(data: PlanData) -> pd.DataFrame:
+    """The five weighted categories: value, weight, contribution, week 4/8/12 targets and status."""
+    weighted = data.registry.dropna(subset=["weight"])[["metric_id", "label", "weight", "unit", "direction"]]
+    cat_targets = data.targets[data.targets["metric_id"].isin(weighted["metric_id"])]
+    wide = cat_targets.pivot_table(index="metric_id", columns="due_week", values="value", aggfunc="first")
+    wide.columns = [f"week_{int(c)}" for c in wide.columns]
+    rows = weighted.merge(data.latest[["metric_id", "value"]], on="metric_id", how="left")
+    _, rows = health_score(rows)
+    in_force = target_rows(data, "health_category", in_force=True)[["metric_id", "target", "status", "status_badge"]]
+    return rows.merge(wide.reset_index(), on="metric_id", how="left").merge(in_force, on="metric_id", how="left")
+
+
+def health(data: PlanData) -> Health:
+    rows = categories(data)
+    computed, _ = health_score(rows)
+    stated = data.plan["stated_totals"].set_index("total_id")["stated_value"].get("health_score")
+    consistent = stated is None or abs(float(stated) - computed) < 1e-6
+    return Health(computed, None if stated is None else float(stated), consistent, rows)
+
+
+def health_targets(data: PlanData) -> pd.DataFrame:
+    weighted = data.registry.dropna(subset=["weight"])
+    return weekly_targets(weighted, data.targets[data.targets["section"] == "health_category"])
+
+
+def category_table(rows: pd.DataFrame) -> pd.DataFrame:
+    """The category table as people read it."""
+    out = pd.DataFrame({
+        "Category": rows["label"].str.removesuffix(" score").str.title(),
+        "Weight": [fmt.pct(w * 100, 0) for w in rows["weight"]],
+        "Current": [fmt.score(v, 0) if pd.notna(v) else "no data" for v in rows["value"]],
+        "Contribution": [fmt.score(c, 2) for c in rows["contribution"]],
+    })
+    for col in [c for c in rows.columns if c.startswith("week_")]:
+        out[col.replace("_", " ").title()] = [fmt.score(v, 0) for v in rows[col]]
+    out["Status"] = rows["status_badge"]
+    return out
+
+
+def overall_progress(data: PlanData) -> tuple[int, int]:
+    """Milestone targets met, out of all milestone targets of the three phases."""
+    rows = target_rows(data)
+    rows = rows[rows["section"].isin(MILESTONE_SECTIONS)]
+    return int((rows["status"] == status.MET).sum()), len(rows)
+
+
+def risk_status(data: PlanData) -> tuple[str, str]:
+    """(level, reason) from the compliance requirements still not fully implemented, worst first."""
+    reqs = data.plan["compliance_requirements"]
+    impl = reqs["metric_id"].map(data.latest_map())
+    open_reqs = reqs[impl.isna() | (impl < 100)]
+    for level in ("CRITICAL", "HIGH", "MEDIUM"):
+        hits = open_reqs[open_reqs["risk_level"].str.upper() == level]
+        if len(hits):
+            regimes = ", ".join(sorted(hits["regime"].unique()))
+            return level, f"{len(hits)} {level.lower()}-risk {regimes} requirement{'s' if len(hits) > 1 else ''} not fully implemented"
+    return "LOW", "every compliance requirement is implemented"
+
+
+RISK_EMOJI = {"CRITICAL": "🔴", "HIGH": "🔴", "MEDIUM": "🟡", "LOW": "🟢"}
+
+
+def pipeline(data: PlanData) -> tuple[float | None, float, float]:
+    """Revenue pipeline now, and the plan's annual target range."""
+    stated = data.plan["stated_totals"].set_index("total_id")["stated_value"]
+    return (data.value("revenue_pipeline_usd"), float(stated.get("revenue_target_annual_low", 6.8e6)),
+            float(stated.get("revenue_target_annual_high", 12.7e6)))
+
+
+def audit_table(data: PlanData) -> pd.DataFrame:
+    return audit.consistency_audit(data.plan, data.latest_map())
+
+
+def health_trend(history: pd.DataFrame, weights: pd.DataFrame) -> pd.DataFrame:
+    """dce:overall_health_score per day from the category series (carried forward; complete days only)."""
+    if history.empty:
+        return pd.DataFrame(columns=["as_of", "health_score"])
+    wide = history.pivot_table(index="as_of", columns="metric_id", values="value").sort_index().ffill()
+    w = weights.set_index("metric_id")["weight"]
+    wide = wide.reindex(columns=w.index).dropna()
+    return (wide * w).sum(axis=1).rename("health_score").reset_index()
+
+
+def audit_display(audit_rows: pd.DataFrame) -> pd.DataFrame:
+    """The audit as people read it: inconsistent rows first, figures in their units."""
+    def show(value, unit):
+        return fmt.money(value) if unit == "$" else fmt.number(value, 3) + ("%" if unit == "%" else "")
+    rows = audit_rows.sort_values("consistent", kind="stable")
+    return pd.DataFrame({
+        "Check": ["🟢 consistent" if ok else "🔴 inconsistent" for ok in rows["consistent"]],
+        "Total": rows["label"], "Plan states": rows["as_written"],
+        "Computed": [show(v, u) for v, u in zip(rows["computed"], rows["unit"])],
+        "Difference": [show(v, u) for v, u in zip(rows["difference"], rows["unit"])],
+        "How": rows["how"]})

@@ -1,0 +1,89 @@
+"""The one way to compute status: a value against a structured target, in the metric's direction.
+
+met / partial / not met / no data. "Partial" means more than a quarter of the
+way to the target (value/target for higher-is-better, target/value for
+lower-is-better, completion for done-type): chosen so that every status the
+plan document writes by hand (GDPR 30% and 60% 🟡, API completion 11.6% 🔴,
+test coverage 15% 🔴, …) comes out the same when computed.
+"""
+from __future__ import annotations
+
+import math
+import operator
+
+import pandas as pd
+
+MET, PARTIAL, NOT_MET, NO_DATA = "met", "partial", "not_met", "no_data"
+EMOJI = {MET: "🟢", PARTIAL: "🟡", NOT_MET: "🔴", NO_DATA: "⚪"}
+LABEL = {MET: "Met", PARTIAL: "Partial", NOT_MET: "Not met", NO_DATA: "No data"}
+ORDER = {NOT_MET: 0, PARTIAL: 1, NO_DATA: 2, MET: 3}
+PARTIAL_FROM = 0.25
+DONE_AT = 100.0
+
+OPS = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge, "=": operator.eq}
+
+
+def _missing(value) -> bool:
+    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
+
+
+def is_met(value: float, op: str, target: float | None) -> bool:
+    if op == "done":
+        return value >= DONE_AT
+    return OPS[op](value, target)
+
+
+def progress(value: float, op: str, target: float | None, direction: str) -> float:
+    """How far along the value is towards the target, 0 = nowhere, 1 = there."""
+    if op == "done" or direction == "done":
+        return max(0.0, value) / DONE_AT
+    if direction == "lower_better":
+        if value <= 0:
+            return 1.0
+        return (target or 0.0) / value
+    if not target:
+        return 1.0 if value >= (target or 0) else 0.0
+    return value / target
+
+
+def evaluate(value, op: str, target, direction: str) -> str:
+    if _missing(value):
+        return NO_DATA
+    value = float(value)
+    target = None if _missing(target) else float(target)
+    if is_met(value, op, target):
+        return MET
+    if op == "=" or (direction == "lower_better" and not target):
+        return NOT_MET       # an exact target such as "0 critical" has no partial credit
+    return PARTIAL if progress(value, op, target, direction) >= PARTIAL_FROM else NOT_MET
+
+
+def badge(status: str) -> str:
+    return f"{EMOJI[status]} {LABEL[status]}"
+
+
+def target_in_force(targets: pd.DataFrame, week: int) -> pd.DataFrame:
+    """Per metric, the target that applies at `week`.
+
+    The next dated target due at or after `week`; else a standing target (no
+    due week); else, once the plan is past every due week, the last one.
+    """
+    if targets.empty:
+        return targets
+    due = targets["due_week"]
+    upcoming = due.notna() & (due >= week)
+    group = upcoming.map({True: 0, False: 2}).where(due.notna(), 1)
+    order = due.where(upcoming, -due).fillna(0)
+    ranked = targets.assign(_group=group, _order=order).sort_values(["_group", "_order", "target_id"])
+    return (ranked.drop_duplicates("metric_id").drop(columns=["_group", "_order"])
+            .sort_values("target_id").reset_index(drop=True))
+
+
+def with_status(rows: pd.DataFrame, value_col: str = "value") -> pd.DataFrame:
+    """Add `status` and `status_badge` to rows that carry value, op, target value and direction.
+
+    Expects columns: value_col, op, target (numeric, may be empty), direction.
+    """
+    statuses = [evaluate(v, op, t, d) for v, op, t, d in
+                zip(rows[value_col], rows["op"], rows["target"], rows["direction"])]
+    return rows.assign(status=statuses, status_badge=[badge(s) for s in statuses])

@@ -1,0 +1,81 @@
+"""Cached reads for the pages, keyed on the data version (a stat of the database file).
+
+Any write, by the app or by a CLI job, changes the version, so the next rerun
+reads fresh data; between writes every page is served from the cache.
+"""
+from __future__ import annotations
+
+from datetime import date
+
+import streamlit as st
+
+from loaders import build, db, queries
+from transforms.calendar import DEFAULT_START, week_end
+from transforms.model import PlanData
+
+PLAN_REFERENCE = ("revenue_streams", "cost_avoidance", "customer_acquisition", "market_position",
+                  "security_controls", "vulnerabilities", "compliance_requirements", "compliance_risks",
+                  "teams", "team_formation", "test_coverage", "checklists", "alert_rules", "contacts",
+                  "stated_totals", "calendar")
+
+
+@st.cache_resource(show_spinner="Building the database from the plan data…")
+def _built(path: str) -> bool:
+    build.ensure_built()
+    return True
+
+
+def version() -> tuple:
+    _built(str(db.db_path()))
+    return db.data_version()
+
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _base(version: tuple) -> dict:
+    with db.connect() as con:
+        plan = {name: queries.plan_table(con, name) for name in PLAN_REFERENCE}
+        plan["metrics"] = queries.registry(con)
+        sample = queries.active_sample_batch(con)
+        return {"registry": plan["metrics"], "targets": queries.targets(con), "plan": plan,
+                "latest_date": queries.latest_date(con), "batches": queries.batches(con),
+                "sample_batch": sample[0] if sample else None}
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def _latest(version: tuple, as_of: date | None):
+    with db.connect() as con:
+        return queries.latest_values(con, as_of)
+
+
+def plan_start(base: dict) -> date:
+    calendar = base["plan"]["calendar"]
+    values = dict(zip(calendar["key"], calendar["value"]))
+    return date.fromisoformat(str(values.get("plan_start", DEFAULT_START)))
+
+
+def plan_data(week: int | None = None) -> PlanData:
+    """The plan bundle as of `week` (default: the week the data reaches)."""
+    v = version()
+    base = _base(v)
+    data = PlanData(base["registry"], base["targets"], base["plan"], _latest(v, None),
+                    base["latest_date"], plan_start(base), 0, base["sample_batch"], base["batches"])
+    data.week = data.data_week if week is None else week
+    if week is not None and week != data.data_week:
+        data.latest = _latest(v, week_end(week, data.start))
+    return data
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def series(version: tuple, metric_ids: tuple[str, ...]):
+    with db.connect() as con:
+        return queries.daily_series(con, list(metric_ids))
+
+
+def history(metric_ids: list[str]):
+    return series(version(), tuple(metric_ids))
+
+
+def plan_data_as_picked() -> PlanData:
+    """The plan bundle as of the week picked in the sidebar (default: where the data reaches)."""
+    from ui.widgets import week_picker
+    return plan_data(week_picker(plan_data().data_week))
