@@ -157,8 +157,9 @@ def unpivot_sql(table: schema.Table, source: str = "_staged") -> str:
     period = table.period_column
     parts = []
     for column, metric_id in table.wide_metrics.items():
+        scale = " * 100" if table.column(column).fraction else ""
         parts.append(f"SELECT '{metric_id}' AS metric_id, CAST(\"{period}\" AS DATE) AS as_of, "
-                     f"CAST(\"{column}\" AS DOUBLE) AS value FROM {source} WHERE \"{column}\" IS NOT NULL")
+                     f"CAST(\"{column}\" AS DOUBLE){scale} AS value FROM {source} WHERE \"{column}\" IS NOT NULL")
     if table.name == "team_metrics_daily":
         for column, prefix in schema.TEAM_COLUMN_METRICS.items():
             parts.append(f"SELECT '{prefix}_' || lower(team_name) AS metric_id, CAST(\"date\" AS DATE) AS as_of, "

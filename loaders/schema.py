@@ -14,6 +14,7 @@ class Column:
     sql_type: str                      # DuckDB type
     required: bool = True
     percent: bool = False              # value must lie in 0–100
+    fraction: bool = False             # value must lie in 0–1; observations store it ×100 (as percent)
     metric_id: str | None = None       # wide tables: the registry metric this column feeds
 
 
@@ -82,7 +83,8 @@ METRICS_DAILY = Table("metrics_daily", (
     _c("compliance_violations", "INTEGER", required=False, metric_id="compliance_violations_per_day"),
     _c("api_latency_p99", "DECIMAL(8,2)", required=False, metric_id="api_latency_p99_ms"),
     _c("test_coverage_percentage", "DECIMAL(5,2)", required=False, percent=True, metric_id="test_coverage_overall_pct"),
-    _c("uptime_percentage", "DECIMAL(5,4)", required=False, percent=True, metric_id="system_uptime_pct"),
+    # DECIMAL(5,4) cannot hold 99.99: the plan's SQL implies a fraction (0.9999), shown as a percent.
+    _c("uptime_percentage", "DECIMAL(5,4)", required=False, fraction=True, metric_id="system_uptime_pct"),
 ), key=("date",), uploadable=True, period_column="date", tracked=True,
    description="The plan's daily roll-up (one row per day).")
 

@@ -159,17 +159,20 @@ def validate(table: schema.Table, data: pa.Table | pd.DataFrame, file_name: str,
                 problems.add("required value is empty", index, column.name, None)
         if column.percent:
             _check_percent(typed[column.name], column.name, problems)
+        if column.fraction:
+            _check_percent(typed[column.name], column.name, problems, top=1.0)
     _check_references(table, typed, problems, known_metrics, known_teams)
     _check_duplicates(table, typed, problems)
     return Validated(table, typed, list(problems))
 
 
-def _check_percent(values: pd.Series, name: str, problems: _Problems, mask=None) -> None:
-    out = (values < 0) | (values > 100)
+def _check_percent(values: pd.Series, name: str, problems: _Problems, mask=None, top: float = 100.0) -> None:
+    out = (values < 0) | (values > top)
     if mask is not None:
         out &= mask
+    reason = "percentage outside 0–100" if top == 100 else "expected a fraction between 0 and 1 (0.9999 = 99.99%)"
     for index in values.index[out.fillna(False)]:
-        problems.add("percentage outside 0–100", index, name, values[index])
+        problems.add(reason, index, name, values[index])
 
 
 def _check_references(table, typed, problems, known_metrics, known_teams) -> None:
