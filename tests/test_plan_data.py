@@ -52,7 +52,7 @@ COLUMNS = {
     "team_formation": ["team", "step", "metric_id", "as_written"],
     "test_coverage": ["team", "level", "metric_id"],
     "alert_rules": ["rule_id", "name", "metric_id", "op", "threshold", "for_duration", "severity",
-                    "response_time", "escalation_chain", "threshold_as_written"],
+                    "response_time", "escalation_chain", "threshold_as_written", "kind"],
     "contacts": ["role", "group", "responsibility"],
     "stated_totals": ["total_id", "label", "stated_value", "unit", "text_as_written"],
 }
@@ -61,7 +61,7 @@ ROW_COUNTS = {
     "calendar": 4, "revenue_streams": 5, "cost_avoidance": 4, "customer_acquisition": 5,
     "market_position": 4, "security_controls": 6, "vulnerabilities": 20,
     "compliance_requirements": 11, "compliance_risks": 4, "teams": 5, "team_formation": 20,
-    "test_coverage": 18, "alert_rules": 10, "contacts": 11, "checklists": 25,
+    "test_coverage": 18, "alert_rules": 11, "contacts": 11, "checklists": 25,
 }
 
 
@@ -418,10 +418,15 @@ def test_test_coverage(metrics, observations):
 def test_alert_rules(metrics):
     a = load("alert_rules")
     assert a.rule_id.is_unique
-    assert set(a.metric_id) <= set(metrics.metric_id)
+    assert set(a.kind) == {"threshold", "freshness"}
+    thresholds, freshness = a[a.kind == "threshold"], a[a.kind == "freshness"]
+    assert set(thresholds.metric_id) <= set(metrics.metric_id)
+    assert thresholds.threshold.notna().all()
+    # a freshness rule watches one KPI or every observed KPI ('*'), against its freshness_days
+    assert set(freshness.metric_id) <= set(metrics.metric_id) | {"*"} and freshness.threshold.isna().all()
     assert set(a.op) <= NUMERIC_OPS
     assert set(a.severity) == {"critical", "warning"}
-    assert a.severity.value_counts().to_dict() == {"critical": 5, "warning": 5}
+    assert thresholds.severity.value_counts().to_dict() == {"critical": 5, "warning": 5}
     dur = r"\d+[smhdw]"
     assert a.for_duration.str.fullmatch(dur).all() and a.response_time.str.fullmatch(dur).all()
     w = a.set_index("name").loc["WeeklyTargetsMissed"]
@@ -458,4 +463,4 @@ def test_every_metric_id_reference_resolves(metrics):
     ids = set(metrics.metric_id)
     for name, cols in COLUMNS.items():
         if "metric_id" in cols and name != "metrics":
-            assert set(load(name).metric_id.dropna()) <= ids, name
+            assert set(load(name).metric_id.dropna()) - {"*"} <= ids, name   # '*': every KPI (alert_rules)
