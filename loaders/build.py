@@ -92,7 +92,7 @@ def _load_plan_observations(con, plan_dir: Path, sha: str) -> None:
 
 
 def next_batch_id(con) -> int:
-    return con.execute("SELECT coalesce(max(batch_id), 0) + 1 FROM batches").fetchone()[0]
+    return con.execute("SELECT coalesce(max(batch_id), 0) + 1 FROM batches").fetchall()[0][0]   # fetchall: DuckDB 2.0 refuses register() while a result is unfinished
 
 
 def build(path: Path | None = None, plan_dir: Path = PLAN_DIR) -> bool:
