@@ -61,3 +61,74 @@ def active_sample_batch(con):
     row = con.execute("SELECT batch_id, file_name FROM batches WHERE kind = 'sample' "
                       "AND rolled_back_at IS NULL ORDER BY batch_id DESC LIMIT 1").fetchone()
     return row
+
+
+# --- added for plan pages / pace (issue #3) ---------------------------------------------
+
+def weekly_sums(con, metric_ids: list[str], start, as_of=None) -> pd.DataFrame:
+    """Per metric and plan week (week 1 starts on `start`): the SUM of its live daily values.
+
+    The velocity convention: `velocity_<team>` holds points per day; a week's velocity is their sum.
+    Observations before `start` (week 0) are left out. Columns: metric_id, week, value, n_days.
+    """
+    if not metric_ids:
+        return pd.DataFrame(columns=["metric_id", "week", "value", "n_days"])
+    cutoff = "" if as_of is None else "AND as_of <= ?"
+    return con.execute(f"""
+        SELECT metric_id, CAST(date_diff('day', CAST(? AS DATE), as_of) // 7 + 1 AS INTEGER) AS week,
+               sum(value) AS value, count(DISTINCT as_of) AS n_days
+        FROM observations
+        WHERE {LIVE} AND list_contains(?, metric_id) AND as_of >= CAST(? AS DATE) {cutoff}
+        GROUP BY ALL ORDER BY metric_id, week""",
+        [start, metric_ids, start] + ([] if as_of is None else [as_of])).df()
+
+
+def weekly_last(con, metric_ids: list[str], start, as_of=None) -> pd.DataFrame:
+    """Per metric and plan week: the last live value observed in that week. Columns: metric_id, week, value."""
+    if not metric_ids:
+        return pd.DataFrame(columns=["metric_id", "week", "value"])
+    cutoff = "" if as_of is None else "AND as_of <= ?"
+    return con.execute(f"""
+        SELECT metric_id, CAST(date_diff('day', CAST(? AS DATE), as_of) // 7 + 1 AS INTEGER) AS week,
+               arg_max(value, as_of) AS value
+        FROM observations
+        WHERE {LIVE} AND list_contains(?, metric_id) AND as_of >= CAST(? AS DATE) {cutoff}
+        GROUP BY ALL ORDER BY metric_id, week""",
+        [start, metric_ids, start] + ([] if as_of is None else [as_of])).df()
+
+
+def trend_inputs(con, as_of=None, window_days: int = 14) -> pd.DataFrame:
+    """Per metric, what pace and projection need, aggregated in DuckDB (one row per metric).
+
+    Daily means first (a day with many rows counts once), then: the baseline (first day's value),
+    the latest day and value, the number of days observed, and the least-squares slope (value per
+    day) over the last `window_days` days before the latest one (`slope_recent`, `n_recent`) and
+    over the whole history (`slope_all`).
+    """
+    cutoff = "" if as_of is None else "AND as_of <= ?"
+    return con.execute(f"""
+        WITH daily AS (
+            SELECT metric_id, as_of, avg(value) AS value FROM observations
+            WHERE {LIVE} {cutoff} GROUP BY ALL),
+        ends AS (
+            SELECT metric_id, min(as_of) AS first_date, max(as_of) AS last_date,
+                   arg_min(value, as_of) AS baseline, arg_max(value, as_of) AS current,
+                   count(*) AS n_days,
+                   regr_slope(value, date_diff('day', DATE '2000-01-01', as_of)) AS slope_all
+            FROM daily GROUP BY metric_id),
+        recent AS (
+            SELECT d.metric_id,
+                   regr_slope(d.value, date_diff('day', DATE '2000-01-01', d.as_of)) AS slope_recent,
+                   count(*) AS n_recent
+            FROM daily d JOIN ends e USING (metric_id)
+            WHERE d.as_of > e.last_date - INTERVAL (?) DAY
+            GROUP BY d.metric_id)
+        SELECT e.*, r.slope_recent, coalesce(r.n_recent, 0) AS n_recent
+        FROM ends e LEFT JOIN recent r USING (metric_id) ORDER BY e.metric_id""",
+        ([] if as_of is None else [as_of]) + [window_days]).df()
+
+
+def sample_batches(con) -> list[int]:
+    """Every active (not rolled back) sample batch, newest first."""
+    return [r[0] for r in con.execute("SELECT batch_id FROM batches WHERE kind = 'sample' "
+                                      "AND rolled_back_at IS NULL ORDER BY batch_id DESC").fetchall()]

@@ -79,3 +79,42 @@ def plan_data_as_picked() -> PlanData:
     """The plan bundle as of the week picked in the sidebar (default: where the data reaches)."""
     from ui.widgets import week_picker
     return plan_data(week_picker(plan_data().data_week))
+
+
+# --- added for plan pages / pace (issue #3) ---------------------------------------------
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _weekly(version: tuple, metric_ids: tuple[str, ...], start: date, as_of: date | None, how: str):
+    with db.connect() as con:
+        query = queries.weekly_sums if how == "sum" else queries.weekly_last
+        return query(con, list(metric_ids), start, as_of)
+
+
+def weekly(data: PlanData, metric_ids: list[str], how: str = "sum"):
+    """Per metric and plan week: the sum ("sum") or last value ("last") of the observations, up to
+    the week `data` is shown as of. Columns: metric_id, week, value (+ n_days for sums)."""
+    as_of = None if data.week == data.data_week else week_end(data.week, data.start)
+    return _weekly(version(), tuple(metric_ids), data.start, as_of, how)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _trend_inputs(version: tuple, as_of: date | None):
+    with db.connect() as con:
+        return queries.trend_inputs(con, as_of)
+
+
+def trend_inputs(data: PlanData):
+    """Per-metric regression inputs for transforms.pace, as of the week `data` is shown as of."""
+    as_of = None if data.week == data.data_week else week_end(data.week, data.start)
+    return _trend_inputs(version(), as_of)
+
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _reference(version: tuple, name: str):
+    with db.connect() as con:
+        return queries.plan_table(con, name)
+
+
+def reference_table(name: str):
+    """A plan reference table (`plan_<name>`, from data/plan/<name>.csv) outside the PlanData bundle."""
+    return _reference(version(), name)
