@@ -1,0 +1,189 @@
+"""What-if levers as data (their widgets, presets and Monte Carlo ranges) and the business tables.
+
+The page loops over `lever_specs` to draw its widgets, so a lever is declared once here;
+presets are small dicts of lever values (missing = the plan); `compare` lays saved
+scenarios side by side. All money goes through fmt.money.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from transforms import fmt
+from transforms.projection import Baseline, Projection
+
+NA = "N/A"
+
+
+@dataclass(frozen=True)
+class Lever:
+    key: str
+    label: str
+    group: str                  # revenue | customers | protection | investment
+    min: float
+    max: float
+    step: float
+    format: str                 # printf format of the widget
+    help: str = ""
+    widget: str = "slider"      # slider | number
+
+
+def lever_specs(base: Baseline) -> list[Lever]:
+    specs = [Lever(f"mult_{r.stream_id}", r.stream, "revenue", 0, 200, 5, "%d%%",
+                   f"% of the plan's figures for this stream (plan: {fmt.money(r.month_12)} at month 12)")
+             for r in base.streams.itertuples()]
+    specs += [
+        Lever("delay_months", "Ramp delay (months)", "revenue", 0, 6, 1, "%d",
+              "The whole revenue ramp starts this many months later; today's level holds meanwhile"),
+        Lever("customers", "New enterprise customers by month 12", "customers", 0, 80, 1, "%d",
+              f"Plan: {base.customers:.0f}. Scales the compliance-enabled new customers stream"),
+        Lever("deal_size", "Average deal size ($)", "customers", 10_000, 500_000, 5_000, "%.0f",
+              f"Plan: {fmt.money(base.deal_size)} at month 12", widget="number"),
+        Lever("churn_pct", "Annual churn of recurring revenue", "customers", 0, 40, 0.5, "%.1f%%",
+              f"Plan: {fmt.pct(base.churn_pct)} (its 98% retention at month 12). Applies to new customers, "
+              "premium features and API usage"),
+    ]
+    specs += [Lever(f"protect_{r.risk_id}", r.risk, "protection", float(r.current_protection), 100, 0.1,
+                    "%.1f%%", f"Target protection; plan {fmt.pct(r.target_protection)}, today "
+                    f"{fmt.pct(r.current_protection)}") for r in base.costs.itertuples()]
+    specs.append(Lever("investment", "Investment ($)", "investment", 0, 50_000_000, 25_000, "%.0f",
+                       f"Default {fmt.money(base.default_investment)}: {base.people} people × $4,000 a week × 12 weeks",
+                       widget="number"))
+    return specs
+
+
+# Presets: lever values; "mult_*" sets every stream, "investment_factor" scales the default investment.
+PRESETS: dict[str, dict[str, float]] = {
+    "Plan": {},
+    "Conservative": {"mult_*": 75, "delay_months": 2, "customers": 20, "deal_size": 75_000, "churn_pct": 5,
+                     "protect_tcpa_violations": 99, "protect_gdpr_non_compliance": 90,
+                     "protect_security_breaches": 95, "protect_operational_inefficiency": 80,
+                     "investment_factor": 1.25},
+    "Aggressive": {"mult_*": 120, "delay_months": 0, "customers": 40, "deal_size": 120_000, "churn_pct": 1,
+                   "protect_tcpa_violations": 99.9, "protect_gdpr_non_compliance": 99,
+                   "protect_security_breaches": 99.5, "protect_operational_inefficiency": 95},
+}
+
+# Monte Carlo: per uncertain lever, the slider bounds and the default range the user starts from.
+MC_RANGES = {
+    "revenue_delivery": ("Revenue delivered (% of scenario)", 0, 200, 5, "%d%%", (70, 110)),
+    "delay_months": ("Ramp delay (months)", 0, 6, 0.5, "%.1f", (0, 3)),
+    "customers": ("New enterprise customers", 0, 80, 1, "%d", (20, 35)),
+    "churn_pct": ("Annual churn", 0, 40, 0.5, "%.1f%%", (1, 8)),
+}
+
+
+def preset_levers(base: Baseline, name: str) -> dict[str, float]:
+    levers = base.neutral_levers()
+    for key, value in PRESETS[name].items():
+        if key == "mult_*":
+            levers.update({k: float(value) for k in levers if k.startswith("mult_")})
+        elif key == "investment_factor":
+            levers["investment"] = base.default_investment * value
+        else:
+            levers[key] = float(value)
+    return levers
+
+
+# --- the plan's tables, for people -------------------------------------------------------
+
+def revenue_table(base: Baseline) -> pd.DataFrame:
+    s = base.streams
+    cols = {"current": "Current", "month_3": "Month 3", "month_6": "Month 6", "month_12": "Month 12",
+            "annual_target": "Annual target"}
+    rows = [{"Stream": r["stream"], **{v: fmt.money(r[k]) for k, v in cols.items()}} for _, r in s.iterrows()]
+    rows.append({"Stream": "Total (computed)", **{v: fmt.money(s[k].sum()) for k, v in cols.items()}})
+    return pd.DataFrame(rows)
+
+
+def cost_table(costs: pd.DataFrame, protection_col: str = "target_protection",
+               stated_total: float | None = None) -> pd.DataFrame:
+    """Risk, exposure, protections, savings = exposure × (target − current), with a computed total."""
+    exposure = costs["annual_exposure"]
+    out = pd.DataFrame({"Risk": costs["risk"], "Annual exposure": exposure.map(fmt.money),
+                        "Current protection": costs["current_protection"].map(fmt.pct),
+                        "Target protection": costs[protection_col].map(fmt.pct),
+                        "Savings": costs["savings"].map(fmt.money),
+                        "Plan states": costs["stated_savings"].map(fmt.money)})
+    weighted = lambda col: (exposure * costs[col]).sum() / exposure.sum()   # noqa: E731
+    total = {"Risk": "Total (computed)", "Annual exposure": fmt.money(exposure.sum()),
+             "Current protection": fmt.pct(weighted("current_protection")),
+             "Target protection": fmt.pct(weighted(protection_col)),
+             "Savings": fmt.money(costs["savings"].sum()), "Plan states": fmt.money(stated_total)}
+    return pd.concat([out, pd.DataFrame([total])], ignore_index=True)
+
+
+def customer_table(acquisition: pd.DataFrame) -> pd.DataFrame:
+    show = lambda v, u: NA if fmt.is_missing(v) else fmt.value(v, u).removesuffix("/100")   # noqa: E731
+    return pd.DataFrame({"Metric": acquisition["label"],
+                         **{label: [show(v, u) for v, u in zip(acquisition[col], acquisition["unit"])]
+                            for col, label in (("baseline", "Baseline"), ("month_3", "Month 3"),
+                                               ("month_6", "Month 6"), ("month_12", "Month 12"))}})
+
+
+def market_table(market: pd.DataFrame) -> pd.DataFrame:
+    unit = lambda label, u: "%" if u == "%" else (" days" if "days" in label else " hours")   # noqa: E731
+    show = lambda v, label, u: NA if fmt.is_missing(v) else (                                # noqa: E731
+        fmt.pct(v) if u == "%" else f"{fmt.number(v)}{unit(label, u)}")
+    return pd.DataFrame({
+        "Metric": market["label"].str.replace(r" \((days|hours)\)", "", regex=True),
+        "Current": [show(v, lbl, u) for v, lbl, u in zip(market["current"], market["label"], market["unit"])],
+        "Target": [show(v, lbl, u) for v, lbl, u in zip(market["target"], market["label"], market["unit"])],
+        "Notes": market["notes"]})
+
+
+def monthly_table(proj: Projection, base: Baseline) -> pd.DataFrame:
+    m = proj.monthly
+    out = pd.DataFrame({"Month": m["month"], "Plan level": m["plan_total"].map(fmt.money),
+                        "Scenario level": m["total"].map(fmt.money),
+                        "Scenario earned to date": m["cumulative"].map(fmt.money)})
+    for sid, name in zip(base.stream_ids, base.streams["stream"]):
+        out[name] = m[sid].map(fmt.money)
+    return out
+
+
+# --- saved scenarios ----------------------------------------------------------------------
+
+OUTCOMES = {"annual_total": ("Annual revenue impact", fmt.money), "month_12": ("Month-12 level", fmt.money),
+            "year_one_earned": ("Earned in months 1–12", fmt.money),
+            "cost_avoidance": ("Cost avoidance", fmt.money), "investment": ("Investment", fmt.money),
+            "roi_pct": ("ROI", lambda v: fmt.pct(v, 0)), "p10": ("P10 annual", fmt.money),
+            "p50": ("P50 annual", fmt.money), "p90": ("P90 annual", fmt.money)}
+
+
+def _lever_text(spec: Lever, value) -> str:
+    if fmt.is_missing(value):
+        return "—"
+    if spec.key in ("deal_size", "investment"):
+        return fmt.money(value)
+    if spec.format.endswith("%%"):
+        return fmt.pct(value)
+    return fmt.number(value)
+
+
+def compare(saved: pd.DataFrame, base: Baseline) -> pd.DataFrame:
+    """Levers and outcomes (rows) of saved scenarios (one column each, "name (#id)")."""
+    specs = lever_specs(base)
+    rows = [{"": "Levers", "What": s.label} for s in specs] + [{"": "Outcomes", "What": v[0]} for v in OUTCOMES.values()]
+    out = pd.DataFrame(rows)
+    for r in saved.itertuples():
+        values = [_lever_text(s, r.levers.get(s.key)) for s in specs]
+        values += [f(r.outcomes[k]) if k in r.outcomes else "—" for k, (_, f) in OUTCOMES.items()]
+        out[f"{r.name} (#{r.scenario_id})"] = values
+    return out
+
+
+def flat(saved: pd.DataFrame) -> pd.DataFrame:
+    """One row per saved scenario, every lever and outcome as a plain number (the CSV export)."""
+    rows = [{"scenario_id": r.scenario_id, "name": r.name, "saved_at": r.saved_at, "saved_by": r.saved_by,
+             **r.levers, **r.outcomes} for r in saved.itertuples()]
+    return pd.DataFrame(rows)
+
+
+def listing(saved: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame({"#": saved["scenario_id"], "Name": saved["name"],
+                         "Annual revenue impact": [fmt.money(o.get("annual_total")) for o in saved["outcomes"]],
+                         "ROI": [fmt.pct(o.get("roi_pct"), 0) for o in saved["outcomes"]],
+                         "Saved": [f"{pd.Timestamp(t):%d %b %Y %H:%M}" for t in saved["saved_at"]],
+                         "By": saved["saved_by"]})
