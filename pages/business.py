@@ -1,5 +1,194 @@
-"""Business impact."""
+"""Business impact: the plan's revenue and cost figures, then what-if scenarios over them."""
+import plotly.graph_objects as go
 import streamlit as st
 
+from loaders import scenarios as store
+from transforms import fmt
+from transforms.export import to_csv_bytes
+from transforms import projection as pj
+from transforms import scenarios as sc
+from ui import data as ui_data
+from ui import widgets
+
+data = ui_data.plan_data()
+base = pj.Baseline.from_plan(data.plan)
+plan = pj.project(base)
+specs = sc.lever_specs(base)
+money, S = fmt.money, base.stated
+K = "biz_"                                          # session-state prefix of the levers
+
 st.title("Business impact")
-st.caption("Coming soon: revenue streams, cost avoidance, customer acquisition and what-if scenarios.")
+widgets.sample_banner(data)
+st.caption("The plan's business figures as written on 12 Jan 2025; every total below is computed from its rows.")
+
+st.subheader("Revenue streams")
+totals = {c: base.streams[c].sum() for c in ("month_3", "month_6", "month_12", "annual_target")}
+over = totals["annual_target"] - base.range_high
+st.markdown(f"The five streams add up to **{money(totals['month_3'])}** at month 3, **{money(totals['month_6'])}** "
+            f"at month 6 and **{money(totals['month_12'])}** at month 12. Their annual targets sum to "
+            f"**{money(totals['annual_target'])}**, which is **{money(over)} above** the plan's own annual "
+            f"revenue range of {money(base.range_low)}–{money(base.range_high)}.")
+widgets.table(sc.revenue_table(base), "revenue_streams")
+
+st.subheader("Cost avoidance")
+st.markdown("Savings = annual exposure × (target − current protection): " + ", ".join(
+    f"{r.risk} **{money(r.savings)}**" for r in plan.costs.itertuples()) +
+    f"; **{money(plan.cost_avoidance)}** in all, as the plan states.")
+widgets.table(sc.cost_table(plan.costs, stated_total=S["cost_avoidance_total"]), "cost_avoidance",
+              caption="Total protections are exposure-weighted; the plan writes ~15% and ~98%.")
+
+left, right = st.columns(2)
+with left:
+    st.subheader("Customer acquisition")
+    st.markdown(f"By month 12 the plan expects **{base.customers:.0f}** new enterprise customers at "
+                f"**{money(base.deal_size)}** each: **{money(base.customers * base.deal_size)}** a year.")
+    widgets.table(sc.customer_table(data.plan["customer_acquisition"]), "customer_acquisition")
+with right:
+    st.subheader("Market position")
+    st.markdown("Targets without a date: market entry and feature parity ahead of competitors.")
+    widgets.table(sc.market_table(data.plan["market_position"]), "market_position")
+
+st.header("What-if scenarios")
+st.markdown(
+    "Move the levers: the projection, the annual total, cost avoidance and ROI follow. **Annual total** is the "
+    f"plan's annual target ({money(totals['annual_target'])}) moved by the levers in proportion to the revenue "
+    "months 1–12 deliver against the plan's curve; the plan's month columns are levels, joined by a monotone "
+    f"curve. **Investment** defaults to {base.people} people ({base.engineers} engineers and the named team leads) "
+    f"× a loaded $4,000 per engineer-week × 12 weeks = **{money(base.default_investment)}**.")
+
+
+def set_levers(levers: dict) -> None:
+    for key, value in levers.items():
+        st.session_state[K + key] = float(value)
+
+
+def on_preset() -> None:
+    if st.session_state.get("biz_preset"):
+        set_levers(sc.preset_levers(base, st.session_state["biz_preset"]))
+
+
+if K + specs[0].key not in st.session_state:
+    set_levers(base.neutral_levers())
+
+
+def lever(spec: sc.Lever) -> float:
+    kw = dict(min_value=float(spec.min), max_value=float(spec.max), step=float(spec.step), format=spec.format,
+              key=K + spec.key, help=spec.help)
+    return st.number_input(spec.label, **kw) if spec.widget == "number" else st.slider(spec.label, **kw)
+
+
+def annual_chart(proj: pj.Projection, mc: dict) -> go.Figure:
+    fig = go.Figure(go.Bar(y=["Plan annual target", "This scenario"], x=[plan.annual_total, proj.annual_total],
+                           orientation="h", marker_color=["#9aa5b1", "#1f77b4"],
+                           text=[money(plan.annual_total), money(proj.annual_total)], textposition="inside",
+                           error_x=dict(type="data", symmetric=False, array=[0, mc["p90"] - proj.annual_total],
+                                        arrayminus=[0, proj.annual_total - mc["p10"]])))
+    fig.add_vrect(x0=base.range_low, x1=base.range_high, fillcolor="#2ca02c", opacity=0.15, line_width=0,
+                  annotation_text="target range", annotation_position="top left")
+    fig.update_layout(height=220, margin=dict(l=10, r=10, t=30, b=10), xaxis=dict(tickprefix="$", tickformat="~s"))
+    return fig
+
+
+@st.fragment
+def what_if() -> None:
+    st.segmented_control("Start from a preset", list(sc.PRESETS), key="biz_preset", on_change=on_preset)
+    cols = st.columns(3)
+    groups = {"revenue": cols[0], "customers": cols[1], "investment": cols[1], "protection": cols[2]}
+    cols[0].markdown("**Revenue streams** (% of plan)")
+    cols[1].markdown("**Customers and investment**")
+    cols[2].markdown("**Target protection per risk**")
+    levers = {}
+    for spec in specs:
+        with groups[spec.group]:
+            levers[spec.key] = lever(spec)
+    with st.expander("Uncertainty: ranges for a Monte Carlo band (10,000 seeded draws)"):
+        ranges = {name: st.slider(label, float(lo), float(hi), tuple(map(float, default)), float(step),
+                                  format=f, key=f"biz_mc_{name}")
+                  for name, (label, lo, hi, step, f, default) in sc.MC_RANGES.items()}
+    proj = pj.project(base, levers)
+    mc = pj.monte_carlo(base, levers, ranges)
+
+    st.markdown(pj.verdict(proj.annual_total, base.range_low, base.range_high, money) +
+                f" P10–P90 over the ranges you set: **{money(mc['p10'])}–{money(mc['p90'])}** "
+                f"(P50 {money(mc['p50'])}).")
+    m = st.columns(4)
+    m[0].metric("Annual revenue impact", money(proj.annual_total),
+                delta=money(proj.annual_total - plan.annual_total) + " vs plan", border=True)
+    m[1].metric("Month-12 level", money(proj.month_12),
+                delta=money(proj.month_12 - plan.month_12) + " vs plan", border=True)
+    m[2].metric("Cost avoidance", money(proj.cost_avoidance),
+                delta=money(proj.cost_avoidance - plan.cost_avoidance) + " vs plan", border=True)
+    m[3].metric("ROI", fmt.pct(proj.roi_pct, 0), delta=f"{fmt.pct(proj.roi_pct - base.roi_target_pct, 0)} "
+                f"vs the plan's {fmt.pct(base.roi_target_pct, 0)} target", border=True)
+    implied = pj.implied_investment(base.roi_target_pct, plan.annual_total)
+    st.caption(f"ROI = (annual revenue impact + cost avoidance − investment) ÷ investment, on "
+               f"{money(proj.investment)}. The plan's {fmt.pct(base.roi_target_pct, 0)} is what "
+               f"{money(plan.annual_total)} of revenue alone returns on {money(implied)}.")
+
+    st.markdown(f"**Monthly projection.** Revenue-impact level reaches **{money(proj.month_12)}** at month 12 "
+                f"(plan {money(plan.month_12)}); at these levels months 1–12 earn "
+                f"**{money(proj.outcomes()['year_one_earned'])}**.")
+    widgets.table(sc.monthly_table(proj, base), "scenario_monthly_projection", height=220)
+    fig = go.Figure()
+    for sid, name in zip(base.stream_ids, base.streams["stream"]):
+        fig.add_scatter(x=proj.monthly["month"], y=proj.monthly[sid], name=name, stackgroup="s", mode="none",
+                        hovertemplate="%{y:$,.0f}")
+    fig.add_scatter(x=proj.monthly["month"], y=proj.monthly["plan_total"], name="Plan total",
+                    line=dict(color="black", dash="dash"), mode="lines+markers", hovertemplate="%{y:$,.0f}")
+    fig.update_layout(height=340, margin=dict(l=10, r=10, t=10, b=10), xaxis_title="Month",
+                      yaxis=dict(tickprefix="$", tickformat="~s"), legend=dict(orientation="h", y=-0.25))
+    st.plotly_chart(fig, key="biz_monthly")
+
+    a, b = st.columns(2)
+    with a:
+        st.markdown("**Annual total against the target range** (bar: P10–P90)")
+        st.plotly_chart(annual_chart(proj, mc), key="biz_annual")
+    with b:
+        st.markdown("**Cost avoidance by risk**")
+        wf = go.Figure(go.Waterfall(x=list(proj.costs["risk"]) + ["Total"],
+                                    measure=["relative"] * len(proj.costs) + ["total"],
+                                    y=list(proj.costs["savings"]) + [0],
+                                    text=[money(v) for v in proj.costs["savings"]] + [money(proj.cost_avoidance)]))
+        wf.update_layout(height=220, margin=dict(l=10, r=10, t=10, b=10), yaxis=dict(tickprefix="$", tickformat="~s"))
+        st.plotly_chart(wf, key="biz_waterfall")
+
+    with st.form("biz_save", clear_on_submit=True, border=False):
+        c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
+        name = c1.text_input("Name this scenario", max_chars=store.MAX_NAME, key="biz_name")
+        if c2.form_submit_button("💾 Save scenario"):
+            try:
+                sid = store.save(name, levers, {**proj.outcomes(), **{k: mc[k] for k in ("p10", "p50", "p90")}})
+            except ValueError as exc:
+                st.error(str(exc))
+            else:
+                st.session_state["biz_saved"] = f"Saved “{store.clean_name(name)}” as scenario #{sid}."
+                st.rerun()
+
+
+what_if()
+
+st.subheader("Saved scenarios")
+if note := st.session_state.pop("biz_saved", None):
+    st.success(note)
+saved = store.saved()
+if saved.empty:
+    st.info("No saved scenarios yet: set the levers above, name the scenario and save it.", icon="💾")
+else:
+    labels = {int(r.scenario_id): f"{r.name} (#{r.scenario_id})" for r in saved.itertuples()}
+    st.markdown(f"**{len(saved)}** saved; they are kept in the database and survive a restart.")
+    widgets.table(sc.listing(saved), "saved_scenarios")
+    chosen = st.multiselect("Compare side by side", list(labels), default=list(labels)[:2],
+                            format_func=labels.get, key="biz_compare")
+    if chosen:
+        widgets.table(sc.compare(saved.set_index("scenario_id", drop=False).loc[chosen], base),
+                      "scenario_comparison")
+        st.download_button("⬇ Chosen scenarios, levers and outcomes (CSV)", to_csv_bytes(
+            sc.flat(saved.set_index("scenario_id", drop=False).loc[chosen])), "scenarios.csv", "text/csv",
+            on_click="ignore")
+    pick = st.selectbox("Scenario", list(labels), format_func=labels.get, key="biz_pick")
+    c1, c2, _ = st.columns([1, 1, 3])
+    c1.button("Load into the levers", key="biz_load",
+              on_click=lambda: set_levers(saved.set_index("scenario_id").loc[pick, "levers"]))
+    if c2.button("🗑 Delete", key="biz_delete"):
+        store.delete(pick)
+        st.rerun()
