@@ -157,7 +157,8 @@ def unpivot_sql(table: schema.Table, source: str = "_staged") -> str:
     period = table.period_column
     parts = []
     for column, metric_id in table.wide_metrics.items():
-        scale = " * 100" if table.column(column).fraction else ""
+        col = table.column(column)   # a fraction is stored as percent; a BOOLEAN feeds a done-type metric (true = 100)
+        scale = " * 100" if col.fraction or col.sql_type == "BOOLEAN" else ""
         parts.append(f"SELECT '{metric_id}' AS metric_id, CAST(\"{period}\" AS DATE) AS as_of, "
                      f"CAST(\"{column}\" AS DOUBLE){scale} AS value FROM {source} WHERE \"{column}\" IS NOT NULL")
     if table.name == "team_metrics_daily":
