@@ -78,7 +78,7 @@ def test_wide_metrics_daily_is_unpivoted_into_observations(db, tmp_path):
               "date,overall_health_score,security_score,compliance_score,performance_score,"
               "business_value_score,team_velocity_total,revenue_pipeline_amount,critical_vulnerabilities,"
               "compliance_violations,api_latency_p99,test_coverage_percentage,uptime_percentage\n"
-              "2025-01-14,60,70,45,80,30,20,150000.50,2,0,48.5,20.5,99.5\n")
+              "2025-01-14,60,70,45,80,30,20,150000.50,2,0,48.5,20.5,0.995\n")
     result = load.load_file(f, db=db)
     assert result.table == "metrics_daily"
     assert _live(db, "revenue_pipeline_usd") == pytest.approx(150000.50)
