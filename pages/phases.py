@@ -1,5 +1,74 @@
-"""Phase progress."""
+"""Phase progress: milestone tables of the three phases, pace, the 12-week timeline and the checklists."""
+import plotly.graph_objects as go
 import streamlit as st
 
+from transforms import model, pace, phases
+from transforms.calendar import week_end
+from ui import data as ui_data
+from ui import widgets
+
+data = ui_data.plan_data_as_picked()
+today = data.latest_date if data.week == data.data_week else week_end(data.week, data.start)
+rows = pace.pace(phases.milestone_rows(data), ui_data.trend_inputs(data), today, data.start)
+progress = phases.progress(rows)
+
 st.title("Phase progress")
-st.caption("Coming soon: milestone tables for all three phases, progress per phase and a 12-week timeline.")
+widgets.sample_banner(data)
+st.caption(widgets.as_of_caption(data))
+
+overall = progress.iloc[-1]
+st.markdown(f"As of plan week **{data.week}/12**: **{overall['Met']} of {overall['Total']}** phase milestone "
+            f"targets met ({overall['Progress']}) — "
+            + "; ".join(f"{r.Phase} {r.Met}/{r.Total}" for r in progress.iloc[:-1].itertuples()) + ".")
+cols = st.columns(len(progress))
+for col, r in zip(cols, progress.itertuples()):
+    col.metric(r.Phase, f"{r.Met} / {r.Total}", help=r.Scope, border=True)
+    col.progress(r.Met / r.Total if r.Total else 0.0)
+st.markdown(pace.summary_sentence(rows, "milestone targets"))
+
+for number, title, sections in phases.PHASES:
+    st.subheader(title)
+    part = rows[rows["section"].isin(sections)]
+    st.markdown(model.progress_sentence(part, f"Phase {number} targets"))
+    if number == 2:
+        for section, name in (("phase2_business", "Business value"), ("phase2_performance", "Performance targets")):
+            st.markdown(f"**{name}** — week 4 and week 8 targets side by side; current, status and pace "
+                        f"against the target in force at week {data.week}.")
+            widgets.table(phases.side_by_side(part[part["section"] == section], data.week), section)
+    else:
+        for section in sections:
+            if len(sections) > 1:
+                st.markdown(f"**Week {section[-1]} milestones**")
+            widgets.table(phases.week_table(part[part["section"] == section]), section)
+
+st.subheader("12-week milestone timeline")
+line = phases.timeline(data)
+st.markdown(f"{len(line)} milestones with a due week; each marker is coloured by its status now. "
+            f"The dotted line marks plan week {data.week}.")
+fig = go.Figure()
+lanes = list(dict.fromkeys(line["lane"]))
+for state, group in line.groupby("status", sort=False):
+    fig.add_trace(go.Scatter(
+        x=group["due_week"] + (group["offset"] % 5) * 0.12 - 0.24, y=group["lane"].map(lanes.index) +
+        (group["offset"] // 5) * 0.18, mode="markers", name=group["badge"].iloc[0],
+        marker=dict(size=13, color=group["colour"].iloc[0], line=dict(width=1, color="#333")),
+        text=group["label"] + " — " + group["text_as_written"].astype(str),
+        hovertemplate="Week %{x:.0f}: %{text}<extra></extra>"))
+fig.add_vline(x=data.week, line_dash="dot", line_color="#555")
+fig.update_layout(height=340, margin=dict(l=10, r=10, t=10, b=10), legend=dict(orientation="h", y=-0.2),
+                  xaxis=dict(title="Plan week", range=[0.4, 12.6], dtick=1),
+                  yaxis=dict(tickvals=list(range(len(lanes))), ticktext=lanes, range=[-0.5, len(lanes) - 0.1]))
+st.plotly_chart(fig)
+widgets.table(line[["lane", "due_week", "label", "badge"]].rename(columns={
+    "lane": "Lane", "due_week": "Due week", "label": "Milestone", "badge": "Status"}), "milestone_timeline")
+
+st.subheader("Weekly milestones and celebrations")
+items = phases.checklist_items(data)
+summary = phases.checklist_summary(items)
+st.markdown(f"**{int(summary['complete'].sum())} of {len(summary)}** weekly checklists complete; "
+            f"{int(summary['ticked'].sum())} of {int(summary['total'].sum())} items ticked. An item with "
+            "several targets is ticked only when all of them are met.")
+for row in summary.to_dict("records"):
+    with st.expander(f"Week {row['week']}: {row['ticked']} of {row['total']} ticked", expanded=row["week"] <= 2):
+        st.markdown(phases.celebration_line(row))
+        widgets.table(phases.checklist_table(items[items["week"] == row["week"]]), f"checklist_week_{row['week']}")

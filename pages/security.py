@@ -1,5 +1,78 @@
-"""Security and compliance."""
+"""Security and compliance: posture scorecard, vulnerabilities, TCPA and GDPR, the risk matrix and the rules."""
+import plotly.graph_objects as go
 import streamlit as st
 
+from transforms import fmt, security
+from ui import data as ui_data
+from ui import widgets
+
+data = ui_data.plan_data_as_picked()
+snapshot = ui_data.plan_data(0)          # the plan's own week-0 rows, for checking its stated scores
+
 st.title("Security and compliance")
-st.caption("Coming soon: the security scorecard, vulnerabilities, TCPA and GDPR checklists and the risk matrix.")
+widgets.sample_banner(data)
+st.caption(widgets.as_of_caption(data))
+
+st.subheader("Security posture scorecard")
+table, score, stated = security.scorecard(data)
+_, plan_score, _ = security.scorecard(snapshot)
+wrong = security.mismatched_controls(snapshot)
+flag = ("; ".join(f"its {c} row says {fmt.number(st_, 2)} where the implementation gives {fmt.number(s, 2)}"
+                  for c, st_, s in wrong))
+st.markdown(f"Security score **{fmt.number(score, 2)} / 100** (Σ implementation × max score, as of week {data.week}). "
+            f"The plan states **{fmt.number(stated, 0)}/100** at week 0, but its own rows give "
+            f"**{fmt.number(plan_score, 2)}** — {flag or 'every row agrees'}.")
+c1, c2 = st.columns(2)
+c1.metric("Security score (computed)", f"{fmt.number(score, 2)} / 100", border=True)
+c2.metric("Stated in the plan (week 0)", f"{fmt.number(stated, 0)} / 100", border=True,
+          delta=f"its rows give {fmt.number(plan_score, 2)}" if abs(plan_score - stated) > 1e-9 else "consistent",
+          delta_color="off")
+widgets.table(table, "security_scorecard")
+
+st.subheader("Vulnerability tracking")
+counts, targets, states = security.vulnerability_matrix(data)
+known = int(counts.notna().sum().sum())
+st.markdown(f"{known} of {counts.size} category × severity cells have a scan result; "
+            f"{int(counts.fillna(0).sum().sum())} open vulnerabilities in total. Grey cells have no data (not zero).")
+widgets.table(security.vulnerability_table(counts, targets), "vulnerabilities")
+colour = {"met": 0, "partial": 1, "not_met": 2, "no_target": 0}
+z = [[colour.get(states.loc[r, c]) for c in counts.columns] for r in counts.index]
+text = [[("no data" if counts.loc[r, c] != counts.loc[r, c] else fmt.number(counts.loc[r, c], 0))
+         + f"<br>target {targets.loc[r, c]}" for c in counts.columns] for r in counts.index]
+fig = go.Figure(go.Heatmap(z=z, x=[c.title() for c in counts.columns], y=list(counts.index), text=text,
+                           texttemplate="%{text}", zmin=0, zmax=2, showscale=False, hoverongaps=False,
+                           colorscale=[[0, "#b7e1b1"], [0.5, "#ffe08a"], [1, "#f4a3a3"]]))
+fig.update_layout(height=300, margin=dict(l=10, r=10, t=10, b=10), plot_bgcolor="#d9d9d9",
+                  yaxis=dict(autorange="reversed"))
+st.plotly_chart(fig)
+
+for regime, title in (("TCPA", "TCPA compliance (Telephone Consumer Protection Act)"),
+                      ("GDPR", "GDPR compliance (General Data Protection Regulation)")):
+    st.subheader(title)
+    reqs, score, risk = security.compliance(data, regime)
+    st.markdown(f"{regime} compliance score **{fmt.pct(score, 1) if score == score else 'no data'}** (mean "
+                f"implementation of {len(reqs)} requirements); risk level **{risk}** (the highest risk among "
+                "requirements not fully implemented).")
+    widgets.table(reqs, f"{regime.lower()}_requirements")
+
+st.subheader("Compliance risk matrix")
+risks = security.risk_matrix(data)
+st.markdown(f"Annual exposure **{fmt.money(risks['annual_risk'].sum())}+** across {len(risks)} violation types "
+            f"(the plan's lower bounds); probability-weighted expected loss **{fmt.money(risks['expected_loss'].sum())}**.")
+widgets.table(security.risk_table(risks), "compliance_risks")
+fig = go.Figure(go.Scatter(
+    x=risks["probability_pct"], y=risks["expected_loss"], mode="markers+text", text=risks["violation_type"],
+    textposition="top center", marker=dict(size=risks["annual_risk"], sizemode="area",
+                                           sizeref=2 * risks["annual_risk"].max() / 70 ** 2, color="#d62728", opacity=0.6),
+    customdata=risks[["impact_text", "annual_risk"]],
+    hovertemplate="%{text}<br>probability %{x}%<br>impact %{customdata[0]}<br>exposure $%{customdata[1]:,.0f}<extra></extra>"))
+fig.update_layout(height=380, margin=dict(l=10, r=10, t=30, b=10), xaxis=dict(title="Probability (%)", range=[0, 105]),
+                  yaxis=dict(title="Expected annual loss ($)", rangemode="tozero"))
+st.plotly_chart(fig)
+st.caption("Bubble area = annual exposure; height = probability × exposure.")
+
+st.subheader("Rules behind the checks")
+rules = ui_data.reference_table("regulatory_rules")
+st.markdown(f"{len(rules)} rules the compliance checks rely on, each with its source and the date it was checked. "
+            "They are data (data/plan/regulatory_rules.csv): update the file when a rule changes.")
+widgets.table(security.rules_table(rules), "regulatory_rules")

@@ -1,5 +1,63 @@
-"""Technical performance."""
+"""Technical performance: SLA targets, current performance, load testing and latency against the SLAs."""
+import plotly.graph_objects as go
 import streamlit as st
 
+from transforms import model, pace, technical
+from transforms.calendar import week_end
+from ui import data as ui_data
+from ui import widgets
+
+data = ui_data.plan_data_as_picked()
+today = data.latest_date if data.week == data.data_week else week_end(data.week, data.start)
+trends = ui_data.trend_inputs(data)
+
+
+def section(name):
+    return pace.pace(model.target_rows(data, name), trends, today, data.start)
+
+
+sla, current, load = section("sla"), section("current_performance"), section("load_testing")
+
 st.title("Technical performance")
-st.caption("Coming soon: SLA targets, current performance, load testing and latency trends.")
+widgets.sample_banner(data)
+st.caption(widgets.as_of_caption(data))
+
+st.subheader("Performance SLAs")
+st.markdown(model.progress_sentence(sla, "SLA targets") + " " + pace.summary_sentence(sla, "SLAs"))
+widgets.table(technical.sla_table(sla), "sla_targets")
+
+st.subheader("Current performance status")
+open_actions = int((current["status"] != "met").sum())
+st.markdown(model.progress_sentence(current, "components") +
+            f" {open_actions} action{'s' if open_actions != 1 else ''} still required.")
+widgets.table(technical.performance_table(current), "current_performance")
+
+st.subheader("Load testing")
+st.markdown(model.progress_sentence(load, "load-test scenarios") + " " + pace.summary_sentence(load, "scenarios"))
+widgets.table(technical.load_table(load), "load_testing")
+
+st.subheader("API latency against the SLAs")
+history = ui_data.history(list(technical.LATENCY_METRICS))
+if data.week != data.data_week and len(history):
+    history = history[history["as_of"] <= str(today)]
+if not technical.enough_history(history):
+    st.info("No latency history yet: the plan has no latency measurement (\"Unknown\"). The chart appears "
+            "once at least two daily observations of api_latency_p50/p95/p99 are loaded (Data page).", icon="📈")
+else:
+    lines, limits = technical.latency_lines(history, sla)
+    last = lines.sort_values("as_of").groupby("percentile").last()
+    st.markdown("Latest: " + ", ".join(f"**{p} {v:.1f} ms** (SLA < {limits.get(p, float('nan')):g} ms)"
+                                       for p, v in last["value"].items()) + ".")
+    fig = go.Figure()
+    colours = {"p50": "#1f77b4", "p95": "#ff7f0e", "p99": "#d62728"}
+    for percentile, group in lines.groupby("percentile"):
+        fig.add_trace(go.Scatter(x=group["as_of"], y=group["value"], mode="lines", name=f"{percentile} latency",
+                                 line=dict(color=colours.get(percentile))))
+        if percentile in limits:
+            fig.add_hline(y=limits[percentile], line_dash="dash", line_color=colours.get(percentile),
+                          annotation_text=f"{percentile} SLA < {limits[percentile]:g} ms")
+    fig.update_layout(height=340, margin=dict(l=10, r=10, t=10, b=10), yaxis_title="ms",
+                      legend=dict(orientation="h", y=-0.2))
+    st.plotly_chart(fig)
+    widgets.table(lines.pivot_table(index="as_of", columns="percentile", values="value").reset_index()
+                  .rename(columns={"as_of": "Date"}), "latency_history")

@@ -1,0 +1,40 @@
+"""Technical performance: the SLA targets, current performance, load testing, and the latency chart."""
+from __future__ import annotations
+
+import pandas as pd
+
+from transforms.model import kpi_table
+
+LATENCY_METRICS = ("api_latency_p50_ms", "api_latency_p95_ms", "api_latency_p99_ms")
+
+
+def sla_table(rows: pd.DataFrame) -> pd.DataFrame:
+    """SLA rows (section `sla`): SLA, Target, Current, Status, Pace."""
+    return kpi_table(rows, {"label": "SLA", "text_as_written": "Target", "current": "Current",
+                            "status_badge": "Status", "pace": "Pace"})
+
+
+def performance_table(rows: pd.DataFrame) -> pd.DataFrame:
+    """Current performance (section `current_performance`) with the plan's Action Required note."""
+    table = kpi_table(rows, {"label": "Component", "current": "Current", "text_as_written": "Target",
+                             "status_badge": "Status", "pace": "Pace", "note": "Action required"})
+    # the action stays relevant only while the target is not met
+    table["Action required"] = [a if s != "met" else "— (target met)" for a, s in zip(table["Action required"], rows["status"])]
+    return table
+
+
+def load_table(rows: pd.DataFrame) -> pd.DataFrame:
+    return kpi_table(rows, {"label": "Test scenario", "current": "Current capacity", "text_as_written": "Target capacity",
+                            "status_badge": "Status", "pace": "Pace"})
+
+
+def latency_lines(history: pd.DataFrame, sla_rows: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, float]]:
+    """(history of the latency percentiles with readable names, {percentile: SLA limit in ms})."""
+    names = {"api_latency_p50_ms": "p50", "api_latency_p95_ms": "p95", "api_latency_p99_ms": "p99"}
+    limits = {names[m]: float(t) for m, t in zip(sla_rows["metric_id"], sla_rows["target"]) if m in names}
+    return history.assign(percentile=history["metric_id"].map(names), value=history["value"].round(1)), limits
+
+
+def enough_history(history: pd.DataFrame) -> bool:
+    """A trend needs at least two observations of one series."""
+    return bool(len(history)) and int(history.groupby("metric_id").size().max()) >= 2
