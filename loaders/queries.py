@@ -132,3 +132,43 @@ def sample_batches(con) -> list[int]:
     """Every active (not rolled back) sample batch, newest first."""
     return [r[0] for r in con.execute("SELECT batch_id FROM batches WHERE kind = 'sample' "
                                       "AND rolled_back_at IS NULL ORDER BY batch_id DESC").fetchall()]
+
+
+# --- added for alerts, reports and the workbook export (issue #5) ------------------------------
+
+EXPORT_TABLES = ("metrics", "targets", "observations", "metrics_daily", "team_metrics_daily",
+                 "compliance_metrics_daily", "batches", "scenarios")
+
+
+def rule_history(con, as_of=None) -> pd.DataFrame:
+    """One value per metric per day (the day's mean) for every metric, live rows only, up to `as_of`.
+
+    What the alert rules, recording rules and weekly reports evaluate: bounded by metrics × days
+    however many raw rows were loaded (DuckDB does the grouping).
+    """
+    cutoff = "" if as_of is None else "AND as_of <= ?"
+    return con.execute(f"""
+        SELECT metric_id, as_of, avg(value) AS value FROM observations
+        WHERE {LIVE} {cutoff} GROUP BY ALL ORDER BY metric_id, as_of""",
+        [] if as_of is None else [as_of]).df()
+
+
+def export_tables(con, max_rows: int) -> dict[str, tuple[pd.DataFrame, int]]:
+    """Every table as it stands (tracked tables: live rows only), each capped at `max_rows` rows.
+
+    name → (frame, total live rows). Plan reference tables are included as `plan_<name>`.
+    """
+    names = list(EXPORT_TABLES) + [r[0] for r in con.execute(
+        "SELECT table_name FROM information_schema.tables WHERE table_name LIKE 'plan\\_%' ESCAPE '\\' "
+        "ORDER BY table_name").fetchall()]
+    out = {}
+    for name in names:
+        cols = [r[0] for r in con.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = ?", [name]).fetchall()]
+        if not cols:
+            continue
+        where = f"WHERE {LIVE}" if "superseded_by" in cols else ""
+        total = con.execute(f'SELECT count(*) FROM "{name}" {where}').fetchone()[0]
+        frame = con.execute(f'SELECT * FROM "{name}" {where} LIMIT ?', [max_rows]).df()
+        out[name] = (frame.drop(columns=["superseded_by"], errors="ignore"), total)
+    return out

@@ -118,3 +118,16 @@ def _reference(version: tuple, name: str):
 def reference_table(name: str):
     """A plan reference table (`plan_<name>`, from data/plan/<name>.csv) outside the PlanData bundle."""
     return _reference(version(), name)
+
+
+# --- added for alerts and reports (issue #5) -----------------------------------------------------
+
+@st.cache_data(show_spinner=False, max_entries=4)
+def _rule_history(version: tuple):
+    with db.connect() as con:
+        return queries.rule_history(con)
+
+
+def rule_history():
+    """Every metric's daily history (one value per metric per day): what alert rules and reports read."""
+    return _rule_history(version())
