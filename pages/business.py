@@ -1,5 +1,4 @@
 """Business impact: the plan's revenue and cost figures, then what-if scenarios over them."""
-import plotly.graph_objects as go
 import streamlit as st
 
 from loaders import scenarios as store
@@ -37,23 +36,23 @@ st.markdown("Savings = annual exposure × (target − current protection): " + "
 widgets.table(sc.cost_table(plan.costs, stated_total=S["cost_avoidance_total"]), "cost_avoidance",
               caption="Total protections are exposure-weighted; the plan writes ~15% and ~98%.")
 
-left, right = st.columns(2)
-with left:
-    st.subheader("Customer acquisition")
-    st.markdown(f"By month 12 the plan expects **{base.customers:.0f}** new enterprise customers at "
-                f"**{money(base.deal_size)}** each: **{money(base.customers * base.deal_size)}** a year.")
-    widgets.table(sc.customer_table(data.plan["customer_acquisition"]), "customer_acquisition")
-with right:
-    st.subheader("Market position")
-    st.markdown("Targets without a date: market entry and feature parity ahead of competitors.")
-    widgets.table(sc.market_table(data.plan["market_position"]), "market_position")
+st.subheader("Customer acquisition")
+st.markdown(f"By month 12 the plan expects **{base.customers:.0f}** new enterprise customers at "
+            f"**{money(base.deal_size)}** each: **{money(base.customers * base.deal_size)}** a year, against "
+            f"{money(base.streams.set_index('stream_id').loc[pj.CUSTOMER_STREAM, 'month_12'])} in the new-customer "
+            "revenue stream at month 12.")
+widgets.table(sc.customer_table(data.plan["customer_acquisition"]), "customer_acquisition")
+st.subheader("Market position")
+st.markdown("Targets without a date: market entry, and feature parity ahead of competitors (110%).")
+widgets.table(sc.market_table(data.plan["market_position"]), "market_position")
 
 st.header("What-if scenarios")
 st.markdown(
     "Move the levers: the projection, the annual total, cost avoidance and ROI follow. **Annual total** is the "
     f"plan's annual target ({money(totals['annual_target'])}) moved by the levers in proportion to the revenue "
     "months 1–12 deliver against the plan's curve; the plan's month columns are levels, joined by a monotone "
-    f"curve. **Investment** defaults to {base.people} people ({base.engineers} engineers and the named team leads) "
+    f"curve. **Investment** defaults to {base.people} people ({base.engineers} engineers and "
+    f"{base.people - base.engineers} team leads) "
     f"× a loaded $4,000 per engineer-week × 12 weeks = **{money(base.default_investment)}**.")
 
 
@@ -77,16 +76,8 @@ def lever(spec: sc.Lever) -> float:
     return st.number_input(spec.label, **kw) if spec.widget == "number" else st.slider(spec.label, **kw)
 
 
-def annual_chart(proj: pj.Projection, mc: dict) -> go.Figure:
-    fig = go.Figure(go.Bar(y=["Plan annual target", "This scenario"], x=[plan.annual_total, proj.annual_total],
-                           orientation="h", marker_color=["#9aa5b1", "#1f77b4"],
-                           text=[money(plan.annual_total), money(proj.annual_total)], textposition="inside",
-                           error_x=dict(type="data", symmetric=False, array=[0, mc["p90"] - proj.annual_total],
-                                        arrayminus=[0, proj.annual_total - mc["p10"]])))
-    fig.add_vrect(x0=base.range_low, x1=base.range_high, fillcolor="#2ca02c", opacity=0.15, line_width=0,
-                  annotation_text="target range", annotation_position="top left")
-    fig.update_layout(height=220, margin=dict(l=10, r=10, t=30, b=10), xaxis=dict(tickprefix="$", tickformat="~s"))
-    return fig
+def vs_plan(value: float, planned: float) -> str | None:
+    return None if abs(value - planned) < 0.5 else f"{money(value - planned, 2)} vs plan"
 
 
 @st.fragment
@@ -112,14 +103,13 @@ def what_if() -> None:
                 f" P10–P90 over the ranges you set: **{money(mc['p10'])}–{money(mc['p90'])}** "
                 f"(P50 {money(mc['p50'])}).")
     m = st.columns(4)
-    m[0].metric("Annual revenue impact", money(proj.annual_total),
-                delta=money(proj.annual_total - plan.annual_total) + " vs plan", border=True)
-    m[1].metric("Month-12 level", money(proj.month_12),
-                delta=money(proj.month_12 - plan.month_12) + " vs plan", border=True)
-    m[2].metric("Cost avoidance", money(proj.cost_avoidance),
-                delta=money(proj.cost_avoidance - plan.cost_avoidance) + " vs plan", border=True)
-    m[3].metric("ROI", fmt.pct(proj.roi_pct, 0), delta=f"{fmt.pct(proj.roi_pct - base.roi_target_pct, 0)} "
-                f"vs the plan's {fmt.pct(base.roi_target_pct, 0)} target", border=True)
+    m[0].metric("Annual revenue", money(proj.annual_total, 2), vs_plan(proj.annual_total, plan.annual_total),
+                border=True)
+    m[1].metric("Month-12 level", money(proj.month_12, 2), vs_plan(proj.month_12, plan.month_12), border=True)
+    m[2].metric("Cost avoidance", money(proj.cost_avoidance), vs_plan(proj.cost_avoidance, plan.cost_avoidance),
+                border=True)
+    m[3].metric(f"ROI (target {fmt.pct(base.roi_target_pct, 0)})", fmt.pct(proj.roi_pct, 0),
+                f"{fmt.number(proj.roi_pct - base.roi_target_pct, 0)} pts vs target", border=True)
     implied = pj.implied_investment(base.roi_target_pct, plan.annual_total)
     st.caption(f"ROI = (annual revenue impact + cost avoidance − investment) ÷ investment, on "
                f"{money(proj.investment)}. The plan's {fmt.pct(base.roi_target_pct, 0)} is what "
@@ -129,33 +119,17 @@ def what_if() -> None:
                 f"(plan {money(plan.month_12)}); at these levels months 1–12 earn "
                 f"**{money(proj.outcomes()['year_one_earned'])}**.")
     widgets.table(sc.monthly_table(proj, base), "scenario_monthly_projection", height=220)
-    fig = go.Figure()
-    for sid, name in zip(base.stream_ids, base.streams["stream"]):
-        fig.add_scatter(x=proj.monthly["month"], y=proj.monthly[sid], name=name, stackgroup="s", mode="none",
-                        hovertemplate="%{y:$,.0f}")
-    fig.add_scatter(x=proj.monthly["month"], y=proj.monthly["plan_total"], name="Plan total",
-                    line=dict(color="black", dash="dash"), mode="lines+markers", hovertemplate="%{y:$,.0f}")
-    fig.update_layout(height=340, margin=dict(l=10, r=10, t=10, b=10), xaxis_title="Month",
-                      yaxis=dict(tickprefix="$", tickformat="~s"), legend=dict(orientation="h", y=-0.25))
-    st.plotly_chart(fig, key="biz_monthly")
+    st.plotly_chart(sc.monthly_figure(proj, base), key="biz_monthly")
 
-    a, b = st.columns(2)
-    with a:
-        st.markdown("**Annual total against the target range** (bar: P10–P90)")
-        st.plotly_chart(annual_chart(proj, mc), key="biz_annual")
-    with b:
-        st.markdown("**Cost avoidance by risk**")
-        wf = go.Figure(go.Waterfall(x=list(proj.costs["risk"]) + ["Total"],
-                                    measure=["relative"] * len(proj.costs) + ["total"],
-                                    y=list(proj.costs["savings"]) + [0],
-                                    text=[money(v) for v in proj.costs["savings"]] + [money(proj.cost_avoidance)]))
-        wf.update_layout(height=220, margin=dict(l=10, r=10, t=10, b=10), yaxis=dict(tickprefix="$", tickformat="~s"))
-        st.plotly_chart(wf, key="biz_waterfall")
+    st.markdown("**Annual total against the target range**, with the Monte Carlo P10–P90 (tick: P50).")
+    st.plotly_chart(sc.annual_figure(proj, plan, base, mc), key="biz_annual")
+    st.markdown(f"**Cost avoidance by risk**: {money(proj.cost_avoidance)} at these protection targets.")
+    st.plotly_chart(sc.waterfall_figure(proj), key="biz_waterfall")
 
     with st.form("biz_save", clear_on_submit=True, border=False):
         c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
         name = c1.text_input("Name this scenario", max_chars=store.MAX_NAME, key="biz_name")
-        if c2.form_submit_button("💾 Save scenario"):
+        if c2.form_submit_button("Save scenario"):
             try:
                 sid = store.save(name, levers, {**proj.outcomes(), **{k: mc[k] for k in ("p10", "p50", "p90")}})
             except ValueError as exc:
@@ -172,7 +146,7 @@ if note := st.session_state.pop("biz_saved", None):
     st.success(note)
 saved = store.saved()
 if saved.empty:
-    st.info("No saved scenarios yet: set the levers above, name the scenario and save it.", icon="💾")
+    st.info("No saved scenarios yet: set the levers above, name the scenario and save it.")
 else:
     labels = {int(r.scenario_id): f"{r.name} (#{r.scenario_id})" for r in saved.itertuples()}
     st.markdown(f"**{len(saved)}** saved; they are kept in the database and survive a restart.")
@@ -189,6 +163,6 @@ else:
     c1, c2, _ = st.columns([1, 1, 3])
     c1.button("Load into the levers", key="biz_load",
               on_click=lambda: set_levers(saved.set_index("scenario_id").loc[pick, "levers"]))
-    if c2.button("🗑 Delete", key="biz_delete"):
+    if c2.button("Delete", key="biz_delete"):
         store.delete(pick)
         st.rerun()
