@@ -26,13 +26,16 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import logging
 import math
 import multiprocessing
 import os
+import posixpath
 import re
 import resource
 import shutil
 import tempfile
+import threading
 import time
 import zipfile
 from dataclasses import dataclass, field
@@ -50,6 +53,7 @@ from loaders.errors import LoadError, Problem
 MB = 1024 * 1024
 SOURCE_ROW_COLUMN = "__source_row__"
 HEADER_SEARCH_ROWS = 20
+PEEK_ROWS = 2 * HEADER_SEARCH_ROWS + 2
 CSV_DELIMITERS = (",", ";", "|", "\t")
 MAX_ZIP_ENTRIES = 10_000
 MAX_REPORTED_ROWS = 10
@@ -117,7 +121,7 @@ def read_upload(
         raise LoadError(Problem(name, f"file could not be read ({_short(exc)})")) from None
 
 
-def sniff_kind(path: str | os.PathLike, display_name: str | None = None) -> str:
+def sniff_kind(path: str | os.PathLike, display_name: str | None = None, *, limits: Limits = DEFAULT_LIMITS) -> str:
     """'csv' | 'xlsx' | 'parquet' from the first bytes; LoadError for kinds we refuse."""
     name = display_name or Path(path).name
     with open(path, "rb") as fh:
@@ -125,7 +129,7 @@ def sniff_kind(path: str | os.PathLike, display_name: str | None = None) -> str:
         fh.seek(0, os.SEEK_END)
         size = fh.tell()
     if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06"):
-        _check_xlsx_package(path, name)
+        _check_xlsx_package(path, name, limits)
         return "xlsx"
     if head.startswith(b"PAR1"):
         return "parquet"
@@ -150,7 +154,7 @@ def prewarm() -> None:
 # ----------------------------------------------------------------------------------------
 
 _CTX = None
-_PRELOAD = ["numpy", "pyarrow", "pyarrow.csv", "pyarrow.parquet", "pyarrow.compute",
+_PRELOAD = ["numpy", "pandas", "pyarrow", "pyarrow.csv", "pyarrow.parquet", "pyarrow.compute",
             "fastexcel", "defusedxml.ElementTree", "loaders.errors", "loaders.readers"]
 
 
@@ -213,8 +217,7 @@ def _run_in_child(path: str, name: str, limits: Limits, expected) -> Upload:
         send.close()
         message = _wait_for_child(proc, recv, limits)
         if message is None:
-            raise LoadError(Problem(name, "file too large or malformed to parse safely "
-                                          f"(memory limit {limits.memory_mb} MB / time limit {limits.timeout_s:g} s)"))
+            raise LoadError(Problem(name, _too_big(limits)))
         status, payload = message
         if status == "refused":
             raise LoadError(payload)
@@ -256,6 +259,7 @@ def _child_main(conn, path, name, limits, expected, out_path) -> None:
     """Runs in the child: apply limits, parse, write IPC, report."""
     try:
         _apply_rlimits(limits)
+        logging.getLogger("fastexcel").setLevel(logging.ERROR)  # dtype-guess chatter, not errors
         table, rows, meta = _parse(path, name, limits, expected)
         table = table.append_column(SOURCE_ROW_COLUMN, pa.array(rows, pa.int64()))
         with pa.OSFile(out_path, "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
@@ -263,13 +267,25 @@ def _child_main(conn, path, name, limits, expected, out_path) -> None:
         conn.send(("ok", meta))
     except LoadError as exc:
         conn.send(("refused", exc.problems))
-    except MemoryError:
-        conn.send(("refused", [Problem(name, "file too large or malformed to parse safely "
-                                             f"(memory limit {limits.memory_mb} MB / time limit {limits.timeout_s:g} s)")]))
     except Exception as exc:  # noqa: BLE001 - report, never traceback
-        conn.send(("refused", [Problem(name, f"file could not be read ({_short(exc)})")]))
+        reason = _too_big(limits) if _out_of_memory(exc) else f"file could not be read ({_short(exc)})"
+        conn.send(("refused", [Problem(name, reason)]))
     finally:
         conn.close()
+
+
+def _too_big(limits: Limits) -> str:
+    return ("file too large or malformed to parse safely "
+            f"(memory limit {limits.memory_mb} MB / time limit {limits.timeout_s:g} s)")
+
+
+_OOM_TEXT = ("bad_alloc", "out of memory", "cannot allocate memory", "failed to launch worker thread",
+             "can't start new thread", "failed to allocate", "memory limit")
+
+
+def _out_of_memory(exc: BaseException) -> bool:
+    """RLIMIT_AS shows up as MemoryError, ArrowMemoryError, or failed thread/alloc messages."""
+    return isinstance(exc, MemoryError) or any(t in str(exc).lower() for t in _OOM_TEXT)
 
 
 def _apply_rlimits(limits: Limits) -> None:
@@ -306,32 +322,36 @@ _EXTENSION_KIND = {".csv": "csv", ".txt": "csv", ".tsv": "csv", ".xlsx": "xlsx",
 
 
 def _parse(path: str, name: str, limits: Limits, expected):
-    kind = sniff_kind(path, name)
+    kind = sniff_kind(path, name, limits=limits)
     notes: list[str] = []
     claimed = _EXTENSION_KIND.get(Path(name).suffix.lower())
     if claimed and claimed != kind:
         notes.append(f"the file is named '{Path(name).suffix}' but is really {kind.upper()}; read as {kind.upper()}")
-    data_hash = _sha256(path)
+    hashing = _HashThread(path)  # hashlib releases the GIL: hash while parsing
+    hashing.start()
     reader = {"csv": _read_csv, "xlsx": _read_xlsx, "parquet": _read_parquet}[kind]
     table, rows, extra = reader(path, name, limits, expected, notes)
-    meta = {"kind": kind, "sha256": data_hash, "notes": notes, **extra}
+    hashing.join()
+    meta = {"kind": kind, "sha256": hashing.hexdigest, "notes": notes, **extra}
     return table, rows, meta
 
 
-def _sha256(path: str) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(4 * MB), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
+class _HashThread(threading.Thread):
+    def __init__(self, path: str):
+        super().__init__(daemon=True)
+        self.path, self.hexdigest = path, ""
+
+    def run(self) -> None:
+        digest = hashlib.sha256()
+        with open(self.path, "rb") as fh:
+            for chunk in iter(lambda: fh.read(4 * MB), b""):
+                digest.update(chunk)
+        self.hexdigest = digest.hexdigest()
 
 
 # ----------------------------------------------------------------------------------------
 # Header handling, shared by CSV and XLSX
 # ----------------------------------------------------------------------------------------
-
-_VALUE_LIKE = re.compile(r"^[\s$€£(+\-−]*\d[\d\s,.]*[%)KkMmBb]*\s*$|^\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}")
-
 
 def normalise_name(raw: object) -> str:
     """' Report Date (UTC)' -> 'report_date_utc'; '' when nothing usable is left."""
@@ -346,29 +366,28 @@ def _nonempty(row) -> list[str]:
 def find_header_row(rows: list[list], expected=None, notes: list[str] | None = None) -> int:
     """Index in `rows` of the header: by expected names when given, else by shape."""
     if expected:
-        wanted = {normalise_name(e) for e in expected}
-        need = max(1, math.ceil(len(wanted) / 2))
         for i, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
-            if len({normalise_name(c) for c in _nonempty(row)} & wanted) >= need:
+            if _matches(row, expected):
                 return i
         if notes is not None:
-            notes.append("no row among the first 20 holds at least half of the expected columns "
-                         f"({', '.join(sorted(wanted))}); the header row was guessed")
+            notes.append("no row among the first 20 holds the expected column names; the header row was guessed")
     return _guess_header_row(rows)
 
 
+def _matches(header_cells, expected) -> bool:
+    """At least half of the expected names; or, when `expected` is a union of several
+    tables' columns, at least two names making up at least half of the row's cells."""
+    wanted = {normalise_name(e) for e in expected}
+    cells = {normalise_name(c) for c in _nonempty(header_cells)}
+    found = len(cells & wanted)
+    return found >= max(1, math.ceil(len(wanted) / 2)) or (found >= 2 and 2 * found >= len(cells))
+
+
 def _guess_header_row(rows: list[list]) -> int:
-    """First row of name-like cells, wide enough, and followed by a data row (or by nothing)."""
+    """First row at least half as wide as the widest: title and key/value rows are narrower."""
     widths = [len(_nonempty(r)) for r in rows[:HEADER_SEARCH_ROWS]]
     need = max(1, math.ceil(max(widths, default=0) / 2))
-    for i, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
-        cells = _nonempty(row)
-        if len(cells) < need or any(_VALUE_LIKE.match(c) for c in cells):
-            continue
-        later = [w for w in widths[i + 1:] if w]
-        if not later or later[0] >= 1:
-            return i
-    return next((i for i, w in enumerate(widths) if w), 0)
+    return next((i for i, w in enumerate(widths) if w >= need), 0)
 
 
 def _column_names(raw_names: list, name: str, header_row: int) -> list[str]:
@@ -426,8 +445,7 @@ def _drop_empty_rows(table: pa.Table, rows: np.ndarray, name: str, notes: list[s
     empty = len(table) - pc.sum(pc.cast(mask, pa.int64())).as_py() if len(table) else 0
     if empty:
         table = table.filter(mask)
-        rows = rows[np.asarray(mask.combine_chunks() if hasattr(mask, "combine_chunks") else mask,
-                               dtype=bool)]
+        rows = rows[mask.to_numpy(zero_copy_only=False).astype(bool)]
         notes.append(f"skipped {empty} empty row{'s' if empty > 1 else ''}")
     if len(table) == 0:
         raise LoadError(Problem(name, "no data rows (only a header)"))
@@ -558,7 +576,7 @@ def _record_starts(data: bytes, delimiter: str, name: str):
     """Byte offset and line number of every non-blank record, counted outside quotes."""
     arr = np.frombuffer(data, dtype=np.uint8)
     newlines = np.flatnonzero(arr == 10)
-    quotes = _structural_quotes(arr, delimiter)
+    quotes = _structural_quotes(arr, delimiter) if b'"' in data else newlines[:0]
     if quotes.size % 2:
         line = int(np.searchsorted(newlines, quotes[-1])) + 1
         raise LoadError(Problem(name, "unterminated quoted field: a quote (\") opened here is never closed "
@@ -644,19 +662,19 @@ _MERGE_RE = re.compile(rb"<(?:\w+:)?mergeCell\b[^>]*?\bref=\"([A-Z]+\d+(?::[A-Z]
 _DTD_RE = re.compile(rb"<!DOCTYPE|<!ENTITY", re.IGNORECASE)
 
 
-def _check_xlsx_package(path, name: str) -> None:
+def _check_xlsx_package(path, name: str, limits: Limits) -> None:
     """Refuse unsafe or non-workbook zips before any XML parser sees them."""
     try:
         with zipfile.ZipFile(path) as zf:
             infos = zf.infolist()
-            _check_zip_sizes(infos, name, DEFAULT_LIMITS)
+            _check_zip_sizes(infos, name, limits)
             types = _content_types(zf, name)
     except zipfile.BadZipFile as exc:
         raise LoadError(Problem(name, f"damaged zip/xlsx file ({_short(exc)})")) from None
     names = {i.filename.lower() for i in infos}
     if "macroenabled" in types.lower() or any(n.endswith("vbaproject.bin") for n in names):
         raise LoadError(Problem(name, "macro-enabled workbook (.xlsm): save it as a plain .xlsx workbook"))
-    if "spreadsheetml" not in types or "sheet.main+xml" not in types and "template.main+xml" not in types:
+    if "spreadsheetml" not in types or ("sheet.main+xml" not in types and "template.main+xml" not in types):
         raise LoadError(Problem(name, "a zip file that is not an Excel workbook"))
 
 
@@ -733,9 +751,7 @@ def _workbook_info(zf: zipfile.ZipFile, name: str) -> dict:
     """Sheet name -> XML part path, and the date system, from workbook.xml and its rels."""
     from defusedxml import ElementTree as SafeET
 
-    types = SafeET.fromstring(zf.read("[Content_Types].xml"))
-    wb_path = next((o.get("PartName", "").lstrip("/") for o in types
-                    if "main+xml" in (o.get("ContentType") or "")), "xl/workbook.xml")
+    wb_path = _workbook_path(zf)
     try:
         workbook = SafeET.fromstring(zf.read(wb_path))
     except KeyError:
@@ -746,9 +762,7 @@ def _workbook_info(zf: zipfile.ZipFile, name: str) -> dict:
     targets = {}
     if rels_path in zf.namelist():
         for rel in SafeET.fromstring(zf.read(rels_path)):
-            target = rel.get("Target", "")
-            targets[rel.get("Id")] = target.lstrip("/") if target.startswith("/") else os.path.normpath(
-                os.path.join(base, target)).lstrip("./") if base else target
+            targets[rel.get("Id")] = _resolve_part(base, rel.get("Target", ""))
     parts = {}
     for el in workbook.iter():
         if el.tag.endswith("}sheet") or el.tag == "sheet":
@@ -757,18 +771,40 @@ def _workbook_info(zf: zipfile.ZipFile, name: str) -> dict:
     return {"date1904": date1904, "parts": parts}
 
 
+def _resolve_part(base: str, target: str) -> str:
+    """A relationship target as a zip member name ('/xl/x.xml' is absolute, 'x.xml' relative)."""
+    if target.startswith("/"):
+        return target.lstrip("/")
+    return posixpath.normpath(posixpath.join(base, target)) if base else posixpath.normpath(target)
+
+
+def _workbook_path(zf: zipfile.ZipFile) -> str:
+    """The officeDocument target of the package rels; else the usual places."""
+    from defusedxml import ElementTree as SafeET
+
+    names = set(zf.namelist())
+    if "_rels/.rels" in names:
+        for rel in SafeET.fromstring(zf.read("_rels/.rels")):
+            if (rel.get("Type") or "").endswith("/officeDocument"):
+                return (rel.get("Target") or "").lstrip("/")
+    for override in SafeET.fromstring(zf.read("[Content_Types].xml")):
+        if override.get("PartName") and "main+xml" in (override.get("ContentType") or ""):
+            return override.get("PartName").lstrip("/")
+    return "xl/workbook.xml" if "xl/workbook.xml" in names else "workbook.xml"
+
+
 def _choose_sheet(reader, name: str, expected, notes: list[str]):
     """First visible sheet with data rows; with several, the one matching expected_columns."""
     candidates, hidden, header_only = [], [], []
     for index, sheet_name in enumerate(reader.sheet_names):
-        peek, offset, visible = _peek_sheet(reader, index, name)
+        peek, offset, visible, height = _peek_sheet(reader, index, name)
         if not any(_nonempty(r) for r in peek):
             continue
         if visible != "visible":
             hidden.append(sheet_name)
             continue
         h = find_header_row(peek, expected, None)
-        if _sheet_height(reader, index) <= offset + h + 1:
+        if height <= offset + h + 1:
             header_only.append(sheet_name)
             continue
         candidates.append((index, sheet_name, offset, h, peek))
@@ -788,12 +824,6 @@ def _choose_sheet(reader, name: str, expected, notes: list[str]):
     return chosen
 
 
-def _matches(header_cells, expected) -> bool:
-    wanted = {normalise_name(e) for e in expected}
-    got = {normalise_name(c) for c in _nonempty(header_cells)}
-    return len(got & wanted) >= max(1, math.ceil(len(wanted) / 2))
-
-
 def _no_sheet_reason(hidden, header_only, n_sheets) -> str:
     if header_only:
         return f"no data rows (sheet '{header_only[0]}' has only a header)"
@@ -804,26 +834,33 @@ def _no_sheet_reason(hidden, header_only, n_sheets) -> str:
 
 
 def _peek_sheet(reader, index: int, name: str):
-    """First rows from the first non-empty row, that row's offset, and the visibility."""
+    """Rows from the first non-empty row on, that row's 0-based offset, visibility, height.
+
+    fastexcel re-parses the whole sheet on every load, so this usually costs one parse:
+    a second one only when more than PEEK_ROWS blank rows sit above the data.
+    """
     try:
-        top = reader.load_sheet(index, header_row=None, n_rows=HEADER_SEARCH_ROWS + 2, dtypes="string")
-        absolute = reader.load_sheet(index, header_row=None, skip_rows=0, n_rows=1, dtypes="string")
+        sheet = reader.load_sheet(index, header_row=None, skip_rows=0, n_rows=PEEK_ROWS, dtypes="string")
+        rows = _rows_of_sheet(sheet)
+        first = next((i for i, r in enumerate(rows) if _nonempty(r)), None)
+        if first is None and sheet.total_height > len(rows):
+            top = reader.load_sheet(index, header_row=None, n_rows=PEEK_ROWS, dtypes="string")
+            return _rows_of_sheet(top), sheet.total_height - top.total_height, sheet.visible, sheet.total_height
     except Exception as exc:  # noqa: BLE001 - fastexcel raises several types
         raise LoadError(Problem(name, f"sheet {reader.sheet_names[index]!r} could not be read ({_short(exc)})")) from None
-    offset = absolute.total_height - top.total_height
-    rows = [list(r.values()) for r in top.to_arrow().to_pylist()] if top.width else []
-    return rows, offset, top.visible
+    first = first or 0
+    return rows[first:], first, sheet.visible, sheet.total_height
 
 
-def _sheet_height(reader, index: int) -> int:
-    return reader.load_sheet(index, header_row=None, skip_rows=0, n_rows=1, dtypes="string").total_height
+def _rows_of_sheet(sheet) -> list[list]:
+    return [list(r.values()) for r in sheet.to_arrow().to_pylist()] if sheet.width else []
 
 
 def _load_sheet_body(reader, index: int, header_row: int, n_columns: int, name: str) -> pa.Table:
     placeholder = [f"c{i}" for i in range(n_columns)]
     try:
         sheet = reader.load_sheet(index, header_row=None, skip_rows=header_row, column_names=placeholder,
-                                  schema_sample_rows=None, dtype_coercion="coerce")
+                                  schema_sample_rows=None, dtype_coercion="coerce", whitespace_as_null=True)
         batch = sheet.to_arrow()
     except Exception as exc:  # noqa: BLE001
         raise LoadError(Problem(name, f"sheet could not be read ({_short(exc)})")) from None
