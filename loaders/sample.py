@@ -9,14 +9,18 @@ too: metrics_daily, team_metrics_daily (story points per team per working day) a
 compliance_metrics_daily; the metrics they feed are not repeated in the observations file.
 
 Alert behaviour at the last day (2025-04-06) is designed, and pinned by tests/test_sample.py:
-- WeeklyTargetsMissed (team_velocity_total < 60 for 7d) holds from 2025-01-13, fires from
-  2025-01-20, resolves when the trailing total first reaches 60 (week 6), and is PENDING at the end:
-  a slow Friday 2025-04-04 drops the trailing total to 58 on 04-04, 04-05 and 04-06.
-- test_coverage_decline (test_coverage_overall_pct < 80) is FIRING throughout (ends at 74%).
-- health_score_drop, team_velocity_collapse, performance_degradation, build_failure_rate,
-  documentation_coverage_low and compliance_violations_detected fire early and resolve;
-  security_vulnerabilities_critical fires in weeks 1–2 and again on 2025-02-24..25;
-  revenue_pipeline_at_risk fires on 2025-03-04..06. All of them are resolved at the end.
+- WeeklyTargetsMissed (team_velocity_total < 60 for 7d): the condition holds 2025-01-13 .. 2025-02-13,
+  so the rule is pending from 01-13, FIRING from 2025-01-20 and resolved on 2025-02-14 (trailing total
+  ≥ 60). A slow Friday (2025-04-04) drops the trailing total to 58 on 04-04, 04-05 and 04-06: at the
+  end the rule is PENDING (held 2 days of 7; it would fire on 2025-04-11 if nothing changed).
+- test_coverage_decline (test_coverage_overall_pct < 80, for 0s) is FIRING from 2025-01-13 to the end
+  (73–74% in the last week).
+- Fire early and are resolved at the end (all for 0s): health_score_drop (< 70) 01-13..01-27;
+  team_velocity_collapse (< 40) 01-13..02-04; performance_degradation (api_latency_p99_ms > 100)
+  01-13..01-29; compliance_violations_detected (> 0) on and off 01-13..02-10;
+  security_vulnerabilities_critical (> 0) 01-13..01-23 and again 02-24..02-25;
+  build_failure_rate (> 10) 01-13..02-11; documentation_coverage_low (< 60, weekly readings, and the
+  plan's 10% on 01-12) until 02-23; revenue_pipeline_at_risk (> $1M) 03-04..03-06.
 """
 from __future__ import annotations
 
