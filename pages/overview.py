@@ -5,42 +5,31 @@ import streamlit as st
 from transforms import fmt, overview
 from ui import data as ui_data
 from ui import widgets
+from ui.sample import sample_controls
 
 data = ui_data.plan_data_as_picked()
 health = overview.health(data)
 met, total = overview.overall_progress(data)
-risk, risk_reason = overview.risk_status(data)
 pipeline, low, high = overview.pipeline(data)
 
 st.title("Executive overview")
 widgets.sample_banner(data)
 st.caption(widgets.as_of_caption(data))
-
-stated = f"The plan states **{fmt.score(health.stated, 0)}**" if health.stated is not None else ""
-flag = (f" — {stated}, which its own categories do not support (difference "
-        f"{fmt.score(health.stated - health.computed, 2)} points)." if not health.consistent else ".")
-st.markdown(f"System health is **{fmt.score(health.computed)} / 100** (Σ weight × category score){flag} "
-            f"The week-12 target is 95.")
+st.markdown(overview.health_sentence(health))
 
 c1, c2, c3, c4 = st.columns(4)
 c1.metric("Health score (computed)", f"{fmt.score(health.computed)} / 100", border=True)
 c2.metric("Stated in the plan", f"{fmt.score(health.stated, 0)} / 100" if health.stated is not None else "—",
-          delta="inconsistent" if not health.consistent else "consistent", delta_color="off", border=True)
+          delta="⚠ inconsistent with its categories" if not health.consistent else "consistent",
+          delta_color="off", delta_arrow="off", border=True)
 c3.metric("Overall progress", fmt.pct(met / total * 100 if total else 0, 0),
           help=f"{met} of {total} milestone targets met", border=True)
 c4.metric("Revenue pipeline", fmt.money(pipeline) if pipeline is not None else "no data",
           help=f"Target {fmt.money(low)} – {fmt.money(high)} annually", border=True)
-
-st.markdown(f"**Overall progress:** {met} of {total} milestone targets met (plan week {data.week}/12). "
-            f"**Risk status:** {overview.RISK_EMOJI[risk]} {risk} — {risk_reason}. "
-            f"**Revenue pipeline:** {fmt.money(pipeline) if pipeline is not None else 'no data'} against a "
-            f"target of {fmt.money(low)} – {fmt.money(high)} annually.")
+st.markdown(overview.status_sentence(data))
 
 st.subheader("Health score by category")
-targets = overview.health_targets(data)
-st.markdown("Each category's contribution is its weight × score. The category targets imply a health score of "
-            + ", ".join(f"**{fmt.score(t, 2)}** at week {int(w)}" for w, t in
-                        zip(targets["due_week"], targets["health_target"])) + ".")
+st.markdown(overview.targets_sentence(overview.health_targets(data)))
 widgets.table(overview.category_table(health.contributions), "health_categories")
 
 st.subheader("Health score trend")
@@ -48,7 +37,9 @@ trend = overview.health_trend(ui_data.history(list(health.contributions["metric_
                               health.contributions[["metric_id", "weight"]])
 if len(trend) < 2:
     st.info("No history yet: the plan is a single week-0 snapshot. The trend appears once daily category "
-            "scores are loaded (Data page), or load the sample history to see it at work.", icon="📈")
+            "scores are loaded on the Data page — or load twelve weeks of sample history to see trends, "
+            "projections and alerts at work.", icon="📈")
+    sample_controls("overview")
 else:
     fig = go.Figure(go.Scatter(x=trend["as_of"], y=trend["health_score"], mode="lines", name="Health score"))
     fig.add_hline(y=73, line_dash="dot", line_color="#d62728", annotation_text="73 (plan's stated score)")
@@ -59,7 +50,5 @@ else:
 
 st.subheader("Consistency audit")
 audit = overview.audit_table(data)
-bad = audit[~audit["consistent"]]
-st.markdown(f"Every total the plan states, recomputed from its own rows: **{len(bad)} of {len(audit)}** "
-            "disagree with their components.")
+st.markdown(overview.audit_sentence(audit))
 widgets.table(overview.audit_display(audit), "consistency_audit")

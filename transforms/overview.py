@@ -115,3 +115,33 @@ def audit_display(audit_rows: pd.DataFrame) -> pd.DataFrame:
         "Computed": [show(v, u) for v, u in zip(rows["computed"], rows["unit"])],
         "Difference": [show(v, u) for v, u in zip(rows["difference"], rows["unit"])],
         "How": rows["how"]})
+
+
+def health_sentence(h: Health) -> str:
+    text = f"System health is **{fmt.score(h.computed)} / 100** (Σ weight × category score)."
+    if not h.consistent:
+        text += (f" The plan states **{fmt.score(h.stated, 0)}**, which its own categories do not support "
+                 f"(a difference of {fmt.score(h.stated - h.computed, 2)} points).")
+    return text + " The week-12 target is 95."
+
+
+def status_sentence(data: PlanData) -> str:
+    met, total = overall_progress(data)
+    risk, reason = risk_status(data)
+    pipe, low, high = pipeline(data)
+    pipe_text = fmt.money(pipe) if pipe is not None else "no data"
+    return (f"**Overall progress:** {met} of {total} milestone targets met (plan week {data.week}/12). "
+            f"**Risk status:** {RISK_EMOJI[risk]} {risk} — {reason}. "
+            f"**Revenue pipeline:** {pipe_text} against a target of {fmt.money(low)} – {fmt.money(high)} annually.")
+
+
+def targets_sentence(targets: pd.DataFrame) -> str:
+    implied = ", ".join(f"**{fmt.score(t, 2)}** at week {int(w)}"
+                        for w, t in zip(targets["due_week"], targets["health_target"]))
+    return f"Each category's contribution is its weight × score. The category targets imply a health score of {implied}."
+
+
+def audit_sentence(audit_rows: pd.DataFrame) -> str:
+    bad = int((~audit_rows["consistent"]).sum())
+    return (f"Every total the plan states, recomputed from its own rows: **{bad} of {len(audit_rows)}** "
+            "disagree with their components.")
