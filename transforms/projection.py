@@ -197,13 +197,16 @@ def _levels(base: Baseline, mult, delay, customers, deal_size, churn_pct, months
     return curve * _factors(base, months, customers, deal_size, churn_pct) * mult[..., None, :]
 
 
-def _hermite(t: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Interval index (t.shape) and cubic Hermite basis (t.shape + (4,)) of times t on KNOTS."""
+def _hermite(t: np.ndarray) -> tuple[np.ndarray, tuple[np.ndarray, ...]]:
+    """Interval index and the four cubic Hermite basis values (each t.shape) of times t on KNOTS."""
     t = np.clip(t, KNOTS[0], KNOTS[-1])
-    i = np.clip(np.searchsorted(KNOTS, t, side="right") - 1, 0, len(KNOTS) - 2)
+    i = np.zeros(t.shape, np.intp)
+    for knot in KNOTS[1:-1]:                                           # 2 comparisons: cheaper than searchsorted
+        i += t >= knot
     s = (t - KNOTS[i]) / np.diff(KNOTS)[i]
-    s2, s3 = s * s, s * s * s
-    return i, np.stack([2 * s3 - 3 * s2 + 1, s3 - 2 * s2 + s, -2 * s3 + 3 * s2, s3 - s2], axis=-1)
+    s2 = s * s
+    s3 = s2 * s
+    return i, (2 * s3 - 3 * s2 + 1, s3 - 2 * s2 + s, -2 * s3 + 3 * s2, s3 - s2)
 
 
 def _coefficients(base: Baseline) -> np.ndarray:
@@ -218,18 +221,23 @@ def _annual_core(base: Baseline, mult, delay, customers, deal_size, churn_pct) -
 
     Months 1–12 of a draw are summed without building the (draws × months × streams) cube: the
     curve is linear in its Hermite coefficients, so the per-draw sums of basis × weight by interval
-    (a small batched matmul) times the coefficient matrix give every stream's year at once.
+    (np.bincount) times the coefficient matrix give every stream's year at once.
     """
     delay = np.atleast_1d(np.asarray(delay, float))
     months = MONTHS[1:].astype(float)
-    i, basis = _hermite(months[None, :] - delay[:, None])             # (N, 12), (N, 12, 4)
-    by_interval = (i[..., None] == np.arange(len(KNOTS) - 1)).astype(float).transpose(0, 2, 1)   # (N, J, 12)
+    n, intervals = len(delay), len(KNOTS) - 1
+    i, basis = _hermite(months[None, :] - delay[:, None])             # (N, 12) each
+    slot = (np.arange(n)[:, None] * intervals + i).ravel()             # (draw, interval) of every month
+
+    def by_interval(weight=None) -> np.ndarray:                        # (N, J·4): Σ_m basis × weight per interval
+        cols = [np.bincount(slot, (b if weight is None else b * weight).ravel(), minlength=n * intervals)
+                for b in basis]
+        return np.stack(cols, axis=-1).reshape(n, -1)
+
     coef = _coefficients(base)                                        # (J·4, S)
-    n = len(delay)
-    plain = (by_interval @ basis).reshape(n, -1) @ coef                # (N, S): Σ_m curve
-    keep = np.atleast_1d(_keep(base, churn_pct))
-    churned = by_interval @ (basis * (keep[:, None] ** (months / 12.0))[..., None])
-    churned = churned.reshape(churned.shape[0], -1) @ coef            # (N, S): Σ_m curve × retention
+    plain = by_interval() @ coef                                      # (N, S): Σ_m curve
+    keep = np.broadcast_to(np.atleast_1d(_keep(base, churn_pct)), (n,))
+    churned = by_interval(keep[:, None] ** (months / 12.0)) @ coef    # (N, S): Σ_m curve × retention
     is_cust, recurring = _stream_masks(base)
     year = np.where(recurring, churned, plain)
     year = year * np.where(is_cust, np.atleast_1d(_customer_factor(base, customers, deal_size))[:, None], 1.0)
