@@ -1,5 +1,34 @@
-"""Reports."""
+"""Reports: the plan's two weekly templates, filled from the model for a chosen week."""
 import streamlit as st
 
-st.title("Reports")
-st.caption("Coming soon: the plan's weekly Executive Summary and Technical Team Report, filled from the data.")
+from transforms import report
+from transforms.calendar import PLAN_WEEKS
+from ui import data as ui_data
+from ui import widgets
+
+latest = ui_data.plan_data()
+st.title("Weekly reports")
+widgets.sample_banner(latest)
+st.caption(widgets.as_of_caption(latest))
+st.markdown("The plan's **Executive Summary** and **Technical Team Report** templates, filled from the same data "
+            "as every other page. A figure the data does not hold reads *no data*; nothing is invented. "
+            "The same Markdown comes from `python -m transforms.report --week N --kind executive|technical`.")
+
+c1, c2 = st.columns([1, 2])
+week = c1.selectbox("Plan week", list(range(0, PLAN_WEEKS + 1)), index=min(latest.data_week, PLAN_WEEKS),
+                    format_func=lambda w: f"Week {w}" + (" (latest data)" if w == latest.data_week else ""))
+kind = c2.radio("Report", report.KINDS, horizontal=True,
+                format_func={"executive": "Executive Summary", "technical": "Technical Team Report"}.get)
+
+inputs = report.Inputs(ui_data.plan_data(week), ui_data.plan_data(max(week - 1, 0)), ui_data.rule_history())
+built = report.build(kind, inputs)
+markdown = report.to_markdown(built)
+
+d1, d2, _ = st.columns([1, 1, 3])
+d1.download_button("⬇ Markdown", markdown.encode("utf-8"), file_name=report.file_name(kind, week, "md"),
+                   mime="text/markdown", key="report_md", on_click="ignore")
+d2.download_button("⬇ HTML", report.to_html(built).encode("utf-8"), file_name=report.file_name(kind, week, "html"),
+                   mime="text/html", key="report_html", on_click="ignore")
+
+with st.container(border=True):
+    st.markdown(markdown)

@@ -1,0 +1,437 @@
+"""The plan's two weekly reports (Executive Summary, Technical Team Report), filled from the model.
+
+Building is pure: `build(kind, inputs)` turns PlanData for the chosen week and the week before,
+plus the observation history, into a `Report` (sections of paragraphs, lists and tables), which
+renders to Markdown or to a standalone, fully escaped HTML page. A figure the data does not hold
+is written as "no data", never invented.
+
+    python -m transforms.report --week N [--kind executive|technical]   Markdown on stdout
+"""
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+import pandas as pd
+
+from transforms import alerts, fmt, overview, recording, status
+from transforms.calendar import PLAN_WEEKS, week_end, week_start
+from transforms.model import PlanData, target_rows
+
+KINDS = ("executive", "technical")
+NO_DATA = "no data"
+ARROWS = {1: "↗️", -1: "↘️", 0: "→"}
+MAX_ITEMS = 8
+
+
+@dataclass
+class Section:
+    heading: str
+    blocks: list[tuple[str, object]] = field(default_factory=list)   # ("p", str) ("ul"/"ol", [str]) ("table", df) ("h3", str)
+
+    def add(self, kind: str, content) -> Section:
+        self.blocks.append((kind, content))
+        return self
+
+
+@dataclass
+class Report:
+    title: str
+    subtitle: str
+    sections: list[Section]
+
+
+@dataclass
+class Inputs:
+    now: PlanData                  # as of the chosen week
+    prev: PlanData                 # as of the week before
+    history: pd.DataFrame          # metric_id, as_of, value (daily; every metric)
+
+    @property
+    def week(self) -> int:
+        return self.now.week
+
+    @property
+    def at(self) -> pd.Timestamp | None:
+        """The report's evaluation day: the week's last day, or the newest observation if earlier."""
+        if self.now.latest_date is None:
+            return None
+        return min(pd.Timestamp(week_end(self.week, self.now.start)), pd.Timestamp(self.now.latest_date))
+
+
+# --- figures ----------------------------------------------------------------------------------------
+
+def _evaluation(inp: Inputs, at=None) -> alerts.Evaluation:
+    at = inp.at if at is None else at
+    return alerts.evaluate(inp.now.plan["alert_rules"], inp.history, inp.now.registry, at)
+
+
+def _trend(now, before) -> str:
+    if now is None or before is None or pd.isna(now) or pd.isna(before):
+        return NO_DATA
+    return ARROWS[(now > before) - (now < before)]
+
+
+def _velocity_week(inp: Inputs) -> pd.DataFrame:
+    weeks = recording.velocity_by_week(inp.history[pd.to_datetime(inp.history["as_of"]) <= (inp.at or pd.Timestamp.max)],
+                                       inp.now.registry, inp.now.start)
+    return weeks[weeks["week"] == inp.week]
+
+
+def _stated(data: PlanData, total_id: str):
+    return data.plan["stated_totals"].set_index("total_id")["stated_value"].get(total_id)
+
+
+def _label(data: PlanData, metric_id: str) -> str:
+    return str(data.registry.set_index("metric_id")["label"].get(metric_id, metric_id))
+
+
+def _value(data: PlanData, metric_id: str) -> str:
+    unit = data.registry.set_index("metric_id")["unit"].get(metric_id)
+    return fmt.value(data.value(metric_id), unit)
+
+
+def transitions(inp: Inputs) -> list[str]:
+    """Health categories whose status changed since last week: 'Compliance moved from 🔴 to 🟡'."""
+    now = target_rows(inp.now, "health_category", in_force=True).set_index("metric_id")
+    before = target_rows(inp.prev, "health_category", in_force=True).set_index("metric_id")
+    out = []
+    for metric_id, row in now.iterrows():
+        old = before["status"].get(metric_id)
+        if old is not None and old != row["status"]:
+            out.append(f"{row['label']} moved from {status.EMOJI[old]} to {status.EMOJI[row['status']]} "
+                       f"({_value(inp.prev, metric_id)} → {_value(inp.now, metric_id)}, target {row['text_as_written']})")
+    return out
+
+
+def newly_met(inp: Inputs) -> pd.DataFrame:
+    """Targets met at the end of this week that were not met at the end of last week."""
+    now, before = target_rows(inp.now), target_rows(inp.prev).set_index("target_id")["status"]
+    rows = now[(now["status"] == status.MET) & (now["target_id"].map(before) != status.MET)
+               & (now["section"] != "health_category")]     # categories are reported as transitions
+    return rows.drop_duplicates(["metric_id", "op", "target"])
+
+
+def due_next(inp: Inputs) -> pd.DataFrame:
+    """Targets due next week and not met yet, worst first."""
+    rows = target_rows(inp.now)
+    rows = rows[(rows["due_week"] == inp.week + 1) & (rows["status"] != status.MET)]
+    return rows.assign(_o=rows["status"].map(status.ORDER)).sort_values(["_o", "target_id"]).drop(
+        columns="_o").drop_duplicates(["metric_id", "op", "target"])
+
+
+def overdue(inp: Inputs) -> pd.DataFrame:
+    """Targets whose due week has passed and that are still not met, oldest first."""
+    rows = target_rows(inp.now)
+    rows = rows[(rows["due_week"] < inp.week) & (rows["status"] != status.MET)]
+    return (rows.sort_values(["due_week", "target_id"]).drop_duplicates("metric_id", keep="last")
+            .sort_values(["due_week", "target_id"]))
+
+
+SECTION_NAMES = {"phase1_week1": "Phase 1, week 1 milestones", "phase1_week2": "Phase 1, week 2 milestones",
+                 "phase1_week3": "Phase 1, week 3 milestones", "phase2_business": "Phase 2 business value",
+                 "phase2_performance": "Phase 2 performance", "phase3_final": "Phase 3 final criteria"}
+
+
+def _more(items: list[str], total: int, what: str) -> list[str]:
+    return items + ([f"… and {total - len(items)} more {what}"] if total > len(items) else [])
+
+
+def _alert_lines(inp: Inputs, ev: alerts.Evaluation, severity: str | None = None) -> list[str]:
+    data = inp.now
+    table = alerts.active_table(ev, data.plan["alert_rules"], data.registry, data.plan["contacts"], data.plan["teams"])
+    table = table[table["State"] == alerts.STATE_BADGE[alerts.FIRING]]
+    if severity:
+        table = table[table["Severity"] == severity.title()]
+    return [f"**{r['Alert']}** ({r['Severity'].lower()}): {r['Metric']} {r['Value']} against {r['Threshold']}, "
+            f"firing since {r['Since']}; respond within {r['Respond within']}; escalates to {r['Escalates to']}"
+            for _, r in table.iterrows()]
+
+
+# --- the two reports -------------------------------------------------------------------------------
+
+def _header(inp: Inputs, title: str) -> tuple[str, str]:
+    start, end = week_start(inp.week, inp.now.start), week_end(inp.week, inp.now.start)
+    through = f"data through {pd.Timestamp(inp.at):%d %b %Y}" if inp.at is not None else "no observations yet"
+    span = f"{start:%a %d %b} – {end:%a %d %b %Y}" if inp.week > 0 else f"before the plan starts ({end:%d %b %Y})"
+    return f"{title} - Week {inp.week}", f"Plan week {inp.week} of {PLAN_WEEKS} ({span}); {through}."
+
+
+def executive(inp: Inputs) -> Report:
+    data, prev = inp.now, inp.prev
+    ev = _evaluation(inp)
+    met, total = overview.overall_progress(data)
+    velocity = _velocity_week(inp)
+    points = velocity[velocity["metric_id"] == recording.VELOCITY_TOTAL_ID]
+    capacity = _stated(data, "velocity_total_max")
+    pts = (f"{fmt.number(points['points'].iloc[0], 0)}/{fmt.number(capacity, 0)} story points this week"
+           if len(points) else f"{NO_DATA} on story points this week")
+    h_now, h_prev = overview.health(data).computed, overview.health(prev).computed
+    change = ("no earlier week to compare with" if inp.week == 0 else
+              f"{h_now - h_prev:+.1f} points since week {inp.week - 1}" if not (pd.isna(h_now) or pd.isna(h_prev))
+              else f"change since week {inp.week - 1}: {NO_DATA}")
+    critical = _alert_lines(inp, ev, "critical")
+    pipeline, low, high = overview.pipeline(data)
+    summary = Section("🎯 Executive Summary").add("ul", [
+        f"**Overall Progress**: {fmt.pct(met / total * 100 if total else 0, 0)} complete ({met} of {total} "
+        f"milestone targets met; {pts})",
+        f"**System Health Score**: {fmt.score(h_prev)}/100 → {fmt.score(h_now)}/100 ({change}; target: +3 points/week)",
+        f"**Critical Blockers**: {len(critical)} critical alert{'s' if len(critical) != 1 else ''} firing"
+        + (", requiring executive intervention" if critical else " (none requires executive intervention)"),
+        f"**Revenue Pipeline**: {fmt.money(pipeline) if pipeline is not None else NO_DATA} identified "
+        f"(target: {fmt.money(low)} – {fmt.money(high)} annually)"])
+
+    issues = Section("🚨 Critical Issues Requiring Action")
+    formation = data.plan["team_formation"]
+    engineers = formation[formation["step"].str.contains("engineer", case=False)]
+    done = engineers["metric_id"].map(data.latest_map())
+    unassigned = (f"{int((done.fillna(0) < 100).sum())} of {len(engineers)} teams still without their engineers"
+                  if done.notna().any() else NO_DATA)
+    violations = data.value("compliance_violations_per_day")
+    vulns = data.value("critical_vulnerabilities")
+    items = critical or ["No critical alert is firing at the end of the week."]
+    items += [f"**Team Formation**: {unassigned}",
+              f"**Compliance Risk**: compliance violations on the latest day: "
+              f"{fmt.number(violations, 0) if violations is not None else NO_DATA}; daily violation exposure in "
+              "dollars: no data (the plan gives no cost per violation)",
+              f"**Technical Debt**: critical security vulnerabilities: "
+              f"{fmt.number(vulns, 0) if vulns is not None else NO_DATA}",
+              "**Resource Constraints**: no data (budget and tooling approvals are not tracked)"]
+    issues.add("ol", items)
+
+    wins = Section("📈 Key Achievements This Week")
+    met_rows = newly_met(inp)
+    items = transitions(inp) + _more([f"{r.label}: met ({r.current}, target {r.text_as_written})"
+                                      for r in met_rows.head(MAX_ITEMS).itertuples()], len(met_rows), "targets met")
+    resolved = ev.episodes[(ev.episodes["state"] == alerts.RESOLVED) & ev.episodes["end"].notna()
+                           & (ev.episodes["end"] > ev.at - pd.Timedelta(days=7)) & (ev.episodes["kind"] == "threshold")] \
+        if ev.at is not None else ev.episodes.iloc[0:0]
+    items += [f"Alert resolved: {r.name} (cleared {r.end:%d %b})" for r in resolved.itertuples()]
+    wins.add("ul", items or ["No target newly met and no status change this week."])
+
+    dashboard = Section("📊 Metrics Dashboard")
+    cats = target_rows(data, "health_category", in_force=True)
+    before = prev.latest_map()
+    rows = [{"Category": r.label, "Current": fmt.value(r.value, "score"),
+             "Target": f"{r.text_as_written} (week {int(r.due_week)})", "Status": r.status_badge,
+             "Trend": _trend(r.value, before.get(r.metric_id))} for r in cats.itertuples()]
+    rows.append({"Category": "Revenue pipeline", "Current": fmt.money(pipeline) if pipeline is not None else NO_DATA,
+                 "Target": f"{fmt.money(low)} – {fmt.money(high)} annually", "Status": "",
+                 "Trend": _trend(pipeline, before.get(recording.PIPELINE_ID))})
+    dashboard.add("table", pd.DataFrame(rows))
+
+    nxt = Section("🔮 Next Week Priorities")
+    due = due_next(inp)
+    items = _more([f"{r.label} — {r.status_badge} ({r.current}, target {r.text_as_written})"
+                   for r in due.head(MAX_ITEMS).itertuples()], len(due), "targets due")
+    nxt.add("ol", items or [f"No target is due in week {inp.week + 1}."])
+    late = overdue(inp)
+    if len(late):
+        nxt.add("p", f"**Overdue and not met ({len(late)})**: " + "; ".join(
+            f"{r.label} ({r.current}, target {r.text_as_written}, due week {int(r.due_week)})"
+            for r in late.head(MAX_ITEMS).itertuples()) + ("; …" if len(late) > MAX_ITEMS else ""))
+
+    money = Section("💰 Financial Impact")
+    growth = recording.pipeline_growth(inp.history[pd.to_datetime(inp.history["as_of"]) <= inp.at]) \
+        if inp.at is not None else pd.DataFrame()
+    growth_text = (f"{'+' if growth['growth'].iloc[-1] >= 0 else ''}{fmt.money(growth['growth'].iloc[-1])} over the 7 days "
+                   f"to {pd.Timestamp(growth['as_of'].iloc[-1]):%d %b}" if len(growth) else NO_DATA)
+    plan_avoid = _stated(data, "cost_avoidance_total")
+    roi = _stated(data, "roi_target_pct")
+    money.add("ul", [
+        f"**Revenue Pipeline Growth**: {growth_text}",
+        f"**Cost Avoidance**: {NO_DATA} this week (protection levels are not tracked as observations); "
+        f"the plan's figure at target protection is {fmt.money(plan_avoid)}",
+        f"**ROI Projection**: {NO_DATA} (the plan states no investment to divide by; target: {fmt.number(roi, 0)}%)"])
+    title, subtitle = _header(inp, "DCE Weekly Executive Report")
+    return Report(title, subtitle, [summary, issues, wins, dashboard, nxt, money])
+
+
+def technical(inp: Inputs) -> Report:
+    data = inp.now
+    ev = _evaluation(inp)
+    velocity = _velocity_week(inp)
+    teams = data.plan["teams"]
+    by_metric = velocity.set_index("metric_id")
+    total = by_metric["points"].get(recording.VELOCITY_TOTAL_ID)
+    days = by_metric["days"].get(recording.VELOCITY_TOTAL_ID)
+    capacity, target = _stated(data, "velocity_total_max"), _stated(data, "velocity_total_target")
+    dev = Section("🏗️ Development Progress").add("h3", "Team Velocity").add("ul", [
+        f"**Total Story Points**: {fmt.number(total, 0) if total is not None else NO_DATA}/{fmt.number(capacity, 0)} "
+        f"(target: {fmt.number(target, 0)}/week)" + (f", from {days} day(s) of data" if days is not None else ""),
+        f"**Sprint Completion**: {NO_DATA} (planned story points are not tracked as a metric)",
+        f"**Cross-team Integration**: {_value(data, 'cross_team_integration_tests')} successful integration tests"])
+    team_rows = []
+    for t in teams.itertuples():
+        mid = f"{recording.VELOCITY_PREFIX}{t.team.lower()}"
+        pts = by_metric["points"].get(mid)
+        team_rows.append({"Team": t.team, "Points this week": fmt.number(pts, 0) if pts is not None else NO_DATA,
+                          "Target": fmt.number(t.velocity_target, 0), "Capacity": fmt.number(t.capacity_points, 0),
+                          "Status": status.badge(status.evaluate(pts, ">=", t.velocity_target, "higher_better"))})
+    dev.add("table", pd.DataFrame(team_rows))
+    latest = data.latest_map()
+    builds = [latest[f"build_success_rate_{t.lower()}"] for t in teams["team"] if f"build_success_rate_{t.lower()}" in latest]
+    vulns = data.registry[data.registry["metric_id"].str.startswith("vuln_")]["metric_id"]
+    sev = {s: [latest[m] for m in vulns if m.endswith(f"_{s}") and m in latest] for s in ("critical", "high", "medium")}
+    scan = (", ".join(f"{fmt.number(sum(v), 0)} {s}" if v else f"{s}: {NO_DATA}" for s, v in sev.items())
+            + " open findings (vulnerability tracking, all categories)") if any(sev.values()) else NO_DATA
+    dev.add("h3", "Quality Metrics").add("ul", [
+        f"**Test Coverage**: {_value(data, 'test_coverage_overall_pct')} (target: 90%)",
+        f"**Build Success Rate**: {fmt.pct(sum(builds) / len(builds), 1) + ' (mean of the teams)' if builds else NO_DATA}"
+        " (target: 98%)",
+        f"**Security Scan**: {scan}",
+        f"**Performance Tests**: {NO_DATA} (target: 100% passing)"])
+
+    feat = Section("🚀 Feature Delivery")
+    done_ids = data.registry[data.registry["unit"] == "done"]["metric_id"]
+    before = inp.prev.latest_map()
+    completed = [m for m in done_ids if latest.get(m, 0) >= 100 and before.get(m, 0) < 100]
+    progress = [m for m in done_ids if 0 < latest.get(m, 0) < 100]
+    dues = target_rows(data).dropna(subset=["due_week"]).groupby("metric_id")["due_week"].min()
+    feat.add("h3", "Completed This Week").add("ul", [f"{_label(data, m)}: done" for m in completed]
+                                              or ["Nothing completed this week."])
+    feat.add("h3", "In Progress").add("ul", [
+        f"{_label(data, m)}: {fmt.pct(latest[m], 0)} done" + (f", due week {int(dues[m])}" if m in dues else "")
+        for m in progress] or ["Nothing in progress."])
+    due = due_next(inp)
+    feat.add("h3", "Next Week Planned").add("ul", _more(
+        [f"{r.label} — {r.status_badge} ({r.current}, target {r.text_as_written})" for r in due.head(MAX_ITEMS).itertuples()],
+        len(due), "targets due") or [f"No target is due in week {inp.week + 1}."])
+
+    health = Section("🔧 Technical Health").add("ul", [
+        f"**System Uptime**: {_value(data, 'system_uptime_pct')} (target: 99.9%)",
+        f"**API Latency P99**: {_value(data, 'api_latency_p99_ms')} (target: <50ms)",
+        f"**Error Rate**: {NO_DATA} (target: <0.1%)",
+        f"**Database Performance**: {_value(data, 'db_query_time_p95_ms')} (p95 query time)"])
+    risks = Section("🚫 Blockers & Risks").add("ol", _alert_lines(inp, ev) or ["No alert is firing at the end of the week."])
+    pending = ev.active[ev.active["state"] == alerts.PENDING]
+    if len(pending):
+        cur = ev.current.set_index("rule_id")["explanation"]
+        risks.add("p", "Pending (not firing yet): " + "; ".join(
+            f"{r.name}: {cur[r.rule_id]}" for r in pending.drop_duplicates("rule_id").itertuples()))
+    crit = Section("🎯 Success Criteria Progress")
+    rows = target_rows(data)
+    items = []
+    for section in overview.MILESTONE_SECTIONS:
+        part = rows[rows["section"] == section]
+        if len(part):
+            share = (part["status"] == status.MET).mean() * 100
+            items.append(f"{SECTION_NAMES.get(section, section)}: {fmt.pct(share, 0)} complete "
+                         f"({int((part['status'] == status.MET).sum())} of {len(part)} targets met)")
+    crit.add("ul", items)
+    title, subtitle = _header(inp, "DCE Technical Team Report")
+    return Report(title, subtitle, [dev, feat, health, risks, crit])
+
+
+def build(kind: str, inp: Inputs) -> Report:
+    if kind not in KINDS:
+        raise ValueError(f"unknown report kind {kind!r}; choose one of {', '.join(KINDS)}")
+    return executive(inp) if kind == "executive" else technical(inp)
+
+
+# --- rendering ----------------------------------------------------------------------------------------
+
+def _md_cell(text) -> str:
+    return str(text).replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+
+
+def to_markdown(report: Report) -> str:
+    out = [f"# {report.title}", "", f"_{report.subtitle}_", ""]
+    for section in report.sections:
+        out += [f"## {section.heading}", ""]
+        for kind, content in section.blocks:
+            if kind == "h3":
+                out += [f"### {content}", ""]
+            elif kind == "p":
+                out += [str(content), ""]
+            elif kind in ("ul", "ol"):
+                out += [(f"{i}. " if kind == "ol" else "- ") + str(item) for i, item in enumerate(content, 1)] + [""]
+            elif kind == "table":
+                cols = list(content.columns)
+                out += ["| " + " | ".join(_md_cell(c) for c in cols) + " |", "|" + "---|" * len(cols)]
+                out += ["| " + " | ".join(_md_cell(v) for v in row) + " |" for row in content.itertuples(index=False)]
+                out += [""]
+    return "\n".join(out).rstrip() + "\n"
+
+
+def _inline(text) -> str:
+    """Escape everything, then turn the report's own **bold** markers into <strong>."""
+    return re.sub(r"\*\*(.+?)\*\*", r"<strong>\1</strong>", html.escape(str(text), quote=True))
+
+
+STYLE = ("body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;max-width:60rem;margin:2rem auto;"
+         "padding:0 1rem;color:#1f2328;line-height:1.5}h1{font-size:1.6rem}h2{font-size:1.25rem;margin-top:2rem;"
+         "border-bottom:1px solid #d0d7de}table{border-collapse:collapse;margin:.5rem 0}td,th{border:1px solid #d0d7de;"
+         "padding:.3rem .6rem;text-align:left}th{background:#f6f8fa}.sub{color:#59636e;font-style:italic}")
+
+
+def to_html(report: Report) -> str:
+    """A standalone page: inline CSS, no script, no external asset; every text escaped."""
+    out = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
+           f"<title>{html.escape(report.title)}</title>", f"<style>{STYLE}</style></head><body>",
+           f"<h1>{_inline(report.title)}</h1>", f'<p class="sub">{_inline(report.subtitle)}</p>']
+    for section in report.sections:
+        out.append(f"<h2>{_inline(section.heading)}</h2>")
+        for kind, content in section.blocks:
+            if kind == "h3":
+                out.append(f"<h3>{_inline(content)}</h3>")
+            elif kind == "p":
+                out.append(f"<p>{_inline(content)}</p>")
+            elif kind in ("ul", "ol"):
+                out.append(f"<{kind}>" + "".join(f"<li>{_inline(i)}</li>" for i in content) + f"</{kind}>")
+            elif kind == "table":
+                head = "".join(f"<th>{_inline(c)}</th>" for c in content.columns)
+                body = "".join("<tr>" + "".join(f"<td>{_inline(v)}</td>" for v in row) + "</tr>"
+                               for row in content.itertuples(index=False))
+                out.append(f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
+    out.append("</body></html>")
+    return "\n".join(out) + "\n"
+
+
+def file_name(kind: str, week: int, ext: str) -> str:
+    return f"dce-{kind}-report-week-{week:02d}.{ext}"
+
+
+# --- command line (reads the database; the building above stays pure) ------------------------------------
+
+def _load_inputs(week: int | None) -> Inputs:
+    from loaders import build as db_build
+    from loaders import db, queries
+    from transforms.calendar import DEFAULT_START, current_week
+    db_build.ensure_built()
+    with db.connect() as con:
+        plan = {name: queries.plan_table(con, name) for name in
+                ("revenue_streams", "cost_avoidance", "security_controls", "compliance_requirements", "teams",
+                 "team_formation", "test_coverage", "alert_rules", "contacts", "stated_totals", "calendar")}
+        registry, targets = queries.registry(con), queries.targets(con)
+        plan["metrics"] = registry
+        latest_date = queries.latest_date(con)
+        cal = dict(zip(plan["calendar"]["key"], plan["calendar"]["value"]))
+        start = date.fromisoformat(str(cal.get("plan_start", DEFAULT_START)))
+        week = current_week(latest_date, start) if week is None else week
+
+        def at(w: int) -> PlanData:
+            cutoff = week_end(w, start)
+            return PlanData(registry, targets, plan, queries.latest_values(con, cutoff), latest_date, start, w)
+        now, prev = at(week), at(max(week - 1, 0))
+        history = queries.rule_history(con)
+    return Inputs(now, prev, history)
+
+
+def main(argv: list[str] | None = None) -> int:
+    import argparse
+    import sys
+    parser = argparse.ArgumentParser(prog="python -m transforms.report", description="Write a weekly report as Markdown.")
+    parser.add_argument("--week", type=int, help="plan week (default: the week the data reaches)")
+    parser.add_argument("--kind", choices=KINDS, default="executive")
+    args = parser.parse_args(argv)
+    if args.week is not None and not 0 <= args.week <= PLAN_WEEKS:
+        parser.error(f"--week must lie in 0..{PLAN_WEEKS}")
+    sys.stdout.write(to_markdown(build(args.kind, _load_inputs(args.week))))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
