@@ -1,5 +1,73 @@
-"""Alerts."""
+"""Alerts: the plan's alert rules evaluated over the observation history, with whom each escalates to."""
+import pandas as pd
+import plotly.express as px
 import streamlit as st
 
+from transforms import alerts
+from transforms.calendar import week_end
+from ui import data as ui_data
+from ui import widgets
+
+data = ui_data.plan_data_as_picked()
+rules = data.plan["alert_rules"]
+at = None if data.latest_date is None else min(pd.Timestamp(week_end(data.week, data.start)),
+                                                pd.Timestamp(data.latest_date))
+ev = alerts.evaluate(rules, ui_data.rule_history(), data.registry, at)
+active = alerts.active_table(ev, rules, data.registry, data.plan["contacts"], data.plan["teams"])
+
 st.title("Alerts")
-st.caption("Coming soon: the plan's alert rules evaluated over the observation history, with escalation chains.")
+widgets.sample_banner(data)
+st.caption(widgets.as_of_caption(data))
+st.markdown(alerts.summary_sentence(ev) + " Rules are evaluated once a day like Prometheus rules: a breach is "
+            "*pending* until it has held for the rule's `for` duration, then *firing* until it clears.")
+
+st.subheader("Firing and pending")
+if active.empty:
+    st.success("No alert is firing or pending.", icon="✅")
+threshold = active[active["Alert"].isin([r.name for r in alerts.rules(rules) if r.kind == "threshold"])]
+for _, row in threshold.iterrows():
+    firing = row["State"] == alerts.STATE_BADGE[alerts.FIRING]
+    text = (f"**{row['Alert']}** · {row['Severity'].lower()} · {'firing' if firing else 'pending'} since {row['Since']} "
+            f"({row['Held']}) — {row['Metric']} **{row['Value']}** against {row['Threshold']}. "
+            f"Respond within **{row['Respond within']}**. Escalates to {row['Escalates to']}.")
+    (st.error if firing else st.warning)(text, icon="🔴" if firing else "🟠")
+stale = active.drop(threshold.index)
+if len(stale):
+    rule = next(r for r in alerts.rules(rules) if r.kind == "freshness")
+    st.warning(f"**{rule.name}** · {rule.severity} — {len(stale)} KPI(s) without an observation within their "
+               f"freshness window: {', '.join(stale['Metric'].head(6))}{' …' if len(stale) > 6 else ''}. "
+               f"Their statuses elsewhere are out of date. Respond within **{alerts.human_duration(rule.response_time)}**. "
+               f"Escalates to {stale['Escalates to'].iloc[0]}.", icon="⏳")
+if len(active):
+    widgets.table(active, "alerts_active")
+
+# Rules that wait a `for` duration and are not firing: say exactly why (held days vs required).
+waiting = [r for r in alerts.rules(rules) if r.required_days > 1]
+current = ev.current.set_index("rule_id")
+for rule in waiting:
+    state = current.loc[rule.rule_id, "state"]
+    if state != alerts.FIRING:
+        st.info(f"**{rule.name}** is not firing ({alerts.STATE_BADGE[state]}): "
+                f"{current.loc[rule.rule_id, 'explanation']}.", icon="ℹ️")
+
+st.subheader("Timeline")
+segments = alerts.timeline(ev)
+if segments.empty:
+    st.info("No rule has held on any day of the history yet.", icon="📈")
+else:
+    fig = px.timeline(segments, x_start="start", x_end="finish", y="alert", color="phase",
+                      color_discrete_map={"firing": "#d62728", "pending": "#ff9f1c"},
+                      hover_data={"severity": True, "metric_id": True, "phase": True})
+    fig.update_yaxes(autorange="reversed", title=None)
+    fig.update_layout(height=120 + 28 * segments["alert"].nunique(), margin=dict(l=10, r=10, t=10, b=10),
+                      legend_title_text=None)
+    st.markdown(f"{len(ev.episodes)} episodes: each bar is one breach, amber while pending, red once firing.")
+    st.plotly_chart(fig)
+    widgets.table(alerts.episode_table(ev, data.registry), "alert_episodes")
+
+st.subheader("Rules")
+st.markdown(f"{len(ev.current)} rules from the plan's escalation matrix, its Prometheus rule "
+            "(`WeeklyTargetsMissed`) and the freshness rule; each with its current state and why.")
+widgets.table(alerts.rule_table(ev, rules), "alert_rules")
+st.subheader("Contacts")
+widgets.table(data.plan["contacts"].rename(columns=str.title), "contacts")

@@ -158,6 +158,6 @@ def test_escalation_names_each_role_with_its_responsibility():
                              "responsibility": ["Business", "Money", "Law", "Coordination"]})
     text = alerts.chain_text(("Legal", "All executives"), contacts)
     assert text == "Legal Counsel (Law) → CEO (Business) + CFO (Money) + Legal Counsel (Law)"
-    assert "Lead of the team" in alerts.chain_text(("Team Lead",), contacts)
+    assert "lead of the team concerned" in alerts.chain_text(("Team Lead",), contacts)
     assert alerts.chain_text(("Team Lead",), contacts.assign(role=["CEO", "CFO", "Legal Counsel", "QA Lead"]),
                              "QA Lead") == "QA Lead (Coordination)"

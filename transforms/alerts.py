@@ -229,8 +229,9 @@ def _threshold_current(rule: Rule, frame, eps, at, unit, label, fresh) -> dict:
         row |= {"state": e["state"], "held_days": e["held_days"],
                 "since": e["firing_since"] if e["state"] == FIRING else e["start"]}
         if e["state"] == FIRING:
-            row["explanation"] = (f"{label} {v(value)} {cond} for {e['held_days']} day(s) since {_day(e['start'])} "
-                                  f"({rule.required_days} required); firing since {_day(e['firing_since'])}")
+            required = f" ({rule.required_days} required)" if rule.required_days > 1 else ""
+            row["explanation"] = (f"{label} {v(value)} {cond} for {e['held_days']} day(s) since {_day(e['start'])}"
+                                  f"{required}; firing since {_day(e['firing_since'])}")
         else:
             fires = e["start"] + DAY * (rule.required_days - 1)
             row["explanation"] = (f"{label} {v(value)} {cond} for {e['held_days']} of the required "
@@ -239,8 +240,10 @@ def _threshold_current(rule: Rule, frame, eps, at, unit, label, fresh) -> dict:
     text = f"{label} {v(value)} {NEGATION[rule.op]} {v(rule.threshold)}: condition clear"
     if eps:
         e = eps[-1]
-        text += (f"; the last breach ({_day(e['start'])} – {_day(e['end'] - DAY)}) held {e['held_days']} of the "
-                 f"{rule.required_days} required day(s) and {'fired' if e['state'] == RESOLVED else 'never fired'}")
+        held = (f"{e['held_days']} day(s)" if rule.required_days == 1 else
+                f"{e['held_days']} of the {rule.required_days} required day(s)")
+        text += (f"; the last breach ({_day(e['start'])} – {_day(e['end'] - DAY)}) held {held} and "
+                 f"{'fired' if e['state'] == RESOLVED else 'never fired'}")
     return row | {"state": OK, "explanation": text}
 
 
@@ -257,7 +260,7 @@ def _freshness_current(rule: Rule, eps, n_scope: int, reg) -> dict:
     state = FIRING if any(e["state"] == FIRING for e in active) else PENDING
     return row | {"state": state, "since": min(e["start"] for e in active),
                   "held_days": max(e["held_days"] for e in active),
-                  "explanation": f"{len(active)} of {n_scope} observed KPIs have no observation within their "
+                  "explanation": f"{len(active)} of {n_scope} observed KPIs {'has' if len(active) == 1 else 'have'} no observation within their "
                                  f"freshness window: {shown}"}
 
 
@@ -277,8 +280,8 @@ def escalation(chain: tuple[str, ...], contacts: pd.DataFrame, team_lead: str | 
             rows += [{"step": step, "role": r, "responsibility": resp[r]} for r in group["role"]]
         elif name == "Team Lead":
             rows.append({"step": step, "role": team_lead or "Team Lead",
-                         "responsibility": resp.get(team_lead, "Lead of the team that owns the metric "
-                                                               "(no such role in the contact list)")})
+                         "responsibility": resp.get(team_lead, "lead of the team concerned; "
+                                                               "not a role in the contact list")})
         else:
             role = ROLE_ALIASES.get(name, name)
             rows.append({"step": step, "role": role, "responsibility": resp.get(role, "not in the contact list")})
