@@ -1,14 +1,27 @@
-"""The one export path: tables to CSV bytes that are safe to open in a spreadsheet.
+"""The one export path: tables to CSV or XLSX bytes that are safe to open in a spreadsheet.
 
-OWASP CSV injection: a text cell starting with = + - @ tab or carriage return
-is prefixed with a single quote so no spreadsheet evaluates it. Real numbers
-(including negatives) stay numbers; only text cells are touched.
+OWASP CSV injection: a *text* cell starting with = + - @ tab, carriage return or line feed is
+prefixed with a single quote, so no spreadsheet evaluates it. The decision is by type, not by
+look: a text cell "-5" is neutralised too ('-5: text stays text), while a numeric column keeps
+its real numbers, negatives included (-5 stays the number -5). Column names are text and get
+the same treatment.
+
+XLSX: every text cell is written as an inline/shared *string* (openpyxl data_type 's'), never as
+a formula, so "=HYPERLINK(...)" arrives as the literal text; the same quote prefix is applied too,
+so a user who copies the cell to a CSV elsewhere stays safe.
 """
 from __future__ import annotations
 
+import io
+import math
+from datetime import date, datetime
+
 import pandas as pd
 
-DANGEROUS_START = ("=", "+", "-", "@", "\t", "\r")
+DANGEROUS_START = ("=", "+", "-", "@", "\t", "\r", "\n")
+EXCEL_MAX_ROWS = 1_048_576          # rows per sheet, header included
+SHEET_NAME_MAX = 31
+README_SHEET = "README"
 
 
 def neutralise(value):
@@ -31,3 +44,113 @@ def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
 def to_csv_bytes(frame: pd.DataFrame) -> bytes:
     """UTF-8 with BOM, so Excel shows accents and emoji correctly."""
     return safe_frame(frame).to_csv(index=False).encode("utf-8-sig")
+
+
+# --- XLSX ---------------------------------------------------------------------------------------------
+
+def sheet_name(name: str, taken: set[str]) -> str:
+    """A valid, unique Excel sheet name (≤ 31 chars, none of []:*?/\\)."""
+    clean = "".join("_" if ch in '[]:*?/\\' else ch for ch in str(name)).strip("'") or "Sheet"
+    base, candidate, n = clean[:SHEET_NAME_MAX], clean[:SHEET_NAME_MAX], 2
+    while candidate.lower() in {t.lower() for t in taken}:
+        suffix = f" ({n})"
+        candidate, n = base[:SHEET_NAME_MAX - len(suffix)] + suffix, n + 1
+    return candidate
+
+
+def _cell_value(value):
+    """A value openpyxl can store: numbers stay numbers, dates dates, everything else text."""
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, (int, float)):
+        return value
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):      # numpy scalars
+        try:
+            return _cell_value(value.item())
+        except (ValueError, AttributeError):
+            pass
+    if isinstance(value, pd.Timestamp):
+        return None if pd.isna(value) else value.to_pydatetime().replace(tzinfo=None)
+    if isinstance(value, (datetime, date)):
+        return value
+    return neutralise(str(value))
+
+
+def _cell(ws, value, bold: bool = False):
+    """A write-only cell; text is forced to a string cell (never a formula)."""
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+    value = _cell_value(value)
+    cell = WriteOnlyCell(ws, value=value)
+    if isinstance(value, str):
+        cell.data_type = "s"           # a string, never a formula, whatever it starts with
+    elif isinstance(value, datetime):
+        cell.number_format = "yyyy-mm-dd hh:mm:ss" if (value.hour or value.minute or value.second) else "yyyy-mm-dd"
+    elif isinstance(value, date):
+        cell.number_format = "yyyy-mm-dd"
+    if bold:
+        cell.font = Font(bold=True)
+    return cell
+
+
+def _column_cells(ws, column: pd.Series) -> list:
+    """One column's cells: numbers and dates as plain values (fast path), text as string cells."""
+    from openpyxl.cell import WriteOnlyCell
+    if pd.api.types.is_bool_dtype(column) or pd.api.types.is_numeric_dtype(column):
+        return [None if v is None or (isinstance(v, float) and math.isnan(v)) else v
+                for v in column.astype(object).where(column.notna(), None).tolist()]
+    if pd.api.types.is_datetime64_any_dtype(column):
+        return [_cell_value(v) for v in column.tolist()]
+    out = []
+    for value in column.tolist():
+        value = _cell_value(value)
+        if isinstance(value, str):
+            cell = WriteOnlyCell(ws, value=value)
+            cell.data_type = "s"
+            out.append(cell)
+        else:
+            out.append(value)
+    return out
+
+
+def to_xlsx_bytes(tables: dict[str, pd.DataFrame], readme: dict) -> bytes:
+    """One sheet per table, first a README sheet (key / value rows: as-of date, batch ids, notes).
+
+    A table longer than Excel allows is cut at the limit, and the README says so. Written in
+    openpyxl's write-only mode (streaming, constant memory).
+    """
+    from openpyxl import Workbook
+
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet(README_SHEET)
+    notes = dict(readme)
+    names: dict[str, str] = {}
+    taken = {README_SHEET}
+    for name, frame in tables.items():
+        names[name] = sheet_name(name, taken)
+        taken.add(names[name])
+        if len(frame) > EXCEL_MAX_ROWS - 1:
+            notes[f"note: {names[name]}"] = (f"cut to the first {EXCEL_MAX_ROWS - 1:,} of {len(frame):,} rows "
+                                            "(Excel's sheet limit); export that table as CSV for all rows")
+    ws.column_dimensions["A"].width, ws.column_dimensions["B"].width = 28, 90
+    ws.append([_cell(ws, "key", True), _cell(ws, "value", True)])
+    for key, value in notes.items():
+        ws.append([_cell(ws, key), _cell(ws, value if isinstance(value, (int, float, date, datetime)) else str(value))])
+    for name, sheet in names.items():
+        frame = tables[name]
+        ws.append([_cell(ws, f"sheet: {sheet}"),
+                   _cell(ws, f"{len(frame):,} rows × {len(frame.columns)} columns ({name})")])
+    for name, frame in tables.items():
+        sheet = wb.create_sheet(names[name])
+        sheet.freeze_panes = "A2"
+        sheet.append([_cell(sheet, str(col), True) for col in frame.columns])
+        columns = [_column_cells(sheet, frame[col].head(EXCEL_MAX_ROWS - 1)) for col in frame.columns]
+        for row in zip(*columns):
+            sheet.append(row)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
