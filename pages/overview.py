@@ -20,7 +20,7 @@ st.markdown(overview.health_sentence(health))
 c1, c2, c3, c4 = st.columns(4)
 c1.metric("Health score (computed)", f"{fmt.score(health.computed)} / 100", border=True)
 c2.metric("Stated in the plan", f"{fmt.score(health.stated, 0)} / 100" if health.stated is not None else "—",
-          delta="⚠ inconsistent with its categories" if not health.consistent else "consistent",
+          delta="⚠ inconsistent" if not health.consistent else "consistent",
           delta_color="off", delta_arrow="off", border=True)
 c3.metric("Overall progress", fmt.pct(met / total * 100 if total else 0, 0),
           help=f"{met} of {total} milestone targets met", border=True)
@@ -36,9 +36,8 @@ st.subheader("Health score trend")
 trend = overview.health_trend(ui_data.history(list(health.contributions["metric_id"])),
                               health.contributions[["metric_id", "weight"]])
 if len(trend) < 2:
-    st.info("No history yet: the plan is a single week-0 snapshot. The trend appears once daily category "
-            "scores are loaded on the Data page — or load twelve weeks of sample history to see trends, "
-            "projections and alerts at work.", icon="📈")
+    st.info("The plan is a single week-0 snapshot, so there is no trend yet. It appears once daily "
+            "category scores are loaded on the Data page.", icon="📈")
     sample_controls("overview")
 else:
     fig = go.Figure(go.Scatter(x=trend["as_of"], y=trend["health_score"], mode="lines", name="Health score"))

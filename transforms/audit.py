@@ -107,7 +107,13 @@ def _coverage(plan, latest) -> dict[str, tuple[float, str]]:
 def _health(plan, latest) -> dict[str, tuple[float, str]]:
     cats = plan["metrics"].dropna(subset=["weight"])
     total = float((cats["weight"] * cats["metric_id"].map(latest)).sum())
-    return {"health_score": (total, "Σ weight × category score")}
+    out = {"health_score": (total, "Σ weight × category score")}
+    if "targets" in plan:
+        week12 = plan["targets"].query("section == 'health_category' and due_week == 12")
+        weights = week12["metric_id"].map(cats.set_index("metric_id")["weight"])
+        out["health_score_target"] = (float((weights * week12["value"]).sum()),
+                                      "Σ weight × each category's week-12 target")
+    return out
 
 
 def computed_totals(plan: dict[str, pd.DataFrame], latest: dict[str, float]) -> dict[str, tuple[float, str]]:

@@ -91,7 +91,7 @@ def pipeline(data: PlanData) -> tuple[float | None, float, float]:
 
 
 def audit_table(data: PlanData) -> pd.DataFrame:
-    return audit.consistency_audit(data.plan, data.latest_map())
+    return audit.consistency_audit({**data.plan, "targets": data.targets}, data.latest_map())
 
 
 def health_trend(history: pd.DataFrame, weights: pd.DataFrame) -> pd.DataFrame:
