@@ -39,7 +39,7 @@ SEED = 20250113
 START = date(2025, 1, 13)
 WEEKS = 12
 DAYS = pd.date_range(START, periods=7 * WEEKS, freq="D")
-SUNDAYS = DAYS[DAYS.dayofweek == 6]
+SUNDAYS = DAYS[DAYS.day_of_week == 6]
 LOADED_BY = "sample"
 
 # End value as a share of the way from start to the final target (1 = there; lower = lagging).
