@@ -40,7 +40,7 @@ def with_sample(db):
 def test_pages_run_on_the_plan_alone(db, name):
     at = run_page(name)
     assert not at.exception, [e.value for e in at.exception]
-    assert "sample data" not in text(at)
+    assert "Showing **sample data**" not in text(at)
 
 
 def test_phases_week_0(db):
@@ -88,7 +88,7 @@ def test_teams_without_history_names_no_champion(db):
 def test_phases_with_sample(with_sample):
     at = run_page("phases")
     body = text(at)
-    assert not at.exception and "sample data" in body and "plan week **12/12**" in body
+    assert not at.exception and "Showing **sample data**" in body and "plan week **12/12**" in body
     assert "**30 of 40** phase milestone targets met" in body
     assert "5 of 5 ticked — 🎊 **Celebration unlocked:** Emergency response team formation" in body
     statuses = set().union(*[set(f["Status"]) for f in frames(at) if "Status" in f])
@@ -131,12 +131,12 @@ def test_after_removing_the_sample_every_page_is_back_to_week_0(with_sample):
     for name in PAGES:
         at = run_page(name)
         assert not at.exception, (name, [e.value for e in at.exception])
-        assert "sample data" not in text(at)
+        assert "Showing **sample data**" not in text(at)
     assert "No latency history yet" in text(run_page("technical"))
     assert "No sprint velocity recorded yet" in text(run_page("teams"))
     assert "not enough history" in text(run_page("phases"))
     overview = run_page("overview")
-    assert not overview.exception and "55.4 / 100" in text(overview) and "sample data" not in text(overview)
+    assert not overview.exception and "55.4 / 100" in text(overview) and "Showing **sample data**" not in text(overview)
 
 
 def test_sample_controls_load_and_remove(db):
