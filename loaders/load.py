@@ -10,16 +10,18 @@ from __future__ import annotations
 
 import getpass
 import hashlib
+import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 
 from loaders import readers, schema
 from loaders.build import ensure_built, next_batch_id
 from loaders.db import connect, transaction
-from loaders.errors import LoadError, Problem
+from loaders.errors import BusyError, LoadError, Problem
 from loaders.validate import Validated, check_columns, validate
 
 TRACKED = [t for t in schema.ALL_TABLES if t.tracked]
@@ -32,6 +34,9 @@ class Prepared:
     table: schema.Table
     validated: Validated
     notes: list[str] = field(default_factory=list)
+    upload: readers.Upload | None = None            # the file as read, so remap() need not read it again
+    mapping: dict = field(default_factory=dict)     # {"columns": {...}, "metrics": {...}} the analyst chose
+    detected: bool = True                           # the table was detected from the columns (not chosen)
 
     @property
     def ok(self) -> bool:
@@ -44,7 +49,7 @@ class Prepared:
     @property
     def period(self) -> tuple | None:
         col = self.table.period_column
-        if col is None or self.frame.empty:
+        if col is None or self.frame.empty or self.frame[col].isna().all():
             return None
         return (self.frame[col].min().date(), self.frame[col].max().date())
 
@@ -92,6 +97,8 @@ def _choose_table(columns: list[str], table_name: str | None, file_name: str) ->
             raise LoadError(Problem(file_name, f"unknown table '{table_name}'; choose one of {names}"))
         return table
     table = schema.detect_table(columns)
+    if table is not None and _only_keys_match(table, columns):
+        table = None
     if table is None:
         shapes = "; ".join(f"{t.name}: {', '.join(c.name for c in t.columns if c.required)}"
                            for t in schema.UPLOADABLE)
@@ -101,20 +108,79 @@ def _choose_table(columns: list[str], table_name: str | None, file_name: str) ->
     return table
 
 
+def _only_keys_match(table: schema.Table, columns: list[str]) -> bool:
+    """A 'date' column alone (plus unknown ones) is a guess, not a detection: ask for the table instead."""
+    required = {c.name for c in table.columns if c.required}
+    known = set(columns) & set(table.column_names)
+    return len(required) < len(table.columns) and known == required and bool(set(columns) - known)
+
+
 def prepare(path: str | Path, table_name: str | None = None, *, display_name: str | None = None,
-            db: Path | None = None) -> Prepared:
-    """Read and validate a file. Raises LoadError when it cannot even be read."""
+            db: Path | None = None, column_map: dict | None = None, metric_map: dict | None = None,
+            progress=None) -> Prepared:
+    """Read and validate a file (nothing is written). Raises LoadError when it cannot even be read.
+
+    column_map renames file columns to schema columns (a value of None drops the column);
+    metric_map replaces metric_id values (observations). progress(stage, fraction) is told
+    "read" then "validate", for the page's progress bar.
+    """
     path = Path(path)
     name = display_name or path.name
+    _tell(progress, "read", 0.05)
     expected = set(schema.TABLES[table_name].column_names) if table_name in schema.TABLES else \
         {c.name for t in schema.UPLOADABLE for c in t.columns}
+    if column_map:
+        expected |= {k for k in column_map}
     upload = readers.read_upload(path, name, expected_columns=expected)
-    columns = list(upload.table.column_names)
-    table = _choose_table(columns, table_name, name)
+    _tell(progress, "validate", 0.4)
+    return _guarded(name, lambda: _check(upload, table_name, db, column_map, metric_map))
+
+
+def remap(prepared: Prepared, *, table_name: str | None = None, column_map: dict | None = None,
+          metric_map: dict | None = None, db: Path | None = None) -> Prepared:
+    """Validate the same file again with another table choice or mapping, without reading it again."""
+    upload = prepared.upload
+    if upload is None:
+        raise LoadError(Problem(prepared.file_name, "the file is no longer available: upload it again"))
+    return _guarded(upload.file_name, lambda: _check(upload, table_name, db, column_map, metric_map))
+
+
+def _guarded(name: str, work):
+    """The contract: a LoadError (or BusyError) with the file's name, never another exception."""
+    try:
+        return work()
+    except (LoadError, BusyError):
+        raise
+    except Exception as exc:   # noqa: BLE001 - e.g. a type no rule foresaw: report it, never a traceback
+        text = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
+        raise LoadError(Problem(name, f"could not be checked ({text}); nothing was written")) from None
+
+
+def _check(upload: readers.Upload, table_name, db, column_map, metric_map) -> Prepared:
+    name = upload.file_name
+    data = upload.table
+    column_map = {k: v for k, v in (column_map or {}).items() if k in data.column_names and v != k}
+    if column_map:
+        keep = [c for c in data.column_names if column_map.get(c, c)]
+        data = data.select(keep).rename_columns([column_map.get(c, c) for c in keep])
+    table = _choose_table(list(data.column_names), table_name, name)
+    metric_map = {k: v for k, v in (metric_map or {}).items() if v and v != k}
+    if metric_map and "metric_id" in data.column_names:
+        ids = data.column("metric_id").to_pandas().astype("string").str.strip()
+        index = data.column_names.index("metric_id")
+        data = data.set_column(index, "metric_id", pa.array(ids.replace(metric_map), pa.string()))
     ensure_built(db)
     metrics, teams = _references(db)
-    validated = validate(table, upload.table, name, upload.source_rows, metrics, teams)
-    return Prepared(name, upload.sha256, table, validated, list(upload.notes))
+    validated = validate(table, data, name, upload.source_rows, metrics, teams)
+    mapping = {k: v for k, v in (("columns", column_map), ("metrics", metric_map)) if v}
+    sha = upload.sha256 if not mapping else hashlib.sha256(
+        f"{upload.sha256}\n{json.dumps(mapping, sort_keys=True, default=str)}".encode()).hexdigest()
+    return Prepared(name, sha, table, validated, list(upload.notes), upload, mapping, detected=not table_name)
+
+
+def _tell(progress, stage: str, fraction: float) -> None:
+    if progress is not None:
+        progress(stage, fraction)
 
 
 def load_file(path: str | Path, table_name: str | None = None, *, display_name: str | None = None,
@@ -124,7 +190,21 @@ def load_file(path: str | Path, table_name: str | None = None, *, display_name: 
 
 
 def commit(prepared: Prepared, *, kind: str = "upload", loaded_by: str | None = None,
-           db: Path | None = None) -> LoadResult:
+           db: Path | None = None, progress=None) -> LoadResult:
+    """Write a prepared file as one batch, in one transaction: all of it, or nothing."""
+    _tell(progress, "write", 0.7)
+    try:
+        return _commit(prepared, kind, loaded_by, db)
+    except (LoadError, BusyError):
+        raise
+    except Exception as exc:   # noqa: BLE001 - the transaction rolled back: say so, in one line
+        text = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
+        raise LoadError(Problem(prepared.file_name, f"could not be written ({text}); nothing was loaded")) from None
+    finally:
+        _tell(progress, "done", 1.0)
+
+
+def _commit(prepared: Prepared, kind: str, loaded_by: str | None, db: Path | None) -> LoadResult:
     if not prepared.ok:
         raise LoadError(prepared.validated.problems)
     if prepared.frame.empty:
@@ -152,6 +232,61 @@ def commit(prepared: Prepared, *, kind: str = "upload", loaded_by: str | None = 
     return LoadResult(batch_id, table.name, len(prepared.frame), prepared.file_name, replaced_rows=replaced)
 
 
+@dataclass(frozen=True)
+class Replacement:
+    """What loading a prepared file would do to rows loaded earlier (replace-by-period)."""
+
+    period: tuple | None
+    rows: int                                   # live rows of the same table and period it supersedes
+    sources: list[tuple[int, str, int]]         # (batch_id, file_name, rows) of those rows
+    same_as: tuple[int, str] | None = None      # identical content already loaded: (batch_id, file_name)
+
+    def sentence(self) -> str:
+        if self.same_as:
+            return (f"identical content was already loaded as batch {self.same_as[0]} ({self.same_as[1]}): "
+                    "loading it again changes nothing")
+        if self.period is None:
+            return "this file has no dates"
+        start, end = self.period
+        span = f"{start:%Y-%m-%d}" if start == end else f"{start:%Y-%m-%d} – {end:%Y-%m-%d}"
+        if not self.rows:
+            return f"this file covers {span} and replaces no rows loaded earlier"
+        origin = "; ".join(f"{n:,} from {name} (batch {b})" for b, name, n in self.sources[:5])
+        more = f" and {len(self.sources) - 5} more batches" if len(self.sources) > 5 else ""
+        return f"this file covers {span} and will replace {self.rows:,} rows loaded earlier: {origin}{more}"
+
+
+def replacement_preview(prepared: Prepared, db: Path | None = None) -> Replacement:
+    """Which live rows a load of `prepared` would supersede, counted without writing (same scope as commit)."""
+    table = prepared.table
+    if not prepared.ok or prepared.period is None:
+        return Replacement(prepared.period if prepared.ok else None, 0, [])
+    start, end = prepared.period
+    col = table.period_column
+    with connect(db) as con:
+        same = con.execute(
+            "SELECT batch_id, file_name FROM batches WHERE sha256 = ? AND table_name = ? "
+            "AND rolled_back_at IS NULL ORDER BY batch_id LIMIT 1", [prepared.sha256, table.name]).fetchall()
+        if same:
+            return Replacement(prepared.period, 0, [], tuple(same[0]))
+        con.register("_staged", prepared.frame)
+        rows = con.execute(f"""
+            SELECT t.batch_id, b.file_name, count(*) FROM "{table.name}" t JOIN batches b USING (batch_id)
+            WHERE t.superseded_by IS NULL AND t."{col}" BETWEEN ? AND ?{_scope(table, 't.')}
+            GROUP BY ALL ORDER BY t.batch_id""", [start, end]).fetchall()
+        con.unregister("_staged")
+    return Replacement(prepared.period, sum(r[2] for r in rows), [tuple(r) for r in rows])
+
+
+def _scope(table: schema.Table, prefix: str = "") -> str:
+    """Replace-by-period's scope beyond the period: the same metrics, or the same teams."""
+    if table.name == "observations":
+        return f" AND {prefix}metric_id IN (SELECT DISTINCT metric_id FROM _staged)"
+    if table.name == "team_metrics_daily":
+        return f" AND {prefix}team_name IN (SELECT DISTINCT team_name FROM _staged)"
+    return ""
+
+
 def unpivot_sql(table: schema.Table, source: str = "_staged") -> str:
     """The one wide→long mapping: a wide row becomes one observation per filled metric column."""
     period = table.period_column
@@ -172,11 +307,7 @@ def _supersede(con, table: schema.Table, prepared: Prepared, batch_id: int) -> i
     """Mark live rows of the same table and period as replaced by this batch."""
     start, end = prepared.period
     col = table.period_column
-    same_scope = ""
-    if table.name == "observations":
-        same_scope = " AND metric_id IN (SELECT DISTINCT metric_id FROM _staged)"
-    elif table.name == "team_metrics_daily":
-        same_scope = " AND team_name IN (SELECT DISTINCT team_name FROM _staged)"
+    same_scope = _scope(table)
     before = con.execute(f'SELECT count(*) FROM "{table.name}" WHERE superseded_by IS NULL '
                          f'AND "{col}" BETWEEN ? AND ?{same_scope}', [start, end]).fetchone()[0]
     con.execute(f'UPDATE "{table.name}" SET superseded_by = ? WHERE superseded_by IS NULL '

@@ -83,7 +83,7 @@ def _to_numbers(series: pd.Series, column: schema.Column, problems: _Problems) -
 
 def _to_dates(series: pd.Series, column: schema.Column, problems: _Problems) -> pd.Series:
     if pd.api.types.is_datetime64_any_dtype(series):
-        stamps = series.dt.tz_convert("UTC") if getattr(series.dt, "tz", None) else series
+        stamps = series.dt.tz_convert("UTC").dt.tz_localize(None) if getattr(series.dt, "tz", None) else series
         return stamps.dt.normalize().astype("datetime64[s]")
     text = series.astype("string").str.strip()
     parsed = pd.to_datetime(text.where(text.str.fullmatch(r"\d{4}-\d{2}-\d{2}").fillna(False)),
@@ -151,17 +151,20 @@ def validate(table: schema.Table, data: pa.Table | pd.DataFrame, file_name: str,
     if problems:
         return Validated(table, frame.iloc[0:0], list(problems))
     typed = pd.DataFrame(index=frame.index)
+    percent_signs = None
     for column in table.columns:
         raw = frame[column.name] if column.name in frame else pd.Series(pd.NA, index=frame.index)
         typed[column.name] = _convert(raw, column, problems)
         if column.required:
             for index in typed.index[typed[column.name].isna() & _is_blank(raw)]:
                 problems.add("required value is empty", index, column.name, None)
+        signs = _percent_signs(table, column, raw, typed, problems)
+        percent_signs = signs if signs is not None else percent_signs
         if column.percent:
             _check_percent(typed[column.name], column.name, problems)
         if column.fraction:
             _check_percent(typed[column.name], column.name, problems, top=1.0)
-    _check_references(table, typed, problems, known_metrics, known_teams)
+    _check_references(table, typed, problems, known_metrics, known_teams, percent_signs)
     _check_duplicates(table, typed, problems)
     return Validated(table, typed, list(problems))
 
@@ -175,13 +178,44 @@ def _check_percent(values: pd.Series, name: str, problems: _Problems, mask=None,
         problems.add(reason, index, name, values[index])
 
 
-def _check_references(table, typed, problems, known_metrics, known_teams) -> None:
+PERCENT_UNITS = ("%", "score")
+
+
+def _percent_signs(table, column: schema.Column, raw: pd.Series, typed: pd.DataFrame, problems) -> pd.Series | None:
+    """The '12%' policy (docs/architecture.md, Data conventions): a number written with a percent sign is
+    accepted only where the column holds a percentage — percent columns (0–100) keep 12; fraction columns
+    (uptime 0–1) read '99.99%' as 0.9999; a `*_percentage` column keeps the number. Elsewhere (money, counts,
+    latency) it is refused: '12%' of a dollar amount is a mistake, not a value. Observations decide per row
+    from the metric's unit (see _check_references). Returns the mask of cells written with '%'."""
+    if column.sql_type.split("(")[0] not in ("INTEGER", "BIGINT", "DOUBLE", "DECIMAL") \
+            or pd.api.types.is_numeric_dtype(raw) or pd.api.types.is_bool_dtype(raw):
+        return None
+    signs = raw.astype("string").str.strip().str.endswith("%").fillna(False).astype(bool)
+    if not signs.any():
+        return None
+    name = column.name
+    if column.fraction:
+        typed[name] = typed[name].where(~signs, typed[name] / 100)
+    elif not (column.percent or "percent" in name or table.name == "observations"):
+        for index in signs.index[signs & typed[name].notna()]:
+            problems.add(f"'{raw[index]}' is a percentage, but '{name}' is not a percent column "
+                         "(write the plain number)", index, name, raw[index])
+    return signs if table.name == "observations" else None
+
+
+def _check_references(table, typed, problems, known_metrics, known_teams, percent_signs=None) -> None:
     if table.name == "observations" and known_metrics is not None:
         ids = typed["metric_id"]
         for index in ids.index[~ids.isin(known_metrics.keys()) & ids.notna()]:
             problems.add("unknown metric_id (not in the metric registry)", index, "metric_id", ids[index])
-        percent = ids.map(known_metrics).isin(["%", "score"]).fillna(False)
+        units = ids.map(known_metrics)
+        percent = units.isin(PERCENT_UNITS).fillna(False)
         _check_percent(typed["value"], "value", problems, mask=percent)
+        if percent_signs is not None:
+            wrong = percent_signs & ~percent & ids.isin(known_metrics.keys()) & typed["value"].notna()
+            for index in wrong.index[wrong]:
+                problems.add(f"a percentage, but metric '{ids[index]}' is measured in {units[index]} "
+                             "(write the plain number)", index, "value", f"{typed.at[index, 'value']:g}%")
     if table.name == "team_metrics_daily" and known_teams is not None:
         teams = typed["team_name"]
         unknown = ~teams.str.lower().isin({t.lower() for t in known_teams}) & teams.notna()
