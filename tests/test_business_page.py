@@ -66,5 +66,8 @@ def test_save_compare_and_delete_from_the_page(db):
     saved = store.saved(db=db)
     assert list(saved["name"]) == ["More customers"] and saved.loc[0, "levers"]["customers"] == 45
     assert "More customers" in at.dataframe[-1].value.columns[-1]      # the comparison table
+    at.slider(key="biz_customers").set_value(10.0).run()
+    at.button(key="biz_load").click().run()                            # the saved levers come back
+    assert at.slider(key="biz_customers").value == 45
     at.button(key="biz_delete").click().run()
     assert store.saved(db=db).empty

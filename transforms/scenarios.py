@@ -147,11 +147,12 @@ def monthly_table(proj: Projection, base: Baseline) -> pd.DataFrame:
 
 # --- saved scenarios ----------------------------------------------------------------------
 
-OUTCOMES = {"annual_total": ("Annual revenue impact", fmt.money), "month_12": ("Month-12 level", fmt.money),
-            "year_one_earned": ("Earned in months 1–12", fmt.money),
+money2 = lambda v: fmt.money(v, 2)   # noqa: E731
+OUTCOMES = {"annual_total": ("Annual revenue impact", money2), "month_12": ("Month-12 level", money2),
+            "year_one_earned": ("Earned in months 1–12", money2),
             "cost_avoidance": ("Cost avoidance", fmt.money), "investment": ("Investment", fmt.money),
-            "roi_pct": ("ROI", lambda v: fmt.pct(v, 0)), "p10": ("P10 annual", fmt.money),
-            "p50": ("P50 annual", fmt.money), "p90": ("P90 annual", fmt.money)}
+            "roi_pct": ("ROI", lambda v: fmt.pct(v, 0)), "p10": ("P10 annual", money2),
+            "p50": ("P50 annual", money2), "p90": ("P90 annual", money2)}
 
 
 def _lever_text(spec: Lever, value) -> str:
@@ -165,13 +166,13 @@ def _lever_text(spec: Lever, value) -> str:
 
 
 def compare(saved: pd.DataFrame, base: Baseline) -> pd.DataFrame:
-    """Levers and outcomes (rows) of saved scenarios (one column each, "name (#id)")."""
+    """Outcomes then levers (rows) of saved scenarios (one column each, "name (#id)")."""
     specs = lever_specs(base)
-    rows = [{"": "Levers", "What": s.label} for s in specs] + [{"": "Outcomes", "What": v[0]} for v in OUTCOMES.values()]
+    rows = [{"": "Outcome", "What": v[0]} for v in OUTCOMES.values()] + [{"": "Lever", "What": s.label} for s in specs]
     out = pd.DataFrame(rows)
     for r in saved.itertuples():
-        values = [_lever_text(s, r.levers.get(s.key)) for s in specs]
-        values += [f(r.outcomes[k]) if k in r.outcomes else "—" for k, (_, f) in OUTCOMES.items()]
+        values = [f(r.outcomes[k]) if k in r.outcomes else "—" for k, (_, f) in OUTCOMES.items()]
+        values += [_lever_text(s, r.levers.get(s.key)) for s in specs]
         out[f"{r.name} (#{r.scenario_id})"] = values
     return out
 
@@ -185,7 +186,7 @@ def flat(saved: pd.DataFrame) -> pd.DataFrame:
 
 def listing(saved: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({"#": saved["scenario_id"], "Name": saved["name"],
-                         "Annual revenue impact": [fmt.money(o.get("annual_total")) for o in saved["outcomes"]],
+                         "Annual revenue impact": [money2(o.get("annual_total")) for o in saved["outcomes"]],
                          "ROI": [fmt.pct(o.get("roi_pct"), 0) for o in saved["outcomes"]],
                          "Saved": [f"{pd.Timestamp(t):%d %b %Y %H:%M}" for t in saved["saved_at"]],
                          "By": saved["saved_by"]})
