@@ -1,0 +1,88 @@
+"""Serve the app for browser tests, and read a page's text once Streamlit has finished running it.
+
+    from tests.browser import served_app, page_text, launch_chromium
+
+    with served_app(db_path) as base_url, sync_playwright() as p:
+        browser = launch_chromium(p)
+        page = browser.new_page()
+        text = page_text(page, f"{base_url}/security")
+
+served_app(db): copies `db` (a built database) to a temp dir, starts
+`.venv/bin/streamlit run app.py --server.headless true --server.port <free port>` with DCE_DB
+pointing at the copy, waits until /_stcore/health answers, yields the base URL, then kills the
+server (its process group). Never runs `playwright install`: Chromium is /usr/bin/chromium.
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+DONE = "[data-testid='stApp'][data-test-script-state='notRunning']"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def served_app(db: Path, timeout_s: float = 60.0):
+    """Serve app.py on a free port over a temp copy of `db`; yield the base URL."""
+    with tempfile.TemporaryDirectory(prefix="dce_browser_") as tmp:
+        copy = Path(tmp) / "dce.duckdb"
+        shutil.copy(db, copy)
+        port = free_port()
+        env = {**os.environ, "DCE_DB": str(copy)}
+        log = open(Path(tmp) / "streamlit.log", "wb")
+        proc = subprocess.Popen(
+            [str(ROOT / ".venv" / "bin" / "streamlit"), "run", "app.py", "--server.headless", "true",
+             "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        base = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + timeout_s
+            while True:
+                try:
+                    with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as r:
+                        if r.status == 200:
+                            break
+                except OSError:
+                    pass
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    log.flush()
+                    raise RuntimeError(f"streamlit did not start: {(Path(tmp) / 'streamlit.log').read_text()[-2000:]}")
+                time.sleep(0.3)
+            yield base
+        finally:
+            os.killpg(proc.pid, signal.SIGTERM)
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+            log.close()
+
+
+def launch_chromium(playwright):
+    return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+
+
+def page_text(page, url: str, timeout_ms: int = 60_000) -> str:
+    """Open `url`, wait until the script has finished running, and return the page's visible text."""
+    page.goto(url, wait_until="domcontentloaded")
+    page.wait_for_selector(DONE, timeout=timeout_ms)
+    page.wait_for_timeout(500)
+    page.wait_for_selector(DONE, timeout=timeout_ms)
+    return page.inner_text("[data-testid='stMain']")

@@ -1,0 +1,46 @@
+"""The four plan pages served by `streamlit run app.py` and opened in headless Chromium."""
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from loaders import sample
+from tests.browser import launch_chromium, page_text, served_app
+
+playwright = pytest.importorskip("playwright.sync_api")
+
+EXPECTED = {
+    "phases": "0 of 40",              # milestone targets met at week 0
+    "technical": "No latency history yet",
+    "security": "9.5 / 100",          # computed score; the plan states 11
+    "teams": "0 of 20",               # formation steps done
+}
+
+
+@pytest.mark.browser
+def test_plan_pages_in_chromium(plan_db):
+    with served_app(plan_db) as base, playwright.sync_playwright() as p:
+        browser = launch_chromium(p)
+        page = browser.new_page(viewport={"width": 1440, "height": 900})
+        for path, figure in EXPECTED.items():
+            text = page_text(page, f"{base}/{path}")
+            assert figure in text, (path, text[:500])
+            assert "Traceback" not in text and "Error" not in text.split("\n")[0]
+        security = page_text(page, f"{base}/security")
+        assert "11/100" in security
+        browser.close()
+
+
+@pytest.mark.browser
+def test_teams_heatmap_with_sample_in_chromium(plan_db, tmp_path):
+    db = tmp_path / "dce.duckdb"
+    shutil.copy(plan_db, db)
+    sample.load_sample(db)
+    with served_app(db) as base, playwright.sync_playwright() as p:
+        browser = launch_chromium(p)
+        page = browser.new_page(viewport={"width": 1440, "height": 900})
+        text = page_text(page, f"{base}/teams")
+        assert "58 points" in text and "WeeklyTargetsMissed" in text
+        assert page.locator(".js-plotly-plot").count() >= 1
+        browser.close()
