@@ -124,25 +124,33 @@ def prepare(path: str | Path, table_name: str | None = None, *, display_name: st
     metric_map replaces metric_id values (observations). progress(stage, fraction) is told
     "read" then "validate", for the page's progress bar.
     """
+    upload = read(path, table_name, display_name=display_name, column_map=column_map, progress=progress)
+    _tell(progress, "validate", 0.4)
+    return check(upload, table_name, column_map=column_map, metric_map=metric_map, db=db)
+
+
+def read(path: str | Path, table_name: str | None = None, *, display_name: str | None = None,
+         column_map: dict | None = None, progress=None) -> readers.Upload:
+    """Stage one: the untrusted file, parsed safely (readers) — values as read, not yet typed."""
     path = Path(path)
-    name = display_name or path.name
     _tell(progress, "read", 0.05)
     expected = set(schema.TABLES[table_name].column_names) if table_name in schema.TABLES else \
         {c.name for t in schema.UPLOADABLE for c in t.columns}
-    if column_map:
-        expected |= {k for k in column_map}
-    upload = readers.read_upload(path, name, expected_columns=expected)
-    _tell(progress, "validate", 0.4)
-    return _guarded(name, lambda: _check(upload, table_name, db, column_map, metric_map))
+    return readers.read_upload(path, display_name or path.name, expected_columns=expected | set(column_map or {}))
+
+
+def check(upload: readers.Upload, table_name: str | None = None, *, column_map: dict | None = None,
+          metric_map: dict | None = None, db: Path | None = None) -> Prepared:
+    """Stage two: choose the table, apply the analyst's mapping, validate. Cheap to repeat on one upload."""
+    return _guarded(upload.file_name, lambda: _check(upload, table_name, db, column_map, metric_map))
 
 
 def remap(prepared: Prepared, *, table_name: str | None = None, column_map: dict | None = None,
           metric_map: dict | None = None, db: Path | None = None) -> Prepared:
     """Validate the same file again with another table choice or mapping, without reading it again."""
-    upload = prepared.upload
-    if upload is None:
+    if prepared.upload is None:
         raise LoadError(Problem(prepared.file_name, "the file is no longer available: upload it again"))
-    return _guarded(upload.file_name, lambda: _check(upload, table_name, db, column_map, metric_map))
+    return check(prepared.upload, table_name, column_map=column_map, metric_map=metric_map, db=db)
 
 
 def _guarded(name: str, work):

@@ -1,5 +1,85 @@
-"""Data."""
+"""Data: templates, upload → validate → preview → Load (one batch), load history with undo, freshness."""
 import streamlit as st
 
+from loaders import load
+from loaders.errors import LoadError
+from ui import data as ui_data
+from ui import upload, widgets
+from ui.export import export_workbook_button
+from ui.sample import sample_controls
+
+data = ui_data.plan_data()
+
 st.title("Data")
-st.caption("Coming soon: upload CSV, XLSX or Parquet, review validation, load, and undo loads.")
+widgets.sample_banner(data)
+st.caption(widgets.as_of_caption(data))
+upload.show_flash()
+
+st.markdown("Upload the plan's daily tables (`metrics_daily`, `team_metrics_daily`, `compliance_metrics_daily`) "
+            "as they stand, or long observations (`metric_id, as_of, value`). Every file is validated before "
+            "anything is written; a load is one batch that you can undo. Re-uploading a period replaces that "
+            "period's figures from the same table; the same file twice changes nothing.")
+
+with st.expander("Templates: the expected shape of each table (CSV or XLSX, with an example row)"):
+    upload.template_buttons()
+
+st.subheader("Upload")
+left, right = st.columns([3, 1])
+uploaded = left.file_uploader("CSV, XLSX or Parquet file", key="upload_file",
+                              help="The kind is read from the file's content, not its name. Limits: 200 MB, "
+                                   "20M rows, 200 columns.")
+choice = right.selectbox("Target table", upload.table_options(), key="upload_table",
+                         help="Auto-detect picks the table from the column names.")
+
+if uploaded is None:
+    upload.forget()
+else:
+    first, error = upload.prepared_for(uploaded, choice, {}, {})
+    results = st.container()            # the preview and report go above the mapping that changes them
+    column_map, metric_map = {}, {}
+    if first is not None and not first.ok:
+        column_map, metric_map = upload.mapping_controls(first, choice, list(data.registry["metric_id"]))
+    prepared, error = upload.prepared_for(uploaded, choice, column_map, metric_map)
+    with results:
+        if error is not None:
+            if isinstance(error, LoadError):
+                upload.report(error, uploaded.name)
+                if "cannot tell which table" in error.summary():
+                    st.info("Choose the **Target table** above: the report will then name each column it does "
+                            "not know, and you can map it.", icon="👉")
+            else:
+                st.warning(f"Busy, retry: {error}", icon="⏳")
+        elif not prepared.ok:
+            upload.preview(prepared)
+            upload.report(prepared.validated.problems, prepared.file_name)
+        else:
+            upload.preview(prepared)
+            replacement = load.replacement_preview(prepared)
+            if replacement.same_as:
+                st.info(f"Already loaded: {replacement.sentence()}.", icon="♻️")
+            else:
+                st.success(f"No problems found. {replacement.sentence().capitalize()}.", icon="✅")
+            upload.load_button(prepared, replacement)
+
+st.subheader("Load history")
+batches = data.batches
+st.markdown(f"**{len(batches)}** batches: " + ", ".join(
+    f"{n} {kind}" for kind, n in batches["kind"].value_counts().items()) + ". Undo rolls a batch back: its rows "
+            "are removed and the rows it had replaced become current again.")
+widgets.table(upload.history_frame(batches), "load_history")
+upload.undo_controls(batches)
+
+st.subheader("Freshness")
+fresh = upload.freshness_frame(data)
+if fresh.empty:
+    st.info("No observations yet.")
+else:
+    n_stale = int(fresh["_stale"].sum())
+    st.markdown(f"The latest observation is from **{data.latest_date:%d %b %Y}**. **{n_stale} of {len(fresh)}** "
+                "KPIs are stale: their latest value is older than their freshness window, counted back from "
+                "that date (not from today).")
+    widgets.table(fresh.drop(columns="_stale"), "freshness")
+
+st.subheader("Sample data and export")
+sample_controls("data")
+export_workbook_button()

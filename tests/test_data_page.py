@@ -1,0 +1,249 @@
+"""The /data page under AppTest: templates, upload → report or preview → Load, replace-by-period, no-op, undo."""
+from __future__ import annotations
+
+import hashlib
+import io
+from pathlib import Path
+
+import duckdb
+import openpyxl
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from loaders import load, schema, templates
+from loaders.errors import LoadError
+from tests.conftest import ROOT
+
+DATA = ROOT / "tests" / "data"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def page() -> AppTest:
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    return AppTest.from_file(str(ROOT / "pages" / "data.py"), default_timeout=60).run()
+
+
+def upload(at: AppTest, name: str, content: bytes, mime: str = "text/csv") -> AppTest:
+    at.file_uploader(key="upload_file").set_value((name, content, mime))
+    return at.run()
+
+
+def text(at: AppTest) -> str:
+    parts = [m.value for m in at.markdown] + [e.value for e in at.error] + [i.value for i in at.info] \
+        + [s.value for s in at.success] + [w.value for w in at.warning] + [c.value for c in at.caption]
+    return "\n".join(str(p) for p in parts)
+
+
+def sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def live(db: Path, metric_id: str):
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        return con.execute("SELECT arg_max(value, as_of) FROM observations WHERE metric_id = ? "
+                           "AND superseded_by IS NULL", [metric_id]).fetchone()[0]
+    finally:
+        con.close()
+
+
+def button(at: AppTest, key: str):
+    return next(b for b in at.button if b.key == key)
+
+
+def overview_score() -> str:
+    st.cache_data.clear()
+    at = AppTest.from_file(str(ROOT / "pages" / "overview.py"), default_timeout=60).run()
+    return at.metric[0].value
+
+
+# ---- templates ------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("table", [t.name for t in schema.UPLOADABLE])
+def test_every_template_validates_as_it_is_downloaded(db, tmp_path, table):
+    """Templates come from the schema, so each one (CSV and XLSX) loads back without a problem."""
+    t = schema.TABLES[table]
+    for name, content in ((f"{table}.csv", templates.csv_bytes(t)), (f"{table}.xlsx", templates.xlsx_bytes(t))):
+        (tmp_path / name).write_bytes(content)
+        prepared = load.prepare(tmp_path / name, db=db)
+        assert prepared.ok and prepared.table.name == table, prepared.validated.problems
+        assert len(prepared.frame) == 1
+    book = openpyxl.load_workbook(io.BytesIO(templates.xlsx_bytes(t)))
+    assert book.sheetnames == [table, "columns"]
+    assert [c.value for c in book["columns"]["A"]][1:] == t.column_names
+
+
+def test_the_page_offers_both_templates_for_every_uploadable_table(db):
+    at = page()
+    assert not at.exception
+    names = {b.proto.label for b in at.get("download_button")}
+    assert {"⬇ CSV", "⬇ XLSX"} <= names
+    keys = {b.key for b in at.get("download_button")}
+    for table in schema.UPLOADABLE:
+        assert {f"tpl_csv_{table.name}", f"tpl_xlsx_{table.name}"} <= keys
+
+
+# ---- refusal: report, nothing written ------------------------------------------------------------
+
+def test_a_bad_file_gets_a_grouped_report_naming_row_column_value_and_nothing_is_written(db):
+    rows = "".join(f"security_score,2025-01-{13 + i:02d},abc{i}\n" for i in range(6))
+    content = ("metric_id,as_of,value\n" + rows + "no_such_metric,2025-01-20,1\n").encode()
+    before = sha(db)
+    at = upload(page(), "bad.csv", content)
+    assert not at.exception
+    message = at.error[0].value
+    assert "bad.csv" in message and "7 problems" in message and "Nothing was written" in message
+    groups = at.dataframe[2].value      # types, parsed rows, groups, problems
+    assert set(groups["reason"]) == {"'…' is not a number", "unknown metric_id (not in the metric registry)"}
+    assert groups.iloc[0]["problems"] == 6 and groups.iloc[0]["first_rows"] == "2, 3, 4, 5, 6"
+    problems = at.dataframe[3].value
+    assert list(problems.iloc[0][["row", "column", "value"]]) == [2, "value", "abc0"]
+    assert not [b for b in at.button if b.key == "load"]
+    assert sha(db) == before
+
+
+def test_more_than_100_problems_shows_the_first_100_and_counts_the_rest(db):
+    rows = "".join(f"security_score,2025-{1 + i // 28:02d}-{1 + i % 28:02d},x\n" for i in range(130))
+    at = upload(page(), "many.csv", ("metric_id,as_of,value\n" + rows).encode())
+    assert len(at.dataframe[3].value) == 100
+    assert "30 more in the CSV" in text(at)
+
+
+def test_an_unreadable_file_is_refused_with_its_name_and_no_traceback(db):
+    before = sha(db)
+    at = upload(page(), "empty.csv", b"")
+    assert not at.exception
+    assert "empty.csv" in at.error[0].value and "file is empty" in at.error[0].value
+    assert sha(db) == before
+
+
+def test_unknown_columns_ask_for_the_table_then_can_be_mapped(db):
+    content = b"kpi,date,amount\nsecurity_score,2025-01-20,70\n"
+    at = upload(page(), "renamed.csv", content)
+    assert "cannot tell which table" in at.error[0].value
+    at.selectbox(key="upload_table").set_value("observations").run()
+    assert "unknown column" in text(at)
+    at.selectbox(key="map_col_kpi").set_value("metric_id")
+    at.selectbox(key="map_col_date").set_value("as_of")
+    at.selectbox(key="map_col_amount").set_value("value").run()
+    assert not at.error, [e.value for e in at.error]
+    button(at, "load").click().run()
+    assert not at.exception
+    assert live(db, "security_score") == 70
+
+
+# ---- the title-row-and-money workbook: the analyst maps what the report names --------------------
+
+def test_title_row_money_workbook_loads_after_mapping_the_metric_ids(db):
+    content = (DATA / "title_row_money.xlsx").read_bytes()
+    before = sha(db)
+    at = upload(page(), "title_row_money.xlsx", content, XLSX)
+    assert "header found on row 3" in text(at)
+    report = at.error[0].value
+    assert "row 4" in report and "'metric_id'" in report and "'m1'" in report
+    assert sha(db) == before
+    at.selectbox(key="map_metric_m1").set_value("revenue_pipeline_usd")
+    at.selectbox(key="map_metric_m2").set_value("concurrent_users").run()
+    assert not at.error, [e.value for e in at.error]
+    assert "2025-01-13 – 2025-01-14" in text(at)
+    button(at, "load").click().run()
+    assert not at.exception
+    assert live(db, "revenue_pipeline_usd") == 1_500_000          # '$1.5M' coerced
+    assert live(db, "concurrent_users") == 2500
+    assert any("batch 2" in s.value for s in at.success)
+
+
+# ---- load, replace-by-period, no-op, undo --------------------------------------------------------
+
+def test_load_replace_by_period_noop_and_undo_restore_the_figures(db):
+    assert overview_score() == "55.4 / 100"
+    week = "metric_id,as_of,value\nsecurity_score,2025-01-13,80\nsecurity_score,2025-01-19,85\n"
+    at = upload(page(), "week1.csv", week.encode())
+    assert "covers 2025-01-13 – 2025-01-19 and replaces no rows" in text(at)
+    button(at, "load").click().run()
+    assert any("batch 2: loaded 2 rows into observations from week1.csv" in s.value for s in at.success)
+    assert live(db, "security_score") == 85
+    assert overview_score() == "60.4 / 100"                       # 55.35 + 0.25 × (85 − 65)
+
+    fixed = "metric_id,as_of,value\nsecurity_score,2025-01-13,81\nsecurity_score,2025-01-19,90\n"
+    at = upload(page(), "week1_fixed.csv", fixed.encode())
+    assert ("this file covers 2025-01-13 – 2025-01-19 and will replace 2 rows loaded earlier: "
+            "2 from week1.csv (batch 2)") in text(at).lower()
+    button(at, "load").click().run()
+    assert live(db, "security_score") == 90
+
+    before = sha(db)
+    at = upload(page(), "week1_fixed_again.csv", fixed.encode())          # same bytes, another name
+    assert "identical content was already loaded as batch 3 (week1_fixed.csv)" in text(at)
+    button(at, "load").click().run()
+    assert any("Nothing changed" in s.value for s in at.success)
+    assert sha(db) == before
+
+    at = page()
+    history = at.dataframe[0].value
+    assert list(history["batch"])[:3] == [3, 2, 1] and list(history["rolled back"])[:2] == ["no", "no"]
+    assert len(history["sha256"].iloc[0]) == 12 and list(history["kind"])[:3] == ["upload", "upload", "plan"]
+    assert button(at, "undo").disabled                                      # confirmation first
+    at.selectbox(key="undo_batch").set_value(3).run()
+    at.checkbox(key="undo_confirm_3").check().run()
+    button(at, "undo").click().run()
+    assert any("rolled back batch 3" in s.value for s in at.success)
+    assert live(db, "security_score") == 85                                # batch 2's rows are back
+    at.selectbox(key="undo_batch").set_value(2).run()
+    at.checkbox(key="undo_confirm_2").check().run()
+    button(at, "undo").click().run()
+    assert live(db, "security_score") == 65
+    assert overview_score() == "55.4 / 100"
+    history = page().dataframe[0].value
+    assert history["rolled back"].iloc[0].startswith("yes")
+
+
+def test_freshness_is_relative_to_the_latest_observation_not_the_clock(db, tmp_path):
+    f = tmp_path / "late.csv"
+    f.write_text("metric_id,as_of,value\nsecurity_score,2025-01-20,70\n")
+    load.load_file(f, db=db)
+    at = page()
+    fresh = next(d.value for d in at.dataframe if "days behind latest" in d.value.columns)
+    row = fresh[fresh["metric"] == "Security score"].iloc[0]
+    assert row["status"] == "✓ fresh" and row["as of"] == "as of 2025-01-20 · batch 2"
+    stale = fresh[fresh["metric"] == "Compliance score"].iloc[0]
+    assert stale["status"] == "⚠️ stale" and stale["days behind latest"] == 8
+    assert fresh.iloc[0]["status"] == "⚠️ stale"                           # stale rows first
+    assert "The latest observation is from **20 Jan 2025**" in text(at)
+
+
+def test_sample_and_export_widgets_are_placed(db):
+    at = page()
+    assert any(b.key == "sample_load_data" for b in at.button)
+    assert any(b.key == "export_workbook" for b in at.get("download_button"))
+
+
+# ---- every hostile file through the page ---------------------------------------------------------
+
+def data_files() -> list[Path]:
+    return sorted(p for p in DATA.iterdir() if p.is_file() and p.suffix != ".py")
+
+
+def test_every_hostile_file_through_the_page_is_named_and_writes_nothing(db):
+    """One AppTest, every file of tests/data: a message naming the file, no exception, db unchanged."""
+    before = sha(db)
+    at = page()
+    for path in data_files():
+        at = upload(at, path.name, path.read_bytes(), "application/octet-stream")
+        assert not at.exception, (path.name, [e.value for e in at.exception])
+        shown = text(at)
+        assert path.name in shown, (path.name, shown[:500])
+        assert "Traceback" not in shown
+    assert sha(db) == before
+
+
+def test_load_error_from_commit_is_reported_not_raised(db, tmp_path, monkeypatch):
+    def broken(*args, **kwargs):
+        raise LoadError(load.Problem("x.csv", "disk full"))
+    at = upload(page(), "ok.csv", b"metric_id,as_of,value\nsecurity_score,2025-01-20,70\n")
+    monkeypatch.setattr(load, "_commit", broken)
+    button(at, "load").click().run()
+    assert not at.exception
+    assert any("disk full" in e.value for e in at.error)

@@ -1,0 +1,282 @@
+"""The /data page's upload flow: read → validate → (map) → preview → Load, and the report tables.
+
+Why a module: the page stays a list of sections; the state machine lives here. An upload is read
+once (the reader runs in a child process) and kept in session state with its validation, keyed on
+the uploaded file's id, the chosen table and the analyst's mapping, so a rerun never re-reads it.
+Nothing here writes except `commit` (loaders.load, one transaction). Every failure is shown as a
+message naming the file (and row/column/value where known): never a traceback.
+"""
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+import streamlit as st
+
+from loaders import load, schema, templates
+from loaders.errors import BusyError, LoadError, Problem
+from transforms import fmt
+from ui import widgets
+
+AUTO = "auto-detect"
+SHOW_PROBLEMS = 100
+STAGES = {"read": "Reading the file (safely, in a separate process)…", "validate": "Validating every cell…",
+          "write": "Writing one batch in one transaction…", "done": "Done"}
+
+
+# ---- templates ----------------------------------------------------------------------------------
+
+def template_buttons() -> None:
+    """CSV and XLSX templates per uploadable table (header + one example row), from loaders/schema.py."""
+    for table in templates.uploadable():
+        c1, c2, c3 = st.columns([4, 1, 1], vertical_alignment="center")
+        c1.markdown(f"**{table.name}** — {table.description} "
+                    f"Required: {', '.join(c.name for c in table.columns if c.required)}.")
+        c2.download_button("⬇ CSV", templates.csv_bytes(table), file_name=f"{table.name}_template.csv",
+                           mime="text/csv", key=f"tpl_csv_{table.name}", on_click="ignore")
+        c3.download_button("⬇ XLSX", templates.xlsx_bytes(table), file_name=f"{table.name}_template.xlsx",
+                           mime=templates.XLSX_MIME, key=f"tpl_xlsx_{table.name}", on_click="ignore")
+
+
+# ---- reading and validating ----------------------------------------------------------------------
+
+def _read(uploaded) -> tuple[object | None, LoadError | BusyError | None]:
+    """Spill the upload to a temp file (the readers need a path), read it with a progress bar."""
+    suffix = Path(uploaded.name).suffix[:12]
+    with st.status(f"Reading {uploaded.name}…", expanded=False) as status:
+        bar = st.progress(0.0, text=STAGES["read"])
+        handle, path = tempfile.mkstemp(prefix="dce-upload-", suffix=suffix)
+        try:
+            with os.fdopen(handle, "wb") as out:
+                out.write(uploaded.getbuffer())
+            upload = load.read(path, display_name=uploaded.name,
+                               progress=lambda stage, f: bar.progress(f, text=STAGES.get(stage, stage)))
+        except (LoadError, BusyError) as exc:
+            status.update(label=f"{uploaded.name} could not be read", state="error")
+            return None, exc
+        finally:
+            Path(path).unlink(missing_ok=True)
+        bar.progress(1.0, text=f"Read {upload.table.num_rows:,} rows × {upload.table.num_columns} columns")
+        status.update(label=f"Read {uploaded.name}: {upload.table.num_rows:,} rows", state="complete")
+    return upload, None
+
+
+def prepared_for(uploaded, table_choice: str, column_map: dict, metric_map: dict):
+    """(Prepared | None, error | None) for this upload, table choice and mapping; cached in session state."""
+    cache = st.session_state.setdefault("_upload", {})
+    if cache.get("file_id") != uploaded.file_id:
+        cache.clear()
+        cache["file_id"] = uploaded.file_id
+        cache["upload"], cache["read_error"] = _read(uploaded)
+    if cache["read_error"] is not None:
+        return None, cache["read_error"]
+    key = (table_choice, tuple(sorted(column_map.items())), tuple(sorted(metric_map.items())))
+    results = cache.setdefault("results", {})
+    if key not in results:
+        table_name = None if table_choice == AUTO else table_choice
+        try:
+            with st.spinner("Validating…"):
+                results[key] = (load.check(cache["upload"], table_name, column_map=column_map,
+                                           metric_map=metric_map), None)
+        except (LoadError, BusyError) as exc:
+            results[key] = (None, exc)
+    return results[key]
+
+
+def forget() -> None:
+    st.session_state.pop("_upload", None)
+
+
+# ---- the report ---------------------------------------------------------------------------------
+
+def problem_frame(problems: list[Problem]) -> pd.DataFrame:
+    return pd.DataFrame([{"row": p.row, "column": p.column, "value": None if p.value is None else str(p.value),
+                          "reason": p.reason} for p in problems], columns=["row", "column", "value", "reason"])
+
+
+def _reason_kind(reason: str) -> str:
+    """'\\'abc\\' is not a number' and '\\'x\\' is not a number' group together."""
+    return re.sub(r"'[^']*'", "'…'", reason)
+
+
+def problem_groups(problems: list[Problem]) -> pd.DataFrame:
+    frame = problem_frame(problems).assign(reason=lambda f: f["reason"].map(_reason_kind))
+    frame["column"] = frame["column"].fillna("(whole file)")
+    grouped = frame.groupby(["reason", "column"], sort=False, dropna=False).agg(
+        problems=("reason", "size"), first_rows=("row", lambda r: ", ".join(str(int(x)) for x in r.dropna()[:5])))
+    return grouped.reset_index().sort_values("problems", ascending=False, kind="stable")
+
+
+def report(error_or_problems, file_name: str) -> None:
+    """Every problem: grouped by reason and column, then the first 100 with row, column and value."""
+    problems = error_or_problems.problems if isinstance(error_or_problems, LoadError) else error_or_problems
+    n = len(problems)
+    st.error(f"**{file_name}** was not loaded: {n:,} problem{'s' if n != 1 else ''} found. Nothing was written. "
+             f"First: {problems[0]}", icon="🚫")
+    if n > 1:
+        st.markdown("**Problems by reason and column**")
+        widgets.table(problem_groups(problems), "problem_groups")
+    st.markdown(f"**Problems** (the first {min(n, SHOW_PROBLEMS)}" + (f"; {n - SHOW_PROBLEMS:,} more in the CSV)"
+                                                                      if n > SHOW_PROBLEMS else ")"))
+    frame = problem_frame(problems)
+    st.dataframe(frame.head(SHOW_PROBLEMS), hide_index=True)
+    st.download_button("⬇ All problems (CSV)", frame.to_csv(index=False).encode(), file_name="problems.csv",
+                       mime="text/csv", key="problems_csv", on_click="ignore")
+
+
+# ---- mapping what the report names --------------------------------------------------------------
+
+def mapping_controls(prepared, table_choice: str, registry_ids: list[str]) -> tuple[dict, dict]:
+    """Selectboxes to map unknown columns and unknown metric ids, read from the previous validation."""
+    column_map, metric_map = {}, {}
+    if prepared is None:
+        return column_map, metric_map
+    table = prepared.table
+    file_columns = prepared.upload.table.column_names if prepared.upload is not None else []
+    unknown_cols = [c for c in file_columns if c not in table.column_names]
+    bad_metrics = sorted({str(p.value) for p in prepared.validated.problems
+                          if p.reason.startswith("unknown metric_id")})[:20]
+    if not unknown_cols and not bad_metrics:
+        return column_map, metric_map
+    with st.container(border=True):
+        st.markdown("**Map what the report names** — choose what each unknown column or metric id means; the "
+                    "file is validated again (your file itself is not changed).")
+        targets = ["— keep (refused) —", "— drop this column —"] + table.column_names
+        for column in unknown_cols:
+            choice = st.selectbox(f"File column '{column}' is", targets, key=f"map_col_{column}")
+            if choice == targets[1]:
+                column_map[column] = None
+            elif choice != targets[0]:
+                column_map[column] = choice
+        for value in bad_metrics:
+            choice = st.selectbox(f"metric_id '{value}' is", ["— unknown —"] + registry_ids, key=f"map_metric_{value}")
+            if choice != "— unknown —":
+                metric_map[value] = choice
+    return column_map, metric_map
+
+
+# ---- preview and load ---------------------------------------------------------------------------
+
+def types_frame(prepared) -> pd.DataFrame:
+    read_as = {f.name: str(f.type) for f in prepared.upload.table.schema} if prepared.upload is not None else {}
+    rows = []
+    for column in prepared.table.columns:
+        values = prepared.frame[column.name] if column.name in prepared.frame else pd.Series(dtype=object)
+        rows.append({"column": column.name, "in the file as": read_as.get(column.name, "(absent)"),
+                     "loads as": column.sql_type, "filled": int(values.notna().sum()),
+                     "example": None if values.dropna().empty else _shown(values.dropna().iloc[0])})
+    return pd.DataFrame(rows)
+
+
+def _shown(value) -> str:
+    return f"{value:%Y-%m-%d}" if isinstance(value, pd.Timestamp) else str(value)
+
+
+def preview(prepared) -> None:
+    how = "detected from its columns" if prepared.detected else "as chosen"
+    st.markdown(f"**{prepared.file_name}** → table **{prepared.table.name}** ({how}): "
+                f"{len(prepared.frame):,} rows.")
+    for note in prepared.notes:
+        st.caption(f"ℹ️ {note}")
+    st.markdown("**Columns and inferred types**")
+    st.dataframe(types_frame(prepared), hide_index=True)
+    st.markdown("**Parsed rows** (first 50)")
+    rows = prepared.frame.head(50).copy()
+    for column in prepared.table.columns:       # a DATE shows as a date, not a midnight timestamp
+        if column.sql_type == "DATE" and column.name in rows:
+            rows[column.name] = rows[column.name].dt.date
+    st.dataframe(rows, hide_index=True)
+
+
+def load_button(prepared, replacement) -> None:
+    """The explicit Load: one transaction, with the read → validate → write stages shown."""
+    label = f"Load {len(prepared.frame):,} rows into {prepared.table.name}"
+    if not st.button(label, type="primary", key="load", icon="⬆️"):
+        return
+    with st.status(f"Loading {prepared.file_name}…", expanded=True) as status:
+        bar = st.progress(0.4, text="Read ✓ · Validated ✓")
+        try:
+            result = load.commit(prepared, progress=lambda stage, f: bar.progress(f, text=STAGES.get(stage, stage)))
+        except BusyError as exc:
+            status.update(label="The database is busy", state="error")
+            st.warning(f"Busy, retry: {exc}. Nothing was written.", icon="⏳")
+            return
+        except LoadError as exc:
+            status.update(label="Not loaded", state="error")
+            report(exc, prepared.file_name)
+            return
+        status.update(label=result.summary(), state="complete")
+    flash("success", ("Nothing changed — " if result.noop else "") + result.summary())
+    st.rerun()
+
+
+def flash(kind: str, text: str) -> None:
+    st.session_state["_flash"] = (kind, text)
+
+
+def show_flash() -> None:
+    kind, text = st.session_state.pop("_flash", (None, None))
+    if kind:
+        getattr(st, kind)(text, icon="✅" if kind == "success" else "ℹ️")
+
+
+# ---- history, undo, freshness -------------------------------------------------------------------
+
+def history_frame(batches: pd.DataFrame) -> pd.DataFrame:
+    if batches.empty:
+        return pd.DataFrame()
+    return pd.DataFrame({
+        "batch": batches["batch_id"], "file": batches["file_name"], "sha256": batches["sha256"].str[:12],
+        "table": batches["table_name"], "rows": batches["row_count"],
+        "when": pd.to_datetime(batches["loaded_at"]).dt.strftime("%Y-%m-%d %H:%M"), "kind": batches["kind"],
+        "by": batches["loaded_by"],
+        "period": [f"{a:%Y-%m-%d} – {b:%Y-%m-%d}" if pd.notna(a) else "" for a, b in
+                   zip(batches["period_start"], batches["period_end"])],
+        "replaced": batches["replaced_rows"].fillna(0).astype(int),
+        "rolled back": [f"yes, {t:%Y-%m-%d %H:%M}" if pd.notna(t) else "no" for t in batches["rolled_back_at"]],
+    })
+
+
+def undo_controls(batches: pd.DataFrame) -> None:
+    """Pick a batch, confirm, roll it back (its rows go; the rows it replaced come back)."""
+    undoable = batches[(batches["kind"] != "plan") & batches["rolled_back_at"].isna()]
+    if undoable.empty:
+        st.caption("No batch to undo: the plan's own data (batch 1) cannot be rolled back.")
+        return
+    labels = {int(b.batch_id): f"batch {b.batch_id} · {b.file_name} · {b.row_count:,} rows · {b.kind}"
+              for b in undoable.itertuples()}
+    batch = st.selectbox("Undo a batch", list(labels), format_func=labels.get, key="undo_batch")
+    sure = st.checkbox(f"Yes, roll back batch {batch}: remove its rows and bring back the rows it replaced",
+                       key=f"undo_confirm_{batch}")
+    if st.button(f"Undo batch {batch}", disabled=not sure, key="undo", icon="↩️"):
+        try:
+            flash("success", load.rollback(batch))
+        except (LoadError, BusyError) as exc:
+            flash("error", f"Not undone: {exc}")
+        st.rerun()
+
+
+def freshness_frame(data) -> pd.DataFrame:
+    """Per KPI with data: latest value, 'as of <date> · batch <id>', and stale when older than its
+    freshness_days relative to the latest observation date (never the wall clock)."""
+    latest = data.latest.merge(data.registry[["metric_id", "label", "unit", "freshness_days"]], on="metric_id")
+    if latest.empty or data.latest_date is None:
+        return pd.DataFrame()
+    newest = pd.Timestamp(data.latest_date)
+    behind = (newest - pd.to_datetime(latest["as_of"])).dt.days
+    stale = latest["freshness_days"].notna() & (behind > latest["freshness_days"])
+    frame = pd.DataFrame({
+        "status": ["⚠️ stale" if s else "✓ fresh" for s in stale], "metric": latest["label"],
+        "value": [fmt.value(v, u) for v, u in zip(latest["value"], latest["unit"])],
+        "as of": [f"as of {pd.Timestamp(a):%Y-%m-%d} · batch {int(b)}" for a, b in
+                  zip(latest["as_of"], latest["batch_id"])],
+        "days behind latest": behind.astype(int), "freshness window (days)": latest["freshness_days"],
+        "_stale": stale})
+    return frame.sort_values(["_stale", "days behind latest", "metric"], ascending=[False, False, True])
+
+
+def table_options() -> list[str]:
+    return [AUTO] + [t.name for t in schema.UPLOADABLE]
