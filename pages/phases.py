@@ -50,7 +50,7 @@ lanes = list(dict.fromkeys(line["lane"]))
 for state, group in line.groupby("status", sort=False):
     fig.add_trace(go.Scatter(
         x=group["due_week"] + (group["offset"] % 5) * 0.12 - 0.24, y=group["lane"].map(lanes.index) +
-        (group["offset"] // 5) * 0.18, mode="markers", name=group["badge"].iloc[0],
+        (group["offset"] // 5) * 0.18, mode="markers", name=group["state_label"].iloc[0],
         marker=dict(size=13, color=group["colour"].iloc[0], line=dict(width=1, color="#333")),
         text=group["label"] + " — " + group["text_as_written"].astype(str),
         hovertemplate="Week %{x:.0f}: %{text}<extra></extra>"))

@@ -26,7 +26,7 @@ c1, c2 = st.columns(2)
 c1.metric("Security score (computed)", f"{fmt.number(score, 2)} / 100", border=True)
 c2.metric("Stated in the plan (week 0)", f"{fmt.number(stated, 0)} / 100", border=True,
           delta=f"its rows give {fmt.number(plan_score, 2)}" if abs(plan_score - stated) > 1e-9 else "consistent",
-          delta_color="off")
+          delta_color="off", delta_arrow="off")
 widgets.table(table, "security_scorecard")
 
 st.subheader("Vulnerability tracking")
@@ -35,14 +35,15 @@ known = int(counts.notna().sum().sum())
 st.markdown(f"{known} of {counts.size} category × severity cells have a scan result; "
             f"{int(counts.fillna(0).sum().sum())} open vulnerabilities in total. Grey cells have no data (not zero).")
 widgets.table(security.vulnerability_table(counts, targets), "vulnerabilities")
-colour = {"met": 0, "partial": 1, "not_met": 2, "no_target": 0}
+colour = {"met": 0, "no_target": 0, "partial": 1, "not_met": 2, "no_data": 3}   # no data = grey, never 0
 z = [[colour.get(states.loc[r, c]) for c in counts.columns] for r in counts.index]
 text = [[("no data" if counts.loc[r, c] != counts.loc[r, c] else fmt.number(counts.loc[r, c], 0))
          + f"<br>target {targets.loc[r, c]}" for c in counts.columns] for r in counts.index]
 fig = go.Figure(go.Heatmap(z=z, x=[c.title() for c in counts.columns], y=list(counts.index), text=text,
-                           texttemplate="%{text}", zmin=0, zmax=2, showscale=False, hoverongaps=False,
-                           colorscale=[[0, "#b7e1b1"], [0.5, "#ffe08a"], [1, "#f4a3a3"]]))
-fig.update_layout(height=300, margin=dict(l=10, r=10, t=10, b=10), plot_bgcolor="#d9d9d9",
+                           texttemplate="%{text}", zmin=0, zmax=3, showscale=False, hovertemplate="%{y}, %{x}: %{text}<extra></extra>",
+                           colorscale=[[0, "#b7e1b1"], [0.25, "#b7e1b1"], [0.25, "#ffe08a"], [0.5, "#ffe08a"],
+                                       [0.5, "#f4a3a3"], [0.75, "#f4a3a3"], [0.75, "#d9d9d9"], [1, "#d9d9d9"]]))
+fig.update_layout(height=300, margin=dict(l=10, r=10, t=10, b=10),
                   yaxis=dict(autorange="reversed"))
 st.plotly_chart(fig)
 
@@ -67,7 +68,7 @@ fig = go.Figure(go.Scatter(
     customdata=risks[["impact_text", "annual_risk"]],
     hovertemplate="%{text}<br>probability %{x}%<br>impact %{customdata[0]}<br>exposure $%{customdata[1]:,.0f}<extra></extra>"))
 fig.update_layout(height=380, margin=dict(l=10, r=10, t=30, b=10), xaxis=dict(title="Probability (%)", range=[0, 105]),
-                  yaxis=dict(title="Expected annual loss ($)", rangemode="tozero"))
+                  yaxis=dict(title="Expected annual loss ($)", range=[0, risks["expected_loss"].max() * 1.3]))
 st.plotly_chart(fig)
 st.caption("Bubble area = annual exposure; height = probability × exposure.")
 

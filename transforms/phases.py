@@ -83,6 +83,7 @@ def timeline(data: PlanData) -> pd.DataFrame:
     frame["due_week"] = frame["due_week"].astype(int)
     frame["offset"] = frame.groupby(["lane", "due_week"]).cumcount()
     frame["badge"] = [status.badge(s) for s in frame["status"]]
+    frame["state_label"] = frame["status"].map(status.LABEL)
     frame["colour"] = frame["status"].map(STATUS_COLOURS)
     return frame
 
