@@ -1,0 +1,95 @@
+"""Every messy real-world file (../shared/corpus) and every hostile file (tests/data) through the whole path.
+
+Through the CLI (`python -m loaders load`): one line, no traceback, a message naming the file, and the
+database byte-identical when the file is refused. Through the /data page (AppTest file_uploader): a
+message naming the file, no exception, the database unchanged. The corpus is read where it lies, never
+copied into the repository; the tests skip with a reason when it is absent.
+
+Speed: one subprocess runs `loaders.__main__.main(["load", path])` for every file in turn (a
+process per file would pay ~4 s of imports each on these machines) and reports one JSON line per file,
+with the sha256 of the database before and after.
+"""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+from tests.test_data_page import page, sha, text, upload
+
+CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
+DATA = ROOT / "tests" / "data"
+SKIP_CORPUS = pytest.mark.skipif(not CORPUS.is_dir(), reason=f"shared corpus not found at {CORPUS}")
+
+RUNNER = r"""
+import contextlib, hashlib, io, json, sys
+from pathlib import Path
+from loaders.__main__ import main
+from loaders import build
+build.ensure_built()
+db = Path(sys.argv[1])
+def sha(): return hashlib.sha256(db.read_bytes()).hexdigest()
+for path in sys.argv[2:]:
+    before = sha()
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        code = main(["load", path])
+    print(json.dumps({"path": path, "code": code, "out": out.getvalue(), "changed": sha() != before}), flush=True)
+"""
+
+
+def corpus_files() -> list[Path]:
+    if not CORPUS.is_dir():
+        return []
+    return sorted(p for p in CORPUS.rglob("*") if p.is_file() and p.suffix not in (".md", ".tsv"))
+
+
+def data_files() -> list[Path]:
+    return sorted(p for p in DATA.iterdir() if p.is_file() and p.suffix != ".py")
+
+
+def run_cli_over(files: list[Path], db: Path) -> list[dict]:
+    proc = subprocess.run([sys.executable, "-c", RUNNER, str(db), *map(str, files)], cwd=ROOT,
+                          env={**os.environ, "DCE_DB": str(db)}, capture_output=True, text=True, timeout=900)
+    assert "Traceback" not in proc.stdout + proc.stderr, proc.stderr[-3000:]
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    results = [json.loads(line) for line in proc.stdout.splitlines() if line.startswith("{")]
+    assert [r["path"] for r in results] == [str(f) for f in files]
+    return results
+
+
+def check_cli_results(results: list[dict]) -> None:
+    for r in results:
+        name, lines = Path(r["path"]).name, r["out"].strip().splitlines()
+        assert len(lines) == 1, r
+        if r["code"] == 0:                                  # loaded: a batch line (none of these files do)
+            assert lines[0].startswith("batch ") and r["changed"], r
+        else:
+            assert r["code"] == 1 and lines[0].startswith(f"error: {name}"), r
+            assert not r["changed"], f"{name} was refused but the database changed"
+
+
+@SKIP_CORPUS
+def test_every_corpus_file_through_the_cli_loads_or_is_refused_naming_the_file(db):
+    check_cli_results(run_cli_over(corpus_files(), db))
+
+
+def test_every_hostile_file_through_the_cli_loads_or_is_refused_naming_the_file(db):
+    check_cli_results(run_cli_over(data_files(), db))
+
+
+@SKIP_CORPUS
+def test_every_corpus_file_through_the_page_is_named_and_writes_nothing(db):
+    before = sha(db)
+    at = page()
+    for path in corpus_files():
+        at = upload(at, path.name, path.read_bytes(), "application/octet-stream")
+        assert not at.exception, (path.name, [e.value for e in at.exception])
+        shown = text(at)
+        assert path.name in shown and "Traceback" not in shown, (path.name, shown[:500])
+    assert sha(db) == before
