@@ -38,7 +38,7 @@ def _served(db_path):
                             cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 120   # a busy machine starts slowly
         while True:
             try:
                 if urllib.request.urlopen(url + "/_stcore/health", timeout=2).status == 200:
@@ -75,7 +75,7 @@ def page():
 
 def _open(page, url):
     page.goto(url, wait_until="domcontentloaded")
-    page.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']", timeout=60000)
+    page.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']", timeout=120000)
 
 
 def test_download_the_executive_report_as_markdown(page, app_url, tmp_path):
