@@ -321,7 +321,8 @@ def active_table(ev: Evaluation, rule_frame: pd.DataFrame, registry: pd.DataFram
             "State": STATE_BADGE[e.state], "Severity": rule.severity.title(), "Alert": rule.name,
             "Metric": str(reg["label"].get(e.metric_id, e.metric_id)),
             "Since": _day(e.firing_since if e.state == FIRING else e.start),
-            "Held": f"{e.held_days} of {e.required_days} day(s)" if e.state == PENDING else f"{e.held_days} day(s)",
+            "Held": (f"{e.held_days} of {e.required_days} days" if e.state == PENDING else
+                     f"{e.held_days} day{'s' if e.held_days != 1 else ''}"),
             "Value": value, "Threshold": threshold, "Respond within": human_duration(rule.response_time),
             "Escalates to": chain_text(rule.chain, contacts, team_lead_of(e.metric_id, registry, teams))})
     return pd.DataFrame(rows, columns=["State", "Severity", "Alert", "Metric", "Since", "Held", "Value",
