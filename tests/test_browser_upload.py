@@ -1,0 +1,122 @@
+"""In Chromium against the served app: upload a real XLSX on /data, see the report, the preview, load it, see
+the new value on /; and a CLI load (the scheduled job) while the app is served shows on the next rerun.
+
+The server runs over a database path this test keeps (tests.browser.served_app copies it away), so a
+`python -m loaders load` subprocess can write the very file the app reads.
+"""
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from tests.browser import DONE, free_port, launch_chromium, page_text
+from tests.conftest import ROOT
+
+pytestmark = pytest.mark.browser
+playwright = pytest.importorskip("playwright.sync_api")
+if not Path("/usr/bin/chromium").exists():
+    pytest.skip("Chromium not found at /usr/bin/chromium", allow_module_level=True)
+
+
+@contextmanager
+def serving(db: Path):
+    port = free_port()
+    log = open(db.parent / "streamlit.log", "wb")
+    proc = subprocess.Popen(
+        [str(ROOT / ".venv" / "bin" / "streamlit"), "run", "app.py", "--server.headless", "true",
+         "--server.port", str(port), "--server.address", "127.0.0.1"],
+        cwd=ROOT, env={**os.environ, "DCE_DB": str(db)}, stdout=log, stderr=subprocess.STDOUT,
+        start_new_session=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            assert proc.poll() is None and time.monotonic() < deadline, "streamlit did not start"
+            time.sleep(0.3)
+        yield base
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+        log.close()
+
+
+def xlsx(rows: list[list]) -> bytes:
+    book = openpyxl.Workbook()
+    for row in rows:
+        book.active.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def settle(page) -> str:
+    page.wait_for_timeout(800)
+    page.wait_for_selector(DONE, timeout=60_000)
+    return page.inner_text("[data-testid='stMain']")
+
+
+@pytest.fixture
+def served(db):
+    with serving(db) as base, playwright.sync_playwright() as p:
+        browser = launch_chromium(p)
+        yield base, browser.new_page(viewport={"width": 1440, "height": 2000}), db
+        browser.close()
+
+
+def test_upload_a_real_xlsx_see_report_and_preview_load_it_and_see_it_on_overview(served, tmp_path):
+    base, page, db = served
+    assert "55.4 / 100" in page_text(page, base)
+    page_text(page, f"{base}/data")
+    bad = tmp_path / "week2_bad.xlsx"
+    bad.write_bytes(xlsx([["metric_id", "as_of", "value"], ["security_score", "2025-01-20", "eighty-five"]]))
+    page.locator("input[type=file]").first.set_input_files(str(bad))
+    page.wait_for_selector("text=was not loaded", timeout=60_000)
+    body = settle(page)
+    assert "week2_bad.xlsx" in body and "row 2" in body and "'eighty-five' is not a number" in body
+
+    good = tmp_path / "week2.xlsx"
+    good.write_bytes(xlsx([["metric_id", "as_of", "value"], ["security_score", "2025-01-20", 85]]))
+    page.locator("input[type=file]").first.set_input_files(str(good))
+    page.wait_for_selector("text=No problems found", timeout=60_000)
+    body = settle(page)
+    assert "week2.xlsx → table observations" in body and "Columns and inferred types" in body
+    assert "covers 2025-01-20 and replaces no rows" in body
+    page.get_by_role("button", name="Load 1 rows into observations").click()
+    page.wait_for_selector("text=batch 2: loaded 1 rows into observations from week2.xlsx", timeout=60_000)
+    assert "60.4 / 100" in page_text(page, base)
+
+
+def test_a_cli_load_while_the_app_is_served_shows_on_the_next_rerun(served, tmp_path):
+    base, page, db = served
+    assert "55.4 / 100" in page_text(page, base)
+    f = tmp_path / "cron.csv"
+    f.write_text("metric_id,as_of,value\nsecurity_score,2025-01-27,95\n")
+    job = subprocess.Popen([sys.executable, "-m", "loaders", "load", str(f)], cwd=ROOT,
+                           env={**os.environ, "DCE_DB": str(db)}, stdout=subprocess.PIPE, text=True)
+    served_pages = 0
+    while job.poll() is None:                            # the app answers while the job runs
+        assert "Executive overview" in page_text(page, base)
+        served_pages += 1
+    assert job.returncode == 0 and "batch 2" in job.stdout.read()
+    assert "62.9 / 100" in page_text(page, base)         # 55.35 + 0.25 × (95 − 65)
+    assert served_pages >= 1
