@@ -37,20 +37,60 @@ def latest_values(con, as_of=None) -> pd.DataFrame:
         GROUP BY metric_id""", params).df()
 
 
-def daily_series(con, metric_ids: list[str], max_points: int = 2000) -> pd.DataFrame:
-    """Observation history of some metrics, bucketed so no series exceeds max_points.
+def _daily(where: str) -> str:
+    """Live rows as one value per metric and day (the day's mean), without a 10M-group GROUP BY.
 
-    Each bucket keeps its mean; with fewer days than max_points every day is a bucket.
+    A metric whose live rows all come from one batch has at most one row per day (a load refuses
+    duplicate keys), so its rows pass through; only metrics fed by several live batches are
+    grouped by day. `where` is the filter on observations (it is used twice: bind params twice).
+    """
+    return f"""
+        SELECT metric_id, as_of, value FROM observations o WHERE {where} AND metric_id IN (
+            SELECT metric_id FROM observations WHERE {where} GROUP BY metric_id HAVING min(batch_id) = max(batch_id))
+        UNION ALL
+        SELECT metric_id, as_of, avg(value) AS value FROM observations WHERE {where} AND metric_id IN (
+            SELECT metric_id FROM observations WHERE {where} GROUP BY metric_id HAVING min(batch_id) <> max(batch_id))
+        GROUP BY ALL"""
+
+
+def daily_series(con, metric_ids: list[str], max_points: int = 2000, extremes: bool = True) -> pd.DataFrame:
+    """Observation history of some metrics, downsampled so no series exceeds max_points.
+
+    With no more days than max_points, every day is a point (the day's mean). Beyond that the
+    span is cut into time buckets and, with `extremes` (for charts of the series themselves),
+    each bucket keeps its minimum and maximum observation at their own dates, plus the series'
+    first and last observation: the shape, the peaks and the ends survive (M4-style, at most
+    max_points points). `extremes=False` keeps each bucket's mean at the bucket start instead,
+    aligned across metrics, for figures derived from several series (e.g. a weighted sum).
     """
     if not metric_ids:
         return pd.DataFrame(columns=["metric_id", "as_of", "value"])
+    where = f"{LIVE} AND list_contains(?, metric_id)"
     span = con.execute(f"""SELECT date_diff('day', min(as_of), max(as_of)) + 1 FROM observations
-                           WHERE {LIVE} AND list_contains(?, metric_id)""", [metric_ids]).fetchone()[0]
-    days = max(1, -(-(span or 1) // max_points))
+                           WHERE {where}""", [metric_ids]).fetchone()[0] or 1
+    if span <= max_points:
+        return con.execute(f"SELECT metric_id, as_of, avg(value) AS value FROM observations WHERE {where} "
+                           "GROUP BY ALL ORDER BY metric_id, as_of", [metric_ids]).df()
+    if not extremes:
+        days = -(-span // max_points)
+        return con.execute(f"""
+            SELECT metric_id, time_bucket(INTERVAL (?) DAY, as_of) AS as_of, avg(value) AS value
+            FROM observations WHERE {where}
+            GROUP BY ALL ORDER BY metric_id, as_of""", [days, metric_ids]).df()
+    days = -(-span // max(1, max_points // 2 - 1))        # 2 points a bucket + first + last <= max_points
     return con.execute(f"""
-        SELECT metric_id, time_bucket(INTERVAL (?) DAY, as_of) AS as_of, avg(value) AS value
-        FROM observations WHERE {LIVE} AND list_contains(?, metric_id)
-        GROUP BY ALL ORDER BY metric_id, as_of""", [days, metric_ids]).df()
+        WITH src AS (SELECT metric_id, as_of, value FROM observations WHERE {where}),
+        b AS (SELECT metric_id, arg_min(as_of, value) AS min_at, min(value) AS min_v,
+                     arg_max(as_of, value) AS max_at, max(value) AS max_v
+              FROM src GROUP BY metric_id, time_bucket(INTERVAL (?) DAY, as_of)),
+        ends AS (SELECT metric_id, min(as_of) AS first_at, arg_min(value, as_of) AS first_v,
+                        max(as_of) AS last_at, arg_max(value, as_of) AS last_v FROM src GROUP BY metric_id)
+        SELECT DISTINCT metric_id, as_of, value FROM (
+            SELECT metric_id, min_at AS as_of, min_v AS value FROM b
+            UNION ALL SELECT metric_id, max_at, max_v FROM b
+            UNION ALL SELECT metric_id, first_at, first_v FROM ends
+            UNION ALL SELECT metric_id, last_at, last_v FROM ends)
+        ORDER BY metric_id, as_of, value""", [metric_ids, days]).df()
 
 
 def batches(con) -> pd.DataFrame:
@@ -107,9 +147,7 @@ def trend_inputs(con, as_of=None, window_days: int = 14) -> pd.DataFrame:
     """
     cutoff = "" if as_of is None else "AND as_of <= ?"
     return con.execute(f"""
-        WITH daily AS (
-            SELECT metric_id, as_of, avg(value) AS value FROM observations
-            WHERE {LIVE} {cutoff} GROUP BY ALL),
+        WITH daily AS NOT MATERIALIZED ({_daily(f"{LIVE} {cutoff}")}),
         ends AS (
             SELECT metric_id, min(as_of) AS first_date, max(as_of) AS last_date,
                    arg_min(value, as_of) AS baseline, arg_max(value, as_of) AS current,
@@ -125,7 +163,7 @@ def trend_inputs(con, as_of=None, window_days: int = 14) -> pd.DataFrame:
             GROUP BY d.metric_id)
         SELECT e.*, r.slope_recent, coalesce(r.n_recent, 0) AS n_recent
         FROM ends e LEFT JOIN recent r USING (metric_id) ORDER BY e.metric_id""",
-        ([] if as_of is None else [as_of]) + [window_days]).df()
+        ([] if as_of is None else [as_of] * 4) + [window_days]).df()
 
 
 def sample_batches(con) -> list[int]:
@@ -140,17 +178,21 @@ EXPORT_TABLES = ("metrics", "targets", "observations", "metrics_daily", "team_me
                  "compliance_metrics_daily", "batches", "scenarios")
 
 
-def rule_history(con, as_of=None) -> pd.DataFrame:
+def rule_history(con, as_of=None, days: int | None = None) -> pd.DataFrame:
     """One value per metric per day (the day's mean) for every metric, live rows only, up to `as_of`.
 
     What the alert rules, recording rules and weekly reports evaluate: bounded by metrics × days
-    however many raw rows were loaded (DuckDB does the grouping).
+    however many raw rows were loaded (DuckDB does the grouping). `days` keeps only the last
+    `days` days before `as_of` (or before the newest live observation): with years of daily
+    history the app evaluates a window, not every day ever recorded.
     """
-    cutoff = "" if as_of is None else "AND as_of <= ?"
-    return con.execute(f"""
-        SELECT metric_id, as_of, avg(value) AS value FROM observations
-        WHERE {LIVE} {cutoff} GROUP BY ALL ORDER BY metric_id, as_of""",
-        [] if as_of is None else [as_of]).df()
+    where = LIVE + ("" if as_of is None else " AND as_of <= CAST(? AS DATE)")
+    params = [] if as_of is None else [as_of]
+    if days is not None:
+        end = "CAST(? AS DATE)" if as_of is not None else f"(SELECT max(as_of) FROM observations WHERE {LIVE})"
+        where += f" AND as_of > {end} - INTERVAL ({int(days)}) DAY"
+        params = params + ([as_of] if as_of is not None else [])
+    return con.execute(f"SELECT * FROM ({_daily(where)}) ORDER BY metric_id, as_of", params * 4).df()
 
 
 def export_tables(con, max_rows: int) -> dict[str, tuple[pd.DataFrame, int]]:

@@ -33,7 +33,7 @@ st.markdown(overview.targets_sentence(overview.health_targets(data)))
 widgets.table(overview.category_table(health.contributions), "health_categories")
 
 st.subheader("Health score trend")
-trend = overview.health_trend(ui_data.history(list(health.contributions["metric_id"])),
+trend = overview.health_trend(ui_data.history(list(health.contributions["metric_id"]), extremes=False),
                               health.contributions[["metric_id", "weight"]])
 if len(trend) < 2:
     st.info("The plan is a single week-0 snapshot, so there is no trend yet. It appears once daily "

@@ -66,13 +66,15 @@ def plan_data(week: int | None = None) -> PlanData:
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def series(version: tuple, metric_ids: tuple[str, ...]):
+def series(version: tuple, metric_ids: tuple[str, ...], extremes: bool = True):
     with db.connect() as con:
-        return queries.daily_series(con, list(metric_ids))
+        return queries.daily_series(con, list(metric_ids), extremes=extremes)
 
 
-def history(metric_ids: list[str]):
-    return series(version(), tuple(metric_ids))
+def history(metric_ids: list[str], extremes: bool = True):
+    """Daily history, at most ~2,000 points a series: extremes kept for charts of the series itself;
+    `extremes=False` gives aligned bucket means for figures combining several series."""
+    return series(version(), tuple(metric_ids), extremes)
 
 
 def plan_data_as_picked() -> PlanData:
@@ -122,12 +124,16 @@ def reference_table(name: str):
 
 # --- added for alerts and reports (issue #5) -----------------------------------------------------
 
+RULE_HISTORY_DAYS = 400   # alerts evaluate the last ~13 months of daily values, however long the history
+
+
 @st.cache_data(show_spinner=False, max_entries=4)
-def _rule_history(version: tuple):
+def _rule_history(version: tuple, days: int | None = RULE_HISTORY_DAYS):
     with db.connect() as con:
-        return queries.rule_history(con)
+        return queries.rule_history(con, days=days)
 
 
 def rule_history():
-    """Every metric's daily history (one value per metric per day): what alert rules and reports read."""
+    """Every metric's daily history (one value per metric per day) over the last RULE_HISTORY_DAYS days
+    before the newest observation: what alert rules and reports read (bounded at any data size)."""
     return _rule_history(version())
