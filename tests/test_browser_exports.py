@@ -23,8 +23,8 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-f
 def _served(db_path):
     """`streamlit run app.py` on a free port with DCE_DB pointing at db_path (tests/browser.py when it exists)."""
     try:
-        from tests.browser import served          # the shared helper, once written
-        with served(db_path) as url:
+        from tests.browser import served_app      # the shared helper
+        with served_app(db_path, timeout_s=120) as url:
             yield url
         return
     except ImportError:
