@@ -99,9 +99,10 @@ def what_if() -> None:
     proj = pj.project(base, levers)
     mc = pj.monte_carlo(base, levers, ranges)
 
-    st.markdown(pj.verdict(proj.annual_total, base.range_low, base.range_high, money) +
-                f" P10–P90 over the ranges you set: **{money(mc['p10'])}–{money(mc['p90'])}** "
-                f"(P50 {money(mc['p50'])}).")
+    money2 = lambda v: money(v, 2)   # noqa: E731
+    st.markdown(pj.verdict(proj.annual_total, base.range_low, base.range_high, money2) +
+                f" P10–P90 over the ranges you set: **{money2(mc['p10'])}–{money2(mc['p90'])}** "
+                f"(P50 {money2(mc['p50'])}).")
     m = st.columns(4)
     m[0].metric("Annual revenue", money(proj.annual_total, 2), vs_plan(proj.annual_total, plan.annual_total),
                 border=True)
