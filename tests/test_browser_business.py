@@ -2,66 +2,20 @@
 from __future__ import annotations
 
 import os
-import shutil
-import socket
-import subprocess
-import time
-import urllib.request
-from contextlib import contextmanager
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.browser import CHROMIUM, launch_chromium, served_app
 
 pytestmark = pytest.mark.browser
-
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@contextmanager
-def _serve(db_path):
-    """`streamlit run app.py` on a free port against a private database copy (until tests/browser.py exists)."""
-    port = _free_port()
-    env = {**os.environ, "DCE_DB": str(db_path)}
-    proc = subprocess.Popen([str(ROOT / ".venv" / "bin" / "streamlit"), "run", "app.py", "--server.headless", "true",
-                             "--server.port", str(port), "--browser.gatherUsageStats", "false"],
-                            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if urllib.request.urlopen(url + "/_stcore/health", timeout=2).status == 200:
-                    break
-            except OSError:
-                if time.monotonic() > deadline or proc.poll() is not None:
-                    raise RuntimeError("the app did not start")
-                time.sleep(0.3)
-        yield url
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-
-
 @pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="needs Debian chromium at /usr/bin/chromium")
-def test_keyboard_drag_of_a_slider_changes_the_annual_total(plan_db, tmp_path):
+def test_keyboard_drag_of_a_slider_changes_the_annual_total(plan_db):
     sync_playwright = pytest.importorskip("playwright.sync_api").sync_playwright
-    db = tmp_path / "dce.duckdb"
-    shutil.copy(plan_db, db)
-    with _serve(db) as url, sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+    with served_app(plan_db) as url, sync_playwright() as p:       # serves a temp copy of the plan database
+        browser = launch_chromium(p)
         page = browser.new_page(viewport={"width": 1440, "height": 1000})
         page.goto(f"{url}/business", wait_until="domcontentloaded")
         page.wait_for_selector(IDLE, timeout=90_000)
