@@ -1,7 +1,6 @@
 """The business projection on the plan's own figures: exact at neutral levers, and every lever pulls the right way."""
 from __future__ import annotations
 
-import time
 
 import numpy as np
 import pytest
@@ -105,14 +104,10 @@ def test_monte_carlo_is_seeded_ordered_and_collapses_without_ranges(base):
     assert pj.monte_carlo(base, levers, {"revenue_delivery": (50, 80)})["p90"] < 13_900_000 * 0.8 + 1
 
 
-def test_monte_carlo_10k_draws_is_fast(base):
-    levers = base.neutral_levers()
-    times = []
-    for _ in range(5):
-        start = time.perf_counter()
-        pj.monte_carlo(base, levers, RANGES, n=10_000)
-        times.append(time.perf_counter() - start)
-    assert sorted(times)[2] < 0.15          # goal 50 ms (bench/bench_montecarlo.py); slack for a busy CI box
+def test_monte_carlo_10k_draws_are_vectorised(base):
+    """10,000 draws in one call (speed is measured by bench/bench_montecarlo.py, not here)."""
+    result = pj.monte_carlo(base, base.neutral_levers(), RANGES, n=10_000)
+    assert result["p10"] < result["p50"] < result["p90"]
 
 
 @pytest.mark.parametrize("annual, expected", [

@@ -166,18 +166,15 @@ def test_pipe_delimiter_is_detected():
     assert read_upload(DATA / "pipe_delimited.txt").table.column_names == ["metric_id", "as_of", "value"]
 
 
-def test_one_million_rows_fast_and_counted(tmp_path):
+def test_one_million_rows_are_all_counted(tmp_path):
+    """Correctness at size; the speed is measured by `make bench`, never by a timed test."""
     n = 1_000_000
     table = pa.table({"metric_id": pa.array(["m1", "m2"] * (n // 2)), "as_of": pa.array(["2025-01-13"] * n),
                       "value": pa.array(["1.5"] * n), "batch_id": pa.array(["b1"] * n)})
     path = tmp_path / "big.csv"
     pacsv.write_csv(table, path)
-    read_upload(DATA / "bom_utf8.csv")  # warm the forkserver
-    started = time.perf_counter()
     up = read_upload(path)
-    elapsed = time.perf_counter() - started
     assert up.table.num_rows == n and up.source_rows[-1].as_py() == n + 1
-    assert elapsed < 5, f"1M rows took {elapsed:.2f}s"
 
 
 # ---- XLSX -------------------------------------------------------------------------------
