@@ -55,11 +55,11 @@ else:
         else:
             upload.preview(prepared)
             replacement = load.replacement_preview(prepared)
-            if replacement.same_as:
+            if replacement.same_as:        # recognised by sha256: nothing to do, so no Load button
                 st.info(f"Already loaded: {replacement.sentence()}.", icon="♻️")
             else:
                 st.success(f"No problems found. {replacement.sentence().capitalize()}.", icon="✅")
-            upload.load_button(prepared, replacement)
+                upload.load_button(prepared, replacement)
 
 st.subheader("Load history")
 batches = data.batches
