@@ -2,13 +2,18 @@
 import streamlit as st
 
 from loaders import load
-from loaders.errors import LoadError
+from loaders.errors import BusyError, LoadError
 from ui import data as ui_data
 from ui import upload, widgets
 from ui.export import export_workbook_button
 from ui.sample import sample_controls
 
-data = ui_data.plan_data()
+try:
+    data = ui_data.plan_data()
+except BusyError as exc:        # a long CLI load holds the file past the read retries
+    st.title("Data")
+    st.warning(f"Busy, retry in a moment: {exc}", icon="⏳")
+    st.stop()
 
 st.title("Data")
 widgets.sample_banner(data)

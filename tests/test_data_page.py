@@ -248,3 +248,43 @@ def test_load_error_from_commit_is_reported_not_raised(db, tmp_path, monkeypatch
     button(at, "load").click().run()
     assert not at.exception
     assert any("disk full" in e.value for e in at.error)
+
+
+# ---- numbers as analysts type them, and the '12%' policy -------------------------------------------
+
+def test_money_thousands_and_percent_are_accepted_where_they_make_sense(db, tmp_path):
+    f = tmp_path / "typed.csv"
+    f.write_text('metric_id,as_of,value\nrevenue_pipeline_usd,2025-01-20,$1.5M\nconcurrent_users,2025-01-20,"1,500"\n'
+                 "consent_coverage_pct,2025-01-20,12%\nsecurity_score,2025-01-20,70%\n")
+    prepared = load.prepare(f, db=db)
+    assert prepared.ok, prepared.validated.problems
+    assert list(prepared.frame["value"]) == [1_500_000, 1500, 12, 70]
+
+
+@pytest.mark.parametrize("text, column, reason", [
+    ("metric_id,as_of,value\napi_latency_p99_ms,2025-01-20,12%\n", "value", "measured in ms"),
+    ("date,revenue_pipeline_amount\n2025-01-20,12%\n", "revenue_pipeline_amount", "not a percent column"),
+])
+def test_a_percent_sign_where_no_percent_belongs_is_refused(db, tmp_path, text, column, reason):
+    f = tmp_path / "pct.csv"
+    f.write_text(text)
+    problems = load.prepare(f, db=db).validated.problems
+    assert [(p.row, p.column) for p in problems] == [(2, column)] and reason in problems[0].reason
+
+
+def test_a_fraction_column_reads_a_percent_as_a_fraction(db, tmp_path):
+    f = tmp_path / "uptime.csv"
+    f.write_text("date,uptime_percentage\n2025-01-20,99.95%\n")
+    prepared = load.prepare(f, db=db)
+    assert prepared.ok and prepared.frame["uptime_percentage"].iloc[0] == pytest.approx(0.9995)
+
+
+def test_busy_database_on_load_says_busy_retry(db, monkeypatch):
+    from loaders.errors import BusyError
+
+    def busy(*args, **kwargs):
+        raise BusyError("the database dce.duckdb is busy (another process is writing to it)")
+    at = upload(page(), "ok.csv", b"metric_id,as_of,value\nsecurity_score,2025-01-20,70\n")
+    monkeypatch.setattr(load, "_commit", busy)
+    button(at, "load").click().run()
+    assert not at.exception and any("Busy, retry" in w.value for w in at.warning)
