@@ -1,0 +1,159 @@
+"""Paint times in headless Chromium and the server's peak memory, against a bare app in the same run.
+
+cold_paint — process start (`streamlit run app.py`) to the home page fully painted: the script
+has finished and every plotly chart on the page has drawn its SVG. nav_paint — clicking each page
+in the sidebar until that page is fully painted, averaged over the pages. The baseline is a bare
+3-page app with one plotly chart, served and measured the same way, alternating with the app.
+server_rss_10m — VmHWM (peak resident memory) of the server process after every page was visited
+on the 10M-row database.
+Chromium is Debian's (/usr/bin/chromium) with the flags of ../shared/tools/screenshots.py.
+"""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from bench import generate
+from bench.common import ROOT, fresh_copy, free_port, median, row, workdir
+
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+STREAMLIT = str(ROOT / ".venv" / "bin" / "streamlit")
+
+BARE_APP = '''import streamlit as st
+pages = [st.Page("p1.py", title="One", default=True), st.Page("p2.py", title="Two", url_path="two"),
+         st.Page("p3.py", title="Three", url_path="three")]
+st.navigation(pages).run()
+'''
+BARE_PAGES = {
+    "p1.py": "import plotly.graph_objects as go\nimport streamlit as st\nst.title('One')\n"
+             "st.plotly_chart(go.Figure(go.Scatter(x=[1, 2, 3], y=[1, 3, 2])))\n",
+    "p2.py": "import streamlit as st\nst.title('Two')\nst.write('page two')\n",
+    "p3.py": "import streamlit as st\nst.title('Three')\nst.write('page three')\n",
+}
+
+PAINTED = """() => {
+  const app = document.querySelector("[data-testid='stApp']");
+  if (!app || app.getAttribute('data-test-script-state') !== 'notRunning') return false;
+  const h1 = document.querySelector('h1');
+  if (!h1) return false;
+  for (const c of document.querySelectorAll("[data-testid='stPlotlyChart']"))
+    if (!c.querySelector('.main-svg')) return false;
+  return h1.innerText;
+}"""
+
+
+def bare_app() -> Path:
+    d = workdir() / "bare"
+    d.mkdir()
+    (d / "app.py").write_text(BARE_APP)
+    for name, text in BARE_PAGES.items():
+        (d / name).write_text(text)
+    return d
+
+
+class Server:
+    def __init__(self, app_dir: Path, db: Path | None):
+        self.port = free_port()
+        env = {**os.environ, "PYTHONPATH": str(ROOT)}
+        if db is not None:
+            env["DCE_DB"] = str(db)
+        self.t0 = time.perf_counter()
+        self.proc = subprocess.Popen(
+            [STREAMLIT, "run", "app.py", "--server.headless", "true", "--server.port", str(self.port),
+             "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
+            cwd=app_dir, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.url = f"http://127.0.0.1:{self.port}"
+
+    def peak_rss_mb(self) -> float:
+        for line in open(f"/proc/{self.proc.pid}/status"):
+            if line.startswith("VmHWM"):
+                return int(line.split()[1]) / 1024
+        return float("nan")
+
+    def stop(self):
+        self.proc.terminate()
+        try:
+            self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+
+
+def _wait_painted(page, timeout_ms=120_000, not_title=None) -> str:
+    deadline = time.monotonic() + timeout_ms / 1000
+    while time.monotonic() < deadline:
+        title = page.evaluate(PAINTED)
+        if title and title != not_title:
+            return title
+        time.sleep(0.02)
+    raise TimeoutError("page never finished painting")
+
+
+def cold_paint(browser, app_dir: Path, db: Path | None) -> tuple[float, list[float], Server]:
+    """(seconds from process start to the painted home page, nav seconds per page, the server)."""
+    server = Server(app_dir, db)
+    page = browser.new_page(viewport={"width": 1440, "height": 900})
+    while True:
+        try:
+            page.goto(server.url, wait_until="domcontentloaded", timeout=2000)
+            break
+        except Exception:
+            if server.proc.poll() is not None or time.perf_counter() - server.t0 > 120:
+                raise RuntimeError("the server did not start")
+            time.sleep(0.05)
+    title = _wait_painted(page)
+    cold = time.perf_counter() - server.t0
+    navs = []
+    links = page.eval_on_selector_all("[data-testid='stSidebarNav'] a", "els => els.map(e => e.href)")
+    for href in links[1:] + links[:1]:
+        t0 = time.perf_counter()
+        page.click(f"[data-testid='stSidebarNav'] a[href='{href}']")
+        title = _wait_painted(page, not_title=title)
+        navs.append(time.perf_counter() - t0)
+    page.close()
+    return cold, navs, server
+
+
+def run(quick: bool) -> list[dict]:
+    from playwright.sync_api import sync_playwright
+    files = generate.ensure(quick)
+    tmp = workdir()
+    bare = bare_app()
+    runs = 1 if quick else 3
+    app_cold, bare_cold, app_nav, bare_nav = [], [], [], []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=ARGS)
+        try:
+            for _ in range(runs):                      # alternate: bare, app, bare, app ...
+                c, n, s = cold_paint(browser, bare, None)
+                s.stop()
+                bare_cold.append(c)
+                bare_nav.append(sum(n) / len(n))
+                c, n, s = cold_paint(browser, ROOT, fresh_copy(files["plan_db"], tmp, "paint.duckdb"))
+                s.stop()
+                app_cold.append(c)
+                app_nav.append(sum(n) / len(n))
+                print(f"  cold app {app_cold[-1]:.2f} s bare {bare_cold[-1]:.2f} s; nav app {app_nav[-1]:.2f} s "
+                      f"bare {bare_nav[-1]:.2f} s", file=sys.stderr)
+            # every page on the big database, then the server's peak memory
+            c, n, s = cold_paint(browser, ROOT, fresh_copy(files["big_db"], tmp, "rss.duckdb"))
+            rss = s.peak_rss_mb()
+            s.stop()
+            print(f"  big db: cold {c:.2f} s, nav mean {sum(n) / len(n):.2f} s, peak RSS {rss:.0f} MB",
+                  file=sys.stderr)
+        finally:
+            browser.close()
+    ac, bc, an, bn = median(app_cold), median(bare_cold), median(app_nav), median(bare_nav)
+    label = "10m" if not quick else "quick"
+    return [row("cold_paint", ac, "s", bc, "ratio ≤ 1.0", ac <= bc),
+            row("nav_paint", an, "s", bn, "ratio ≤ 1.2", an <= 1.2 * bn),
+            row(f"server_rss_{label}", rss, "MB", None, "≤ 1536 MB", rss <= 1536,
+                cold_paint_s=round(c, 2), nav_mean_s=round(sum(n) / len(n), 2))]
+
+
+if __name__ == "__main__":
+    for r in run("--quick" in sys.argv):
+        print(r)
