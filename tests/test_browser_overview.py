@@ -17,3 +17,15 @@ def test_overview_in_chromium_shows_computed_55_4_and_flags_73(plan_db):
     assert "73 / 100" in text and "inconsistent" in text
     assert "do not support" in text
     assert "76.55" in text and "87.35" in text and "95.70" in text
+
+
+def test_a_bookmarked_page_opened_first_after_a_restart_gets_the_apps_navigation(plan_db):
+    """Streamlit's legacy pages/ mode must not take over a fresh server's first run (see ui/__init__.py)."""
+    with served_app(plan_db) as base, sync_playwright() as p:
+        browser = launch_chromium(p)
+        page = browser.new_page()
+        text = page_text(page, f"{base}/security")
+        nav = page.inner_text("[data-testid='stSidebarNav']")
+        browser.close()
+    assert "Security & compliance" in nav and "Executive overview" in nav
+    assert "9.5" in text
