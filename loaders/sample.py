@@ -152,7 +152,8 @@ def _done(meta, targets: pd.DataFrame, rng) -> pd.Series:
     steps = np.clip((weeks - (complete_week - 3)) / 3.0, 0.0, 1.0) * 100.0
     steps = np.floor(steps / 25.0) * 25.0
     steps = np.minimum(steps, UNFINISHED.get(metric_id, 100.0))
-    return pd.Series(steps, index=SUNDAYS)
+    # one reading a day (the week's state), so a 1-day freshness window never sees a gap
+    return pd.Series(np.repeat(steps, 7), index=DAYS)
 
 
 def _team_points(teams: pd.DataFrame) -> pd.DataFrame:
@@ -227,6 +228,9 @@ def generate(plan_dir: Path = PLAN_DIR) -> dict[str, pd.DataFrame]:
                                    * (t < 70)).clip(0, 100)
     weights = registry.dropna(subset=["weight"]).set_index("metric_id")["weight"]
     health = sum(cats[m] * weights[m] for m in CATEGORY_END)
+    # metrics_daily has no operational_score column (the plan's SQL omits it): it goes in the long file
+    observations = pd.concat([observations, pd.DataFrame(
+        {"metric_id": "operational_score", "as_of": DAYS, "value": cats["operational_score"]})], ignore_index=True)
 
     tcpa = rng.poisson(np.maximum(0.0, 2.5 * (1 - t / 28)))
     gdpr = rng.poisson(np.maximum(0.0, 0.8 * (1 - t / 35)))
