@@ -8,19 +8,20 @@ from ui import widgets
 from ui.sample import sample_controls
 
 data = ui_data.plan_data_as_picked()
-health = overview.health(data)
+snapshot = ui_data.plan_data(0)       # the plan's own week-0 rows: what its stated totals are checked against
+health, stated = overview.health(data), overview.health(snapshot)
 met, total = overview.overall_progress(data)
 pipeline, low, high = overview.pipeline(data)
 
 st.title("Executive overview")
 widgets.sample_banner(data)
 st.caption(widgets.as_of_caption(data))
-st.markdown(overview.health_sentence(health))
+st.markdown(overview.health_sentence(health, stated, data.week))
 
 c1, c2, c3, c4 = st.columns(4)
 c1.metric("Health score (computed)", f"{fmt.score(health.computed)} / 100", border=True)
-c2.metric("Stated in the plan", f"{fmt.score(health.stated, 0)} / 100" if health.stated is not None else "—",
-          delta="⚠ inconsistent" if not health.consistent else "consistent",
+c2.metric("Stated in the plan (week 0)", f"{fmt.score(stated.stated, 0)} / 100" if stated.stated is not None else "—",
+          delta=f"⚠ its rows give {fmt.score(stated.computed, 2)}" if not stated.consistent else "consistent",
           delta_color="off", delta_arrow="off", border=True)
 c3.metric("Overall progress", fmt.pct(met / total * 100 if total else 0, 0),
           help=f"{met} of {total} milestone targets met", border=True)
@@ -45,9 +46,9 @@ else:
     fig.add_hline(y=95, line_dash="dash", line_color="#2ca02c", annotation_text="95 (week-12 target)")
     fig.update_layout(yaxis_range=[0, 100], height=320, margin=dict(l=10, r=10, t=10, b=10))
     st.plotly_chart(fig)
-    widgets.table(trend.rename(columns={"as_of": "Date", "health_score": "Health score"}), "health_trend")
+    widgets.table(overview.trend_table(trend), "health_trend")
 
 st.subheader("Consistency audit")
-audit = overview.audit_table(data)
+audit = overview.audit_table(snapshot)
 st.markdown(overview.audit_sentence(audit))
 widgets.table(overview.audit_display(audit), "consistency_audit")

@@ -41,7 +41,7 @@ def test_overview_shows_the_computed_score_and_flags_the_stated_one(db):
     at = run_page("overview")
     text = _text(at)
     assert "55.4 / 100" in text
-    assert "73" in text and "do not support" in text
+    assert "73" in text and "do not support" in text and "55.35" in text
     table = at.dataframe[0].value
     assert list(table["Category"]) == ["Security", "Compliance", "Performance", "Business Value", "Operational"]
     assert "76.55" in text and "87.35" in text and "95.70" in text
@@ -57,3 +57,16 @@ def test_overview_follows_a_new_load(db, tmp_path):
     # 55.35 + 0.25 × (85 − 65) = 60.35
     assert "60.4 / 100" in _text(at)
     assert "plan week 2" in _text(at)
+
+
+def test_overview_with_sample_history_still_checks_the_plan_against_its_week_0_rows(db):
+    from loaders import sample
+    sample.load_sample(db)
+    at = run_page("overview")
+    text = _text(at)
+    assert "at plan week 12, up from 55.35 at week 0" in text
+    assert "The plan states **73** for week 0" in text
+    audit = at.dataframe[-1].value
+    assert (audit["Check"] == "🔴 inconsistent").sum() == 6      # the same six as without the sample
+    sample.remove_sample(db)
+    assert "55.4 / 100" in _text(run_page("overview"))

@@ -117,12 +117,20 @@ def audit_display(audit_rows: pd.DataFrame) -> pd.DataFrame:
         "How": rows["how"]})
 
 
-def health_sentence(h: Health) -> str:
-    text = f"System health is **{fmt.score(h.computed)} / 100** (Σ weight × category score)."
-    if not h.consistent:
-        text += (f" The plan states **{fmt.score(h.stated, 0)}**, which its own categories do not support "
-                 f"(a difference of {fmt.score(h.stated - h.computed, 2)} points).")
+def health_sentence(now: Health, snapshot: Health, week: int) -> str:
+    """The computed score now, and the plan's stated week-0 score checked against its own week-0 rows."""
+    text = f"System health is **{fmt.score(now.computed)} / 100** (Σ weight × category score)"
+    text += "." if week == 0 else f" at plan week {week}, up from {fmt.score(snapshot.computed, 2)} at week 0."
+    if not snapshot.consistent:
+        text += (f" The plan states **{fmt.score(snapshot.stated, 0)}** for week 0, which its own categories "
+                 f"do not support: they give {fmt.score(snapshot.computed, 2)} "
+                 f"(a difference of {fmt.score(snapshot.stated - snapshot.computed, 2)} points).")
     return text + " The week-12 target is 95."
+
+
+def trend_table(trend: pd.DataFrame) -> pd.DataFrame:
+    return pd.DataFrame({"Date": pd.to_datetime(trend["as_of"]).dt.date,
+                         "Health score": trend["health_score"].round(2)})
 
 
 def status_sentence(data: PlanData) -> str:
@@ -143,5 +151,5 @@ def targets_sentence(targets: pd.DataFrame) -> str:
 
 def audit_sentence(audit_rows: pd.DataFrame) -> str:
     bad = int((~audit_rows["consistent"]).sum())
-    return (f"Every total the plan states, recomputed from its own rows: **{bad} of {len(audit_rows)}** "
+    return (f"Every total the plan states, recomputed from its own week-0 rows: **{bad} of {len(audit_rows)}** "
             "disagree with their components.")
