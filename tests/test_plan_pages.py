@@ -101,8 +101,8 @@ def test_technical_with_sample_draws_latency_against_the_sla(with_sample):
     assert not at.exception and len(charts(at)) == 1
     assert "**p99 41.4 ms** (SLA < 50 ms)" in text(at)
     sla = frames(at)[0].set_index("SLA")
-    assert sla.loc["cache.hit_rate", "Pace"].startswith("🔴 off track")
-    assert sla.loc["api_latency.p99", "Pace"].startswith("🟢 on track (→ 41.")
+    assert sla.loc["Cache · hit rate", "Pace"].startswith("🔴 off track")
+    assert sla.loc["API latency · p99", "Pace"].startswith("🟢 on track (→ 41.")
 
 
 def test_security_with_sample_still_flags_the_plans_11(with_sample):
