@@ -82,7 +82,7 @@ def run(quick: bool) -> list[dict]:
     from loaders import readers
     files = generate.ensure(quick)
     tmp = workdir()
-    runs = 2 if quick else 3
+    runs = 1 if quick else 3
     readers.prewarm()
     size = "1m" if not quick else "100k"
     rows = _flat_rows("csv", "read_csv", files["csv"], files["plan_db"], tmp, runs, f"csv_load_{size}")
