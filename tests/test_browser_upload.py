@@ -71,12 +71,15 @@ def xlsx(rows: list[list]) -> bytes:
 
 def settle(page) -> str:
     page.wait_for_timeout(800)
-    page.wait_for_selector(DONE, timeout=60_000)
+    page.wait_for_selector(DONE, timeout=120_000)
     return page.inner_text("[data-testid='stMain']")
 
 
-@pytest.fixture
-def served(db):
+@pytest.fixture(scope="module")
+def served(plan_db, tmp_path_factory):
+    """One server for this module (the tests run in file order: upload first, then the CLI job)."""
+    db = tmp_path_factory.mktemp("browser_upload") / "dce.duckdb"
+    shutil.copy(plan_db, db)
     with serving(db) as base, playwright.sync_playwright() as p:
         browser = launch_chromium(p)
         yield base, browser.new_page(viewport={"width": 1440, "height": 2000}), db
@@ -90,25 +93,25 @@ def test_upload_a_real_xlsx_see_report_and_preview_load_it_and_see_it_on_overvie
     bad = tmp_path / "week2_bad.xlsx"
     bad.write_bytes(xlsx([["metric_id", "as_of", "value"], ["security_score", "2025-01-20", "eighty-five"]]))
     page.locator("input[type=file]").first.set_input_files(str(bad))
-    page.wait_for_selector("text=was not loaded", timeout=60_000)
+    page.wait_for_selector("text=was not loaded", timeout=120_000)
     body = settle(page)
     assert "week2_bad.xlsx" in body and "row 2" in body and "'eighty-five' is not a number" in body
 
     good = tmp_path / "week2.xlsx"
     good.write_bytes(xlsx([["metric_id", "as_of", "value"], ["security_score", "2025-01-20", 85]]))
     page.locator("input[type=file]").first.set_input_files(str(good))
-    page.wait_for_selector("text=No problems found", timeout=60_000)
+    page.wait_for_selector("text=No problems found", timeout=120_000)
     body = settle(page)
     assert "week2.xlsx → table observations" in body and "Columns and inferred types" in body
     assert "covers 2025-01-20 and replaces no rows" in body
     page.get_by_role("button", name="Load 1 rows into observations").click()
-    page.wait_for_selector("text=batch 2: loaded 1 rows into observations from week2.xlsx", timeout=60_000)
+    page.wait_for_selector("text=batch 2: loaded 1 rows into observations from week2.xlsx", timeout=120_000)
     assert "60.4 / 100" in page_text(page, base)
 
 
 def test_a_cli_load_while_the_app_is_served_shows_on_the_next_rerun(served, tmp_path):
     base, page, db = served
-    assert "55.4 / 100" in page_text(page, base)
+    assert "Executive overview" in page_text(page, base)
     f = tmp_path / "cron.csv"
     f.write_text("metric_id,as_of,value\nsecurity_score,2025-01-27,95\n")
     job = subprocess.Popen([sys.executable, "-m", "loaders", "load", str(f)], cwd=ROOT,
@@ -117,6 +120,6 @@ def test_a_cli_load_while_the_app_is_served_shows_on_the_next_rerun(served, tmp_
     while job.poll() is None:                            # the app answers while the job runs
         assert "Executive overview" in page_text(page, base)
         served_pages += 1
-    assert job.returncode == 0 and "batch 2" in job.stdout.read()
-    assert "62.9 / 100" in page_text(page, base)         # 55.35 + 0.25 × (95 − 65)
+    assert job.returncode == 0 and "loaded 1 rows into observations from cron.csv" in job.stdout.read()
+    assert "62.9 / 100" in page_text(page, base)         # 55.35 + 0.25 × (95 − 65): 2025-01-27 is the latest
     assert served_pages >= 1

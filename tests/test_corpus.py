@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -74,13 +75,21 @@ def check_cli_results(results: list[dict]) -> None:
             assert not r["changed"], f"{name} was refused but the database changed"
 
 
+@pytest.fixture(scope="module")
+def cli_results(plan_db, tmp_path_factory) -> dict[str, dict]:
+    """Every corpus and hostile file through one CLI runner process, over a private copy of the plan db."""
+    db = tmp_path_factory.mktemp("corpus_cli") / "dce.duckdb"
+    shutil.copy(plan_db, db)
+    return {r["path"]: r for r in run_cli_over(corpus_files() + data_files(), db)}
+
+
 @SKIP_CORPUS
-def test_every_corpus_file_through_the_cli_loads_or_is_refused_naming_the_file(db):
-    check_cli_results(run_cli_over(corpus_files(), db))
+def test_every_corpus_file_through_the_cli_loads_or_is_refused_naming_the_file(cli_results):
+    check_cli_results([cli_results[str(f)] for f in corpus_files()])
 
 
-def test_every_hostile_file_through_the_cli_loads_or_is_refused_naming_the_file(db):
-    check_cli_results(run_cli_over(data_files(), db))
+def test_every_hostile_file_through_the_cli_loads_or_is_refused_naming_the_file(cli_results):
+    check_cli_results([cli_results[str(f)] for f in data_files()])
 
 
 @SKIP_CORPUS
