@@ -43,7 +43,7 @@ else:
     results = st.container()            # the preview and report go above the mapping that changes them
     column_map, metric_map = {}, {}
     if first is not None and not first.ok:
-        column_map, metric_map = upload.mapping_controls(first, choice, list(data.registry["metric_id"]))
+        column_map, metric_map = upload.mapping_controls(first, list(data.registry["metric_id"]))
     prepared, error = upload.prepared_for(uploaded, choice, column_map, metric_map)
     with results:
         if error is not None:
@@ -64,7 +64,7 @@ else:
                 st.info(f"Already loaded: {replacement.sentence()}.", icon="♻️")
             else:
                 st.success(f"No problems found. {replacement.sentence().capitalize()}.", icon="✅")
-                upload.load_button(prepared, replacement)
+                upload.load_button(prepared)
 
 st.subheader("Load history")
 batches = data.batches

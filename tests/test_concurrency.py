@@ -17,7 +17,6 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
-import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 

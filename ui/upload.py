@@ -19,6 +19,7 @@ import streamlit as st
 from loaders import load, schema, templates
 from loaders.errors import BusyError, LoadError, Problem
 from transforms import fmt
+from transforms.export import to_csv_bytes
 from ui import widgets
 
 AUTO = "auto-detect"
@@ -123,13 +124,13 @@ def report(error_or_problems, file_name: str) -> None:
                                                                       if n > SHOW_PROBLEMS else ")"))
     frame = problem_frame(problems)
     st.dataframe(frame.head(SHOW_PROBLEMS), hide_index=True)
-    st.download_button("⬇ All problems (CSV)", frame.to_csv(index=False).encode(), file_name="problems.csv",
+    st.download_button("⬇ All problems (CSV)", to_csv_bytes(frame), file_name="problems.csv",
                        mime="text/csv", key="problems_csv", on_click="ignore")
 
 
 # ---- mapping what the report names --------------------------------------------------------------
 
-def mapping_controls(prepared, table_choice: str, registry_ids: list[str]) -> tuple[dict, dict]:
+def mapping_controls(prepared, registry_ids: list[str]) -> tuple[dict, dict]:
     """Selectboxes to map unknown columns and unknown metric ids, read from the previous validation."""
     column_map, metric_map = {}, {}
     if prepared is None:
@@ -191,7 +192,7 @@ def preview(prepared) -> None:
     st.dataframe(rows, hide_index=True)
 
 
-def load_button(prepared, replacement) -> None:
+def load_button(prepared) -> None:
     """The explicit Load: one transaction, with the read → validate → write stages shown."""
     label = f"Load {len(prepared.frame):,} rows into {prepared.table.name}"
     if not st.button(label, type="primary", key="load", icon="⬆️"):
