@@ -1,18 +1,14 @@
 """Alerts: the plan's alert rules evaluated over the observation history, with whom each escalates to."""
-import pandas as pd
 import plotly.express as px
 import streamlit as st
 
 from transforms import alerts
-from transforms.calendar import week_end
 from ui import data as ui_data
 from ui import widgets
 
 data = ui_data.plan_data_as_picked()
 rules = data.plan["alert_rules"]
-at = None if data.latest_date is None else min(pd.Timestamp(week_end(data.week, data.start)),
-                                                pd.Timestamp(data.latest_date))
-ev = alerts.evaluate(rules, ui_data.rule_history(), data.registry, at)
+ev = ui_data.alert_evaluation(alerts.evaluation_day(data))
 active = alerts.active_table(ev, rules, data.registry, data.plan["contacts"], data.plan["teams"])
 
 st.title("Alerts")

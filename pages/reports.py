@@ -20,7 +20,8 @@ week = c1.selectbox("Plan week", list(range(0, PLAN_WEEKS + 1)), index=min(lates
 kind = c2.radio("Report", report.KINDS, horizontal=True,
                 format_func={"executive": "Executive Summary", "technical": "Technical Team Report"}.get)
 
-inputs = report.Inputs(ui_data.plan_data(week), ui_data.plan_data(max(week - 1, 0)), ui_data.rule_history())
+inputs = report.Inputs(ui_data.plan_data(week), ui_data.plan_data(max(week - 1, 0)), ui_data.rule_history(),
+                       evaluate=ui_data.alert_evaluation)
 built = report.build(kind, inputs)
 markdown = report.to_markdown(built)
 

@@ -23,6 +23,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from transforms.calendar import week_end
+
 from transforms import fmt, recording
 from transforms.status import OPS
 
@@ -380,3 +382,10 @@ def summary_sentence(ev: Evaluation) -> str:
     crit = ev.active[(ev.active["state"] == FIRING) & (ev.active["severity"] == "critical")]["rule_id"].nunique()
     return (f"As of {_day(ev.at)}: **{firing}** of {len(ev.current)} rules firing ({crit} critical), "
             f"**{pending}** pending; {len(ev.episodes)} episodes over the history.")
+
+
+def evaluation_day(data) -> pd.Timestamp | None:
+    """The day rules are evaluated on: the chosen week's last day, or the newest observation if earlier."""
+    if data.latest_date is None:
+        return None
+    return min(pd.Timestamp(week_end(data.week, data.start)), pd.Timestamp(data.latest_date))

@@ -5,6 +5,8 @@ latest values); pages get one from ui.data and pass it to these functions.
 """
 from __future__ import annotations
 
+import functools
+import threading
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -25,6 +27,7 @@ class PlanData:
     week: int = 0                            # the plan week the figures are shown as of
     sample_batch: int | None = None
     batches: pd.DataFrame = field(default_factory=pd.DataFrame)
+    _memo: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def data_week(self) -> int:
@@ -32,17 +35,39 @@ class PlanData:
         return current_week(self.latest_date, self.start)
 
     def latest_map(self) -> dict[str, float]:
-        return dict(zip(self.latest["metric_id"], self.latest["value"]))
+        if "latest_map" not in self._memo:
+            self._memo["latest_map"] = dict(zip(self.latest["metric_id"], self.latest["value"]))
+        return self._memo["latest_map"]
 
     def value(self, metric_id: str):
         return self.latest_map().get(metric_id)
 
 
+_MEMO_LOCK = threading.Lock()
+
+
+def memo(fn):
+    """Compute fn(data, *args) once per PlanData object (treat the result as read-only).
+
+    ui.data hands every session the same PlanData for a given data version and week, so a
+    rerun with unchanged data reuses every figure instead of recomputing it in pandas.
+    """
+    @functools.wraps(fn)
+    def wrapper(data: PlanData, *args, **kwargs):
+        key = (fn.__module__, fn.__qualname__, args, tuple(sorted(kwargs.items())))
+        if key not in data._memo:
+            result = fn(data, *args, **kwargs)
+            with _MEMO_LOCK:
+                data._memo.setdefault(key, result)
+        return data._memo[key]
+    return wrapper
+
+
 def _registry_columns(data: PlanData) -> pd.DataFrame:
-    return data.registry[["metric_id", "unit", "direction", "weight", "freshness_days"]].rename(
-        columns={"label": "metric_label"})
+    return data.registry[["metric_id", "unit", "direction", "weight", "freshness_days"]]
 
 
+@memo
 def target_rows(data: PlanData, section: str | None = None, in_force: bool = False) -> pd.DataFrame:
     """Targets (of one section, or the one in force per metric) joined with the latest value and status.
 

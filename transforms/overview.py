@@ -7,7 +7,7 @@ import pandas as pd
 
 from transforms import audit, fmt, status
 from transforms.health import health_score, weekly_targets
-from transforms.model import PlanData, target_rows
+from transforms.model import PlanData, memo, target_rows
 
 MILESTONE_SECTIONS = ("phase1_week1", "phase1_week2", "phase1_week3", "phase2_business",
                       "phase2_performance", "phase3_final")
@@ -21,6 +21,7 @@ class Health:
     contributions: pd.DataFrame
 
 
+@memo
 def categories(data: PlanData) -> pd.DataFrame:
     """The five weighted categories: value, weight, contribution, week 4/8/12 targets and status."""
     weighted = data.registry.dropna(subset=["weight"])[["metric_id", "label", "weight", "unit", "direction"]]
@@ -33,6 +34,7 @@ def categories(data: PlanData) -> pd.DataFrame:
     return rows.merge(wide.reset_index(), on="metric_id", how="left").merge(in_force, on="metric_id", how="left")
 
 
+@memo
 def health(data: PlanData) -> Health:
     rows = categories(data)
     computed, _ = health_score(rows)
@@ -41,6 +43,7 @@ def health(data: PlanData) -> Health:
     return Health(computed, None if stated is None else float(stated), consistent, rows)
 
 
+@memo
 def health_targets(data: PlanData) -> pd.DataFrame:
     weighted = data.registry.dropna(subset=["weight"])
     return weekly_targets(weighted, data.targets[data.targets["section"] == "health_category"])
@@ -60,6 +63,7 @@ def category_table(rows: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+@memo
 def overall_progress(data: PlanData) -> tuple[int, int]:
     """Milestone targets met, out of all milestone targets of the three phases."""
     rows = target_rows(data)
@@ -67,6 +71,7 @@ def overall_progress(data: PlanData) -> tuple[int, int]:
     return int((rows["status"] == status.MET).sum()), len(rows)
 
 
+@memo
 def risk_status(data: PlanData) -> tuple[str, str]:
     """(level, reason) from the compliance requirements still not fully implemented, worst first."""
     reqs = data.plan["compliance_requirements"]
@@ -90,6 +95,7 @@ def pipeline(data: PlanData) -> tuple[float | None, float, float]:
             float(stated.get("revenue_target_annual_high", 12.7e6)))
 
 
+@memo
 def audit_table(data: PlanData) -> pd.DataFrame:
     return audit.consistency_audit({**data.plan, "targets": data.targets}, data.latest_map())
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pandas as pd
 
 from transforms import fmt, status
-from transforms.model import PlanData, kpi_table, target_rows
+from transforms.model import PlanData, kpi_table, target_rows, memo
 
 PHASES = (
     (1, "Phase 1: Emergency Security & Compliance (weeks 1–3)", ("phase1_week1", "phase1_week2", "phase1_week3")),
@@ -23,6 +23,7 @@ STATUS_COLOURS = {status.MET: "#2ca02c", status.PARTIAL: "#f0b400", status.NOT_M
                   status.NO_DATA: "#9e9e9e"}
 
 
+@memo
 def milestone_rows(data: PlanData) -> pd.DataFrame:
     """Every target row of the three phases, with status (each against its own target)."""
     rows = target_rows(data)
@@ -69,6 +70,7 @@ def side_by_side(rows: pd.DataFrame, week: int) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
+@memo
 def timeline(data: PlanData) -> pd.DataFrame:
     """Milestones with a due week in the plan: phase rows and checklist items (one point per item)."""
     phase = milestone_rows(data)
@@ -88,6 +90,7 @@ def timeline(data: PlanData) -> pd.DataFrame:
     return frame
 
 
+@memo
 def checklist_items(data: PlanData) -> pd.DataFrame:
     """Each checklist item, ticked only when every target row of it is met.
 

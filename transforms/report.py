@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -48,6 +49,7 @@ class Inputs:
     now: PlanData                  # as of the chosen week
     prev: PlanData                 # as of the week before
     history: pd.DataFrame          # metric_id, as_of, value (daily; every metric)
+    evaluate: Callable | None = None   # at -> alerts.Evaluation, when the caller caches evaluations
 
     @property
     def week(self) -> int:
@@ -56,15 +58,15 @@ class Inputs:
     @property
     def at(self) -> pd.Timestamp | None:
         """The report's evaluation day: the week's last day, or the newest observation if earlier."""
-        if self.now.latest_date is None:
-            return None
-        return min(pd.Timestamp(week_end(self.week, self.now.start)), pd.Timestamp(self.now.latest_date))
+        return alerts.evaluation_day(self.now)
 
 
 # --- figures ----------------------------------------------------------------------------------------
 
 def _evaluation(inp: Inputs, at=None) -> alerts.Evaluation:
     at = inp.at if at is None else at
+    if inp.evaluate is not None:
+        return inp.evaluate(at)
     return alerts.evaluate(inp.now.plan["alert_rules"], inp.history, inp.now.registry, at)
 
 

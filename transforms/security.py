@@ -8,7 +8,7 @@ from __future__ import annotations
 import pandas as pd
 
 from transforms import audit, fmt, status
-from transforms.model import PlanData, target_rows
+from transforms.model import PlanData, target_rows, memo
 
 SEVERITIES = ("critical", "high", "medium", "low")
 RISK_ORDER = ("CRITICAL", "HIGH", "MEDIUM")
@@ -18,6 +18,7 @@ def _stated(data: PlanData) -> pd.Series:
     return data.plan["stated_totals"].set_index("total_id")["stated_value"].astype(float)
 
 
+@memo
 def scorecard(data: PlanData) -> tuple[pd.DataFrame, float, float]:
     """(one row per control, computed total, stated total). Implementation without data counts as 0."""
     controls = data.plan["security_controls"]
@@ -36,6 +37,7 @@ def scorecard(data: PlanData) -> tuple[pd.DataFrame, float, float]:
     return table, computed["security_score_total"][0], float(_stated(data).get("security_score_total", float("nan")))
 
 
+@memo
 def mismatched_controls(data: PlanData) -> list[tuple[str, float, float]]:
     """Controls whose stated score differs from implementation × max score (on the plan's own rows)."""
     controls = data.plan["security_controls"]
@@ -45,6 +47,7 @@ def mismatched_controls(data: PlanData) -> list[tuple[str, float, float]]:
             if abs(s - st) > 1e-9]
 
 
+@memo
 def vulnerability_matrix(data: PlanData) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """(counts category × severity with NaN = no data, target text, status) in the plan's order."""
     vulns = data.plan["vulnerabilities"].copy()
@@ -67,6 +70,7 @@ def vulnerability_table(counts: pd.DataFrame, targets: pd.DataFrame) -> pd.DataF
     return out
 
 
+@memo
 def compliance(data: PlanData, regime: str) -> tuple[pd.DataFrame, float, str]:
     """(requirement table, score = mean implementation, risk level) for TCPA or GDPR."""
     reqs = data.plan["compliance_requirements"]
@@ -87,6 +91,7 @@ def risk_level(reqs: pd.DataFrame, impl: pd.Series) -> str:
     return next((level for level in RISK_ORDER if level in open_levels), "LOW")
 
 
+@memo
 def risk_matrix(data: PlanData) -> pd.DataFrame:
     """The compliance risk matrix with expected annual loss = probability × annual exposure."""
     risks = data.plan["compliance_risks"].copy()

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import pandas as pd
 import streamlit as st
 
 from loaders import build, db, queries
@@ -54,8 +55,16 @@ def plan_start(base: dict) -> date:
 
 
 def plan_data(week: int | None = None) -> PlanData:
-    """The plan bundle as of `week` (default: the week the data reaches)."""
-    v = version()
+    """The plan bundle as of `week` (default: the week the data reaches).
+
+    One shared, read-only object per (data version, week): transforms memoise their results on it
+    (transforms.model.memo), so a rerun with unchanged data recomputes nothing.
+    """
+    return _plan_data(version(), week)
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def _plan_data(v: tuple, week: int | None) -> PlanData:
     base = _base(v)
     data = PlanData(base["registry"], base["targets"], base["plan"], _latest(v, None),
                     base["latest_date"], plan_start(base), 0, base["sample_batch"], base["batches"])
@@ -137,3 +146,15 @@ def rule_history():
     """Every metric's daily history (one value per metric per day) over the last RULE_HISTORY_DAYS days
     before the newest observation: what alert rules and reports read (bounded at any data size)."""
     return _rule_history(version())
+
+
+def alert_evaluation(at):
+    """The alert rules evaluated on day `at`, computed once per data version (shared, read-only)."""
+    return _alert_evaluation(version(), None if at is None else pd.Timestamp(at))
+
+
+@st.cache_resource(show_spinner=False, max_entries=32)
+def _alert_evaluation(v: tuple, at):
+    from transforms import alerts
+    data = _plan_data(v, None)
+    return alerts.evaluate(data.plan["alert_rules"], _rule_history(v), data.registry, at)

@@ -17,7 +17,8 @@ def table(frame: pd.DataFrame, name: str, *, caption: str | None = None, height:
     shown = frame.head(MAX_TABLE_ROWS)
     st.dataframe(shown, hide_index=True, height=height, column_config=column_config)
     cols = st.columns([1, 3])
-    cols[0].download_button("⬇ CSV", to_csv_bytes(frame), file_name=f"{name}.csv", mime="text/csv",
+    # Deferred: the CSV is built only when someone clicks, not on every rerun.
+    cols[0].download_button("⬇ CSV", lambda: to_csv_bytes(frame), file_name=f"{name}.csv", mime="text/csv",
                             key=f"csv_{name}", on_click="ignore")
     note = caption or ""
     if len(frame) > MAX_TABLE_ROWS:
