@@ -4,6 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PORT ?= 8501
+# Two workers: the suite is half browser and AppTest runs, which wait more than they compute.
+PYTEST_ARGS ?= -q -n 2
 
 .PHONY: run test db bench bench-quick clean sample
 
@@ -22,7 +24,7 @@ run: db
 	$(BIN)/streamlit run app.py --server.port $(PORT)
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 sample: db
 	$(BIN)/python -m loaders sample
