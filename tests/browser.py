@@ -39,13 +39,15 @@ def free_port() -> int:
 
 
 @contextmanager
-def served_app(db: Path, timeout_s: float = 60.0):
-    """Serve app.py on a free port over a temp copy of `db`; yield the base URL."""
+def served_app(db: Path, timeout_s: float = 60.0, copy: bool = True):
+    """Serve app.py on a free port over a temp copy of `db` (or `db` itself, copy=False, so another
+    process can write the very file the app reads); yield the base URL."""
     with tempfile.TemporaryDirectory(prefix="dce_browser_") as tmp:
-        copy = Path(tmp) / "dce.duckdb"
-        shutil.copy(db, copy)
+        served = Path(tmp) / "dce.duckdb" if copy else Path(db)
+        if copy:
+            shutil.copy(db, served)
         port = free_port()
-        env = {**os.environ, "DCE_DB": str(copy)}
+        env = {**os.environ, "DCE_DB": str(served)}
         log = open(Path(tmp) / "streamlit.log", "wb")
         proc = subprocess.Popen(
             [str(ROOT / ".venv" / "bin" / "streamlit"), "run", "app.py", "--server.headless", "true",

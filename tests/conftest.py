@@ -24,6 +24,16 @@ def plan_db(tmp_path_factory) -> Path:
     return path
 
 
+@pytest.fixture(scope="session")
+def sample_db_path(plan_db, tmp_path_factory) -> Path:
+    """The plan database with the 12-week sample history loaded (read it, don't write it)."""
+    from loaders import sample
+    path = tmp_path_factory.mktemp("sample") / "dce.duckdb"
+    shutil.copy(plan_db, path)
+    sample.load_sample(path)
+    return path
+
+
 @pytest.fixture
 def db(plan_db, tmp_path, monkeypatch) -> Path:
     """A private copy of the plan database, also made the app's database via DCE_DB."""

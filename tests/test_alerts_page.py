@@ -16,19 +16,10 @@ def run_page(name: str) -> AppTest:
     return AppTest.from_file(str(ROOT / "pages" / f"{name}.py"), default_timeout=90).run()
 
 
-@pytest.fixture(scope="session")
-def sample_copy(plan_db, tmp_path_factory):
-    from loaders import sample
-    path = tmp_path_factory.mktemp("sample_pages") / "dce.duckdb"
-    shutil.copy(plan_db, path)
-    sample.load_sample(path)
-    return path
-
-
 @pytest.fixture
-def sample_db(sample_copy, tmp_path, monkeypatch):
+def sample_db(sample_db_path, tmp_path, monkeypatch):
     path = tmp_path / "dce.duckdb"
-    shutil.copy(sample_copy, path)
+    shutil.copy(sample_db_path, path)
     monkeypatch.setenv("DCE_DB", str(path))
     return path
 

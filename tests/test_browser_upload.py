@@ -1,7 +1,7 @@
 """In Chromium against the served app: upload a real XLSX on /data, see the report, the preview, load it, see
 the new value on /; and a CLI load (the scheduled job) while the app is served shows on the next rerun.
 
-The server runs over a database path this test keeps (tests.browser.served_app copies it away), so a
+The server runs over a database path this test keeps (served_app(copy=False)), so a
 `python -m loaders load` subprocess can write the very file the app reads.
 """
 from __future__ import annotations
@@ -9,55 +9,20 @@ from __future__ import annotations
 import io
 import os
 import shutil
-import signal
 import subprocess
 import sys
-import time
-import urllib.request
-from contextlib import contextmanager
 from pathlib import Path
 
 import openpyxl
 import pytest
 
-from tests.browser import DONE, free_port, launch_chromium, page_text
+from tests.browser import DONE, launch_chromium, page_text, served_app
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.browser
 playwright = pytest.importorskip("playwright.sync_api")
 if not Path("/usr/bin/chromium").exists():
     pytest.skip("Chromium not found at /usr/bin/chromium", allow_module_level=True)
-
-
-@contextmanager
-def serving(db: Path):
-    port = free_port()
-    log = open(db.parent / "streamlit.log", "wb")
-    proc = subprocess.Popen(
-        [str(ROOT / ".venv" / "bin" / "streamlit"), "run", "app.py", "--server.headless", "true",
-         "--server.port", str(port), "--server.address", "127.0.0.1"],
-        cwd=ROOT, env={**os.environ, "DCE_DB": str(db)}, stdout=log, stderr=subprocess.STDOUT,
-        start_new_session=True)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            assert proc.poll() is None and time.monotonic() < deadline, "streamlit did not start"
-            time.sleep(0.3)
-        yield base
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-        log.close()
 
 
 def xlsx(rows: list[list]) -> bytes:
@@ -80,7 +45,7 @@ def served(plan_db, tmp_path_factory):
     """One server for this module (the tests run in file order: upload first, then the CLI job)."""
     db = tmp_path_factory.mktemp("browser_upload") / "dce.duckdb"
     shutil.copy(plan_db, db)
-    with serving(db) as base, playwright.sync_playwright() as p:
+    with served_app(db, copy=False) as base, playwright.sync_playwright() as p:
         browser = launch_chromium(p)
         yield base, browser.new_page(viewport={"width": 1440, "height": 2000}), db
         browser.close()

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import re
-import shutil
 
 import pandas as pd
 import pytest
@@ -19,12 +18,8 @@ def plan_inputs(db):
 
 
 @pytest.fixture(scope="session")
-def sample_db(plan_db, tmp_path_factory):
-    from loaders import sample
-    path = tmp_path_factory.mktemp("sample") / "dce.duckdb"
-    shutil.copy(plan_db, path)
-    sample.load_sample(path)
-    return path
+def sample_db(sample_db_path):
+    return sample_db_path
 
 
 @pytest.mark.parametrize("kind", report.KINDS)
