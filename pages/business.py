@@ -14,6 +14,7 @@ base = pj.Baseline.from_plan(data.plan)
 plan = pj.project(base)
 specs = sc.lever_specs(base)
 money, S = fmt.money, base.stated
+CHART_CONFIG = {"displayModeBar": False}         # redrawn on every lever move: no toolbar to lay out
 K = "biz_"                                          # session-state prefix of the levers
 
 st.title("Business impact")
@@ -120,12 +121,12 @@ def what_if() -> None:
                 f"(plan {money(plan.month_12)}); at these levels months 1–12 earn "
                 f"**{money(proj.outcomes()['year_one_earned'])}**.")
     widgets.table(sc.monthly_table(proj, base), "scenario_monthly_projection", height=220)
-    st.plotly_chart(sc.monthly_figure(proj, base), key="biz_monthly")
+    st.plotly_chart(sc.monthly_figure(proj, base), key="biz_monthly", config=CHART_CONFIG)
 
     st.markdown("**Annual total against the target range**, with the Monte Carlo P10–P90 (tick: P50).")
-    st.plotly_chart(sc.annual_figure(proj, plan, base, mc), key="biz_annual")
+    st.plotly_chart(sc.annual_figure(proj, plan, base, mc), key="biz_annual", config=CHART_CONFIG)
     st.markdown(f"**Cost avoidance by risk**: {money(proj.cost_avoidance)} at these protection targets.")
-    st.plotly_chart(sc.waterfall_figure(proj), key="biz_waterfall")
+    st.plotly_chart(sc.waterfall_figure(proj), key="biz_waterfall", config=CHART_CONFIG)
 
     with st.form("biz_save", clear_on_submit=True, border=False):
         c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
