@@ -1,5 +1,4 @@
 """Alerts: the plan's alert rules evaluated over the observation history, with whom each escalates to."""
-import plotly.express as px
 import streamlit as st
 
 from transforms import alerts
@@ -47,18 +46,12 @@ for rule in waiting:
                 f"{current.loc[rule.rule_id, 'explanation']}.", icon="ℹ️")
 
 st.subheader("Timeline")
-segments = alerts.timeline(ev)
-if segments.empty:
+fig = alerts.timeline_figure(ev)
+if fig is None:
     st.info("No rule has held on any day of the history yet.", icon="📈")
 else:
-    fig = px.timeline(segments, x_start="start", x_end="finish", y="alert", color="phase",
-                      color_discrete_map={"firing": "#d62728", "pending": "#ff9f1c"},
-                      hover_data={"severity": True, "metric_id": True, "phase": True})
-    fig.update_yaxes(autorange="reversed", title=None)
-    fig.update_layout(height=120 + 28 * segments["alert"].nunique(), margin=dict(l=10, r=10, t=10, b=10),
-                      legend_title_text=None)
     st.markdown(f"{len(ev.episodes)} episodes: each bar is one breach, amber while pending, red once firing.")
-    st.plotly_chart(fig)
+    st.plotly_chart(fig, config={"displayModeBar": False})
     widgets.table(alerts.episode_table(ev, data.registry), "alert_episodes")
 
 st.subheader("Rules")
