@@ -41,11 +41,17 @@ if len(trend) < 2:
             "category scores are loaded on the Data page.", icon="📈")
     sample_controls("overview")
 else:
-    fig = go.Figure(go.Scatter(x=trend["as_of"], y=trend["health_score"], mode="lines", name="Health score"))
-    fig.add_hline(y=73, line_dash="dot", line_color="#d62728", annotation_text="73 (plan's stated score)")
-    fig.add_hline(y=95, line_dash="dash", line_color="#2ca02c", annotation_text="95 (week-12 target)")
-    fig.update_layout(yaxis_range=[0, 100], height=320, margin=dict(l=10, r=10, t=10, b=10))
-    st.plotly_chart(fig)
+    # one constructor call: add_hline/update_layout each re-validate the whole figure
+    marks = [(73, "dot", "#d62728", "73 (plan's stated score)"), (95, "dash", "#2ca02c", "95 (week-12 target)")]
+    fig = go.Figure(dict(
+        data=[dict(type="scatter", x=trend["as_of"].tolist(), y=trend["health_score"].tolist(), mode="lines",
+                   name="Health score")],
+        layout=dict(yaxis=dict(range=[0, 100]), height=320, margin=dict(l=10, r=10, t=10, b=10),
+                    shapes=[dict(type="line", xref="paper", x0=0, x1=1, y0=y, y1=y, line=dict(dash=d, color=c))
+                            for y, d, c, _ in marks],
+                    annotations=[dict(xref="paper", x=1, xanchor="right", y=y, yanchor="bottom", text=t,
+                                      showarrow=False) for y, _, _, t in marks])))
+    st.plotly_chart(fig, config={"displayModeBar": False})
     widgets.table(overview.trend_table(trend), "health_trend")
 
 st.subheader("Consistency audit")

@@ -54,11 +54,12 @@ for state, group in line.groupby("status", sort=False):
         marker=dict(size=13, color=group["colour"].iloc[0], line=dict(width=1, color="#333")),
         text=group["label"] + " — " + group["text_as_written"].astype(str),
         hovertemplate="Week %{x:.0f}: %{text}<extra></extra>"))
-fig.add_vline(x=data.week, line_dash="dot", line_color="#555")
-fig.update_layout(height=340, margin=dict(l=10, r=10, t=10, b=10), legend=dict(orientation="h", y=-0.2),
+fig.update_layout(shapes=[dict(type="line", x0=data.week, x1=data.week, yref="paper", y0=0, y1=1,
+                               line=dict(dash="dot", color="#555"))],
+                  height=340, margin=dict(l=10, r=10, t=10, b=10), legend=dict(orientation="h", y=-0.2),
                   xaxis=dict(title="Plan week", range=[0.4, 12.6], dtick=1),
                   yaxis=dict(tickvals=list(range(len(lanes))), ticktext=lanes, range=[-0.5, len(lanes) - 0.1]))
-st.plotly_chart(fig)
+st.plotly_chart(fig, config={"displayModeBar": False})
 widgets.table(line[["lane", "due_week", "label", "badge"]].rename(columns={
     "lane": "Lane", "due_week": "Due week", "label": "Milestone", "badge": "Status"}), "milestone_timeline")
 

@@ -45,7 +45,7 @@ fig = go.Figure(go.Heatmap(z=z, x=[c.title() for c in counts.columns], y=list(co
                                        [0.5, "#f4a3a3"], [0.75, "#f4a3a3"], [0.75, "#d9d9d9"], [1, "#d9d9d9"]]))
 fig.update_layout(height=300, margin=dict(l=10, r=10, t=10, b=10),
                   yaxis=dict(autorange="reversed"))
-st.plotly_chart(fig)
+st.plotly_chart(fig, config={"displayModeBar": False})
 
 for regime, title in (("TCPA", "TCPA compliance (Telephone Consumer Protection Act)"),
                       ("GDPR", "GDPR compliance (General Data Protection Regulation)")):
@@ -69,7 +69,7 @@ fig = go.Figure(go.Scatter(
     hovertemplate="%{text}<br>probability %{x}%<br>impact %{customdata[0]}<br>exposure $%{customdata[1]:,.0f}<extra></extra>"))
 fig.update_layout(height=380, margin=dict(l=10, r=10, t=30, b=10), xaxis=dict(title="Probability (%)", range=[0, 105]),
                   yaxis=dict(title="Expected annual loss ($)", range=[0, risks["expected_loss"].max() * 1.3]))
-st.plotly_chart(fig)
+st.plotly_chart(fig, config={"displayModeBar": False})
 st.caption("Bubble area = annual exposure; height = probability × exposure.")
 
 st.subheader("Rules behind the checks")

@@ -33,7 +33,7 @@ else:
                                colorscale="Greens", zmin=0, zmax=float(roster["capacity_points"].max()),
                                hovertemplate="%{y}, %{x}: %{z} pts<extra></extra>", colorbar=dict(title="pts")))
     fig.update_layout(height=300, margin=dict(l=10, r=10, t=10, b=10), yaxis=dict(autorange="reversed"))
-    st.plotly_chart(fig)
+    st.plotly_chart(fig, config={"displayModeBar": False})
     widgets.table(grid.reset_index().rename(columns=lambda c: f"Week {c}" if isinstance(c, int) else c.title()),
                   "velocity_by_week")
 st.markdown("**Velocity against target** (latest week with data; per-team targets 14/14/14/10/8, total 60).")

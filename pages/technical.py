@@ -48,16 +48,20 @@ else:
     last = lines.sort_values("as_of").groupby("percentile").last()
     st.markdown("Latest: " + ", ".join(f"**{p} {v:.1f} ms** (SLA < {limits.get(p, float('nan')):g} ms)"
                                        for p, v in last["value"].items()) + ".")
-    fig = go.Figure()
     colours = {"p50": "#1f77b4", "p95": "#ff7f0e", "p99": "#d62728"}
+    traces, shapes, notes = [], [], []
     for percentile, group in lines.groupby("percentile"):
-        fig.add_trace(go.Scatter(x=group["as_of"], y=group["value"], mode="lines", name=f"{percentile} latency",
-                                 line=dict(color=colours.get(percentile))))
-        if percentile in limits:
-            fig.add_hline(y=limits[percentile], line_dash="dash", line_color=colours.get(percentile),
-                          annotation_text=f"{percentile} SLA < {limits[percentile]:g} ms")
-    fig.update_layout(height=340, margin=dict(l=10, r=10, t=10, b=10), yaxis_title="ms",
-                      legend=dict(orientation="h", y=-0.2))
-    st.plotly_chart(fig)
+        colour = colours.get(percentile)
+        traces.append(dict(type="scatter", x=group["as_of"].tolist(), y=group["value"].tolist(), mode="lines",
+                           name=f"{percentile} latency", line=dict(color=colour)))
+        if percentile in limits:        # SLA lines as layout shapes: add_hline re-validated the figure each time
+            y = limits[percentile]
+            shapes.append(dict(type="line", xref="paper", x0=0, x1=1, y0=y, y1=y, line=dict(dash="dash", color=colour)))
+            notes.append(dict(xref="paper", x=1, xanchor="right", y=y, yanchor="bottom", showarrow=False,
+                              text=f"{percentile} SLA < {y:g} ms"))
+    fig = go.Figure(dict(data=traces, layout=dict(
+        height=340, margin=dict(l=10, r=10, t=10, b=10), yaxis=dict(title=dict(text="ms")),
+        legend=dict(orientation="h", y=-0.2), shapes=shapes, annotations=notes)))
+    st.plotly_chart(fig, config={"displayModeBar": False})
     widgets.table(lines.pivot_table(index="as_of", columns="percentile", values="value").reset_index()
                   .rename(columns={"as_of": "Date"}), "latency_history")
