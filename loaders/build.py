@@ -10,8 +10,7 @@ from __future__ import annotations
 import hashlib
 from datetime import datetime
 from pathlib import Path
-
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from loaders import schema
 from loaders.db import PLAN_DIR, connect, transaction
@@ -30,7 +29,12 @@ def plan_sha256(plan_dir: Path = PLAN_DIR) -> str:
     return digest.hexdigest()
 
 
+if TYPE_CHECKING:
+    import pandas as pd
+
+
 def read_plan_csv(name: str, plan_dir: Path = PLAN_DIR) -> pd.DataFrame:
+    import pandas as pd      # here, not at import: `python -m loaders load` on the native path never needs it
     return pd.read_csv(plan_dir / f"{name}.csv", keep_default_na=True)
 
 

@@ -5,6 +5,10 @@ commit() writes a prepared file as one batch; load_file() does both.
 Replace-by-period: rows of the same table (and, for observations, the same
 metrics) whose date falls inside the new file's period are marked
 superseded by the new batch, never deleted, so undo can bring them back.
+load_file() first offers large plain CSV/Parquet files to the DuckDB-native path (loaders/native.py),
+which never imports pandas; anything it doubts takes the worded path (readers child + validate).
+pandas, pyarrow, readers and validate are imported where used, so `python -m loaders load` on the
+native path starts in DuckDB's import time alone.
 """
 from __future__ import annotations
 
@@ -15,14 +19,18 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-import pandas as pd
-import pyarrow as pa
+from typing import TYPE_CHECKING
 
-from loaders import readers, schema
+from loaders import schema
 from loaders.build import ensure_built, next_batch_id
 from loaders.db import connect, transaction
 from loaders.errors import BusyError, LoadError, Problem
-from loaders.validate import Validated, check_columns, validate
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from loaders import readers
+    from loaders.validate import Validated
 
 TRACKED = [t for t in schema.ALL_TABLES if t.tracked]
 
@@ -132,6 +140,7 @@ def prepare(path: str | Path, table_name: str | None = None, *, display_name: st
 def read(path: str | Path, table_name: str | None = None, *, display_name: str | None = None,
          column_map: dict | None = None, progress=None) -> readers.Upload:
     """Stage one: the untrusted file, parsed safely (readers) — values as read, not yet typed."""
+    from loaders import readers
     path = Path(path)
     _tell(progress, "read", 0.05)
     expected = set(schema.TABLES[table_name].column_names) if table_name in schema.TABLES else \
@@ -165,6 +174,9 @@ def _guarded(name: str, work):
 
 
 def _check(upload: readers.Upload, table_name, db, column_map, metric_map) -> Prepared:
+    import pyarrow as pa
+
+    from loaders.validate import validate
     name = upload.file_name
     data = upload.table
     column_map = {k: v for k, v in (column_map or {}).items() if k in data.column_names and v != k}
@@ -193,8 +205,77 @@ def _tell(progress, stage: str, fraction: float) -> None:
 
 def load_file(path: str | Path, table_name: str | None = None, *, display_name: str | None = None,
               kind: str = "upload", loaded_by: str | None = None, db: Path | None = None) -> LoadResult:
+    fast = _load_native(path, table_name, display_name=display_name, kind=kind, loaded_by=loaded_by, db=db)
+    if fast is not None:
+        return fast
     prepared = prepare(path, table_name, display_name=display_name, db=db)
     return commit(prepared, kind=kind, loaded_by=loaded_by, db=db)
+
+
+class _Doubtful(Exception):
+    """The native path is unsure of the file: roll back and let the worded path read it."""
+
+
+class _Unchanged(Exception):
+    """The file was loaded before: roll back the rows just inserted and report that batch."""
+
+    def __init__(self, result: LoadResult):
+        super().__init__(result.summary())
+        self.result = result
+
+
+def _load_native(path: str | Path, table_name: str | None, *, display_name: str | None, kind: str,
+                 loaded_by: str | None, db: Path | None) -> LoadResult | None:
+    """Large plain CSV/Parquet: DuckDB reads, checks and inserts in one transaction (loaders/native.py).
+
+    None = not taken (nothing written): small or odd files, or any doubtful row or cell.
+    """
+    from loaders import native
+    path = Path(path)
+    name = display_name or path.name
+    plan = native.plan(path)
+    if plan is None:
+        return None
+    try:
+        table = _choose_table(plan.names, table_name, name)
+    except LoadError:
+        return None
+    if not native.fits(plan, table):
+        return None
+    ensure_built(db)
+    scan = native.Scan(str(path))       # sha256 + an independent record count, while DuckDB reads
+    scan.start()
+    memory = None
+    try:
+        with transaction(db) as con:
+            memory = con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
+            con.execute(f"SET memory_limit = '{native.MEMORY_LIMIT}'")
+            batch_id = next_batch_id(con)
+            staged = native.stage(con, plan, table, scan, batch_id)
+            con.execute(f"SET memory_limit = '{memory}'")
+            memory = None
+            if staged is None:
+                raise _Doubtful
+            rows, period = staged
+            result = _write(con, table, name, scan.sha256, rows, period, kind, loaded_by, inserted=batch_id)
+            con.execute("DROP VIEW _staged")
+            if result.noop:
+                raise _Unchanged(result)     # identical content loaded before: undo this transaction's insert
+            return result
+    except _Unchanged as same:
+        return same.result
+    except (_Doubtful, Exception) as exc:     # noqa: BLE001 - the worded path reads it again and says why
+        if isinstance(exc, BusyError):
+            raise
+        return None
+    finally:
+        scan.join()
+        if memory is not None:      # restore the instance-wide limit for this process's other connections
+            try:
+                with connect(db) as con:
+                    con.execute(f"SET memory_limit = '{memory}'")
+            except Exception:   # noqa: BLE001 - the instance is gone with its setting
+                pass
 
 
 def commit(prepared: Prepared, *, kind: str = "upload", loaded_by: str | None = None,
@@ -217,27 +298,38 @@ def _commit(prepared: Prepared, kind: str, loaded_by: str | None, db: Path | Non
         raise LoadError(prepared.validated.problems)
     if prepared.frame.empty:
         raise LoadError(Problem(prepared.file_name, "no data rows to load"))
-    table = prepared.table
     with transaction(db) as con:
-        existing = con.execute(
-            "SELECT batch_id, row_count FROM batches WHERE sha256 = ? AND table_name = ? "
-            "AND rolled_back_at IS NULL ORDER BY batch_id LIMIT 1", [prepared.sha256, table.name]).fetchone()
-        if existing:
-            return LoadResult(existing[0], table.name, existing[1], prepared.file_name, noop=True)
-        batch_id = next_batch_id(con)
         con.register("_staged", prepared.frame)
-        replaced = _supersede(con, table, prepared, batch_id)
+        result = _write(con, prepared.table, prepared.file_name, prepared.sha256, len(prepared.frame),
+                        prepared.period, kind, loaded_by)
+        con.unregister("_staged")
+    return result
+
+
+def _write(con, table: schema.Table, file_name: str, sha256: str, rows: int, period: tuple | None,
+           kind: str, loaded_by: str | None, inserted: int | None = None) -> LoadResult:
+    """One batch from relation `_staged` (the schema's columns), inside the caller's transaction.
+
+    inserted: the batch id whose rows the native path already put into the table (`_staged` views them).
+    """
+    existing = con.execute(
+        "SELECT batch_id, row_count FROM batches WHERE sha256 = ? AND table_name = ? "
+        "AND rolled_back_at IS NULL ORDER BY batch_id LIMIT 1", [sha256, table.name]).fetchall()
+    if existing:
+        return LoadResult(existing[0][0], table.name, existing[0][1], file_name, noop=True)
+    batch_id = inserted or next_batch_id(con)
+    replaced = _supersede(con, table, period, batch_id)
+    if inserted is None:
         cols = ", ".join(f'CAST("{c.name}" AS {c.sql_type})' for c in table.columns)
         con.execute(f'INSERT INTO "{table.name}" SELECT {cols}, ?, NULL FROM _staged', [batch_id])
-        if table.name != "observations":
-            con.execute(f"INSERT INTO observations SELECT metric_id, as_of, value, ?, NULL FROM "
-                        f"({unpivot_sql(table)})", [batch_id])
-        con.unregister("_staged")
-        start, end = prepared.period or (None, None)
-        con.execute("INSERT INTO batches VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)",
-                    [batch_id, prepared.file_name, prepared.sha256, table.name, len(prepared.frame),
-                     datetime.now(), loaded_by or _user(), kind, start, end, replaced])
-    return LoadResult(batch_id, table.name, len(prepared.frame), prepared.file_name, replaced_rows=replaced)
+    if table.name != "observations":
+        con.execute(f"INSERT INTO observations SELECT metric_id, as_of, value, ?, NULL FROM "
+                    f"({unpivot_sql(table)})", [batch_id])
+    start, end = period or (None, None)
+    con.execute("INSERT INTO batches VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)",
+                [batch_id, file_name, sha256, table.name, rows,
+                 datetime.now(), loaded_by or _user(), kind, start, end, replaced])
+    return LoadResult(batch_id, table.name, rows, file_name, replaced_rows=replaced)
 
 
 @dataclass(frozen=True)
@@ -311,15 +403,15 @@ def unpivot_sql(table: schema.Table, source: str = "_staged") -> str:
     return " UNION ALL ".join(parts)
 
 
-def _supersede(con, table: schema.Table, prepared: Prepared, batch_id: int) -> int:
+def _supersede(con, table: schema.Table, period: tuple, batch_id: int) -> int:
     """Mark live rows of the same table and period as replaced by this batch."""
-    start, end = prepared.period
+    start, end = period
     col = table.period_column
     same_scope = _scope(table)
-    before = con.execute(f'SELECT count(*) FROM "{table.name}" WHERE superseded_by IS NULL '
-                         f'AND "{col}" BETWEEN ? AND ?{same_scope}', [start, end]).fetchone()[0]
-    con.execute(f'UPDATE "{table.name}" SET superseded_by = ? WHERE superseded_by IS NULL '
-                f'AND "{col}" BETWEEN ? AND ?{same_scope}', [batch_id, start, end])
+    before = con.execute(f'SELECT count(*) FROM "{table.name}" WHERE superseded_by IS NULL AND batch_id <> ? '
+                         f'AND "{col}" BETWEEN ? AND ?{same_scope}', [batch_id, start, end]).fetchall()[0][0]
+    con.execute(f'UPDATE "{table.name}" SET superseded_by = ? WHERE superseded_by IS NULL AND batch_id <> ? '
+                f'AND "{col}" BETWEEN ? AND ?{same_scope}', [batch_id, batch_id, start, end])
     if table.name != "observations":
         con.execute(
             "UPDATE observations SET superseded_by = ? WHERE superseded_by IS NULL AND as_of BETWEEN ? AND ? "
