@@ -126,7 +126,8 @@ def what_if() -> None:
     st.markdown("**Annual total against the target range**, with the Monte Carlo P10–P90 (tick: P50).")
     st.plotly_chart(sc.annual_figure(proj, plan, base, mc), key="biz_annual", config=CHART_CONFIG)
     st.markdown(f"**Cost avoidance by risk**: {money(proj.cost_avoidance)} at these protection targets.")
-    widgets.table(sc.cost_table(proj.costs, "scenario_protection"), "scenario_cost_avoidance")
+    widgets.table(sc.cost_table(proj.costs, "scenario_protection", stated_total=S["cost_avoidance_total"]),
+                  "scenario_cost_avoidance")
 
     with st.form("biz_save", clear_on_submit=True, border=False):
         c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
