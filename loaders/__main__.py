@@ -35,9 +35,9 @@ def _run(args) -> str:
     from loaders import build, load
     if args.command == "build":
         return "built the database from data/plan" if build.build() else "database already current"
-    build.ensure_built()
-    if args.command == "load":
+    if args.command == "load":     # load_file builds on first run itself (opening the file once less)
         return load.load_file(args.path, args.table).summary()
+    build.ensure_built()
     if args.command == "rollback":
         return load.rollback(args.batch_id)
     if args.command == "history":
