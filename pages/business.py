@@ -3,7 +3,6 @@ from pathlib import Path
 
 import streamlit as st
 
-from loaders import db
 from loaders import scenarios as store
 from transforms import fmt
 from transforms.export import to_csv_bytes
@@ -60,14 +59,11 @@ st.markdown(
     f"× a loaded $4,000 per engineer-week × 12 weeks = **{money(base.default_investment)}**.")
 
 
-@st.cache_data(ttl=10, show_spinner=False)
-def saved_scenarios(path: str):
-    """The saved scenarios, read at most every 10 s per server (cleared on this page's save and delete).
-
-    Profile of a warm /business rerun: store.saved() opened a DuckDB connection every rerun, ~60 ms of
-    the page's ~170 ms; another session's save shows here within 10 s.
-    """
-    return store.saved(db=Path(path))
+@st.cache_data(show_spinner=False, max_entries=4)
+def saved_scenarios(version: tuple):
+    """The saved scenarios, read once per data version: any session's save writes the database, which
+    changes the version, so every session sees it on its next rerun (a read per rerun cost ~60 ms)."""
+    return store.saved(db=Path(version[0]))
 
 
 def set_levers(levers: dict) -> None:
@@ -151,7 +147,6 @@ def what_if() -> None:
             except ValueError as exc:
                 st.error(str(exc))
             else:
-                saved_scenarios.clear()
                 st.session_state["biz_saved"] = f"Saved “{store.clean_name(name)}” as scenario #{sid}."
                 st.rerun()
 
@@ -161,7 +156,7 @@ what_if()
 st.subheader("Saved scenarios")
 if note := st.session_state.pop("biz_saved", None):
     st.success(note)
-saved = saved_scenarios(str(db.db_path()))
+saved = saved_scenarios(ui_data.version())
 if saved.empty:
     st.info("No saved scenarios yet: set the levers above, name the scenario and save it.")
 else:
@@ -182,5 +177,4 @@ else:
               on_click=lambda: set_levers(saved.set_index("scenario_id").loc[pick, "levers"]))
     if c2.button("Delete", key="biz_delete"):
         store.delete(pick)
-        saved_scenarios.clear()
         st.rerun()

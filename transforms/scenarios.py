@@ -245,3 +245,13 @@ def annual_figure(proj: Projection, plan: Projection, base: Baseline, mc: dict) 
     return _figure(data, 260, barmode="overlay", showlegend=False, shapes=[band, *edges], annotations=[note],
                    xaxis=dict(**MONEY_AXIS, range=[0, top]),
                    yaxis=dict(categoryorder="array", categoryarray=["P10–P90", "This scenario", "Plan annual target"]))
+
+
+def waterfall_figure(proj: Projection) -> go.Figure:
+    """Cost avoidance by risk, stacking to the total (issue #4 asks for the waterfall)."""
+    costs = proj.costs
+    data = [dict(type="waterfall", x=list(costs["risk"]) + ["Total"], measure=["relative"] * len(costs) + ["total"],
+                 y=list(costs["savings"]) + [0], textposition="outside", cliponaxis=False, textangle=0,
+                 text=[fmt.money(v) for v in costs["savings"]] + [fmt.money(proj.cost_avoidance)])]
+    return _figure(data, 240, showlegend=False,
+                   yaxis=dict(**MONEY_AXIS, range=[0, max(proj.cost_avoidance, 1) * 1.2]))
