@@ -241,3 +241,10 @@ def test_cli_native_load_imports_neither_pandas_nor_pyarrow(db, plan_db, tmp_pat
                          env={**__import__("os").environ, "DCE_DB": str(db)})
     assert out.returncode == 0, out.stderr[-2000:]
     assert f"loaded {len(frame)} rows into observations" in out.stdout and out.stdout.strip().endswith("[]"), out.stdout
+
+
+def test_a_percentage_above_100_loads_where_the_plan_targets_one(db, tmp_path):
+    """Feature parity is an index: the plan's own target is 110% (ahead of competitors)."""
+    f = write(tmp_path / "parity.csv", "metric_id,as_of,value\ncompliance_feature_parity_pct,2025-03-31,112\n")
+    assert load.load_file(f, db=db).rows == 1
+    assert _live(db, "compliance_feature_parity_pct") == 112
