@@ -245,11 +245,7 @@ def _typed_sql(table: schema.Table, plan_: Plan) -> tuple[list[str], list[str]] 
         else:
             return None
         if numeric:
-            bad.append(f"coalesce(isinf({value}), false)")
-            if kind in ("INTEGER", "BIGINT"):
-                bad.append(f"coalesce({value} <> round({value}), false)")
-            if column.percent or column.fraction:
-                bad.append(f"coalesce({value} < 0 OR {value} > {1 if column.fraction else 100}, false)")
+            bad += schema.sql_number_checks(column, value)
         if column.required:
             bad.append(f"{value} IS NULL")
         exprs.append(f'{value} AS "{column.name}"')

@@ -150,6 +150,19 @@ def ddl(table: Table) -> str:
     return f'CREATE TABLE IF NOT EXISTS "{table.name}" ({", ".join(cols)})'
 
 
+def sql_number_checks(column: Column, value: str) -> list[str]:
+    """SQL conditions (each true = the cell is bad) that a numeric column's value must pass:
+    finite, whole where the type is an integer, inside 0–100 (percent) or 0–1 (fraction).
+    Shared by both SQL validation paths (loaders/validate.py and loaders/native.py)."""
+    kind = column.sql_type.split("(")[0]
+    checks = [f"coalesce(isinf({value}), false)"]
+    if kind in ("INTEGER", "BIGINT"):
+        checks.append(f"coalesce({value} <> round({value}), false)")
+    if column.percent or column.fraction:
+        checks.append(f"coalesce({value} < 0 OR {value} > {1 if column.fraction else 100}, false)")
+    return checks
+
+
 def detect_table(columns: list[str]) -> Table | None:
     """The uploadable table whose required columns are all present (most columns matched wins)."""
     have = set(columns)
