@@ -12,8 +12,19 @@ sys.path.insert(0, str(ROOT))
 
 from loaders import build  # noqa: E402
 
-CORPUS = ROOT.parent / "shared" / "corpus"
-TEST_DATA = ROOT / "tests" / "data"
+CORPUS = ROOT.parent / "shared" / "corpus"      # third-party messy files: read from here, never copied
+TEST_DATA = ROOT / "tests" / "data"               # our own hand-made hostile files
+SKIP_CORPUS = pytest.mark.skipif(not CORPUS.is_dir(), reason=f"shared corpus not found at {CORPUS}")
+
+
+def corpus_files() -> list[Path]:
+    if not CORPUS.is_dir():
+        return []
+    return sorted(p for p in CORPUS.rglob("*") if p.is_file() and p.suffix not in (".md", ".tsv"))
+
+
+def data_files() -> list[Path]:
+    return sorted(p for p in TEST_DATA.iterdir() if p.is_file() and p.suffix != ".py")
 
 
 @pytest.fixture(scope="session")

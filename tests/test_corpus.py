@@ -20,12 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT
-from tests.test_data_page import page, sha, text, upload
-
-CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
-DATA = ROOT / "tests" / "data"
-SKIP_CORPUS = pytest.mark.skipif(not CORPUS.is_dir(), reason=f"shared corpus not found at {CORPUS}")
+from tests.conftest import ROOT, SKIP_CORPUS, corpus_files, data_files
+from tests.test_data_page import uploads_are_named_and_write_nothing
 
 RUNNER = r"""
 import contextlib, hashlib, io, json, sys
@@ -42,16 +38,6 @@ for path in sys.argv[2:]:
         code = main(["load", path])
     print(json.dumps({"path": path, "code": code, "out": out.getvalue(), "changed": sha() != before}), flush=True)
 """
-
-
-def corpus_files() -> list[Path]:
-    if not CORPUS.is_dir():
-        return []
-    return sorted(p for p in CORPUS.rglob("*") if p.is_file() and p.suffix not in (".md", ".tsv"))
-
-
-def data_files() -> list[Path]:
-    return sorted(p for p in DATA.iterdir() if p.is_file() and p.suffix != ".py")
 
 
 def run_cli_over(files: list[Path], db: Path) -> list[dict]:
@@ -94,11 +80,4 @@ def test_every_hostile_file_through_the_cli_loads_or_is_refused_naming_the_file(
 
 @SKIP_CORPUS
 def test_every_corpus_file_through_the_page_is_named_and_writes_nothing(db):
-    before = sha(db)
-    at = page()
-    for path in corpus_files():
-        at = upload(at, path.name, path.read_bytes(), "application/octet-stream")
-        assert not at.exception, (path.name, [e.value for e in at.exception])
-        shown = text(at)
-        assert path.name in shown and "Traceback" not in shown, (path.name, shown[:500])
-    assert sha(db) == before
+    uploads_are_named_and_write_nothing(db, corpus_files())

@@ -14,20 +14,10 @@ from loaders.coerce import parse_number
 from loaders.errors import LoadError
 from loaders.readers import Limits, Upload, read_upload, sniff_kind
 
-DATA = Path(__file__).resolve().parent / "data"
-CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus"
+from tests.conftest import CORPUS, corpus_files, data_files
+from tests.conftest import TEST_DATA as DATA
 SAFE = Limits(timeout_s=60)
 EXPECTED = {"metric_id", "as_of", "value"}
-
-
-def corpus_files() -> list[Path]:
-    if not CORPUS.is_dir():
-        return []
-    return sorted(p for p in CORPUS.rglob("*") if p.is_file() and p.suffix not in (".md", ".tsv"))
-
-
-def data_files() -> list[Path]:
-    return sorted(p for p in DATA.iterdir() if p.is_file() and p.suffix != ".py")
 
 
 def refusal(path: Path, **kwargs) -> str:
