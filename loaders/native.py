@@ -198,13 +198,10 @@ def stage(con, plan_: Plan, table: schema.Table, scan: Scan, batch_id: int) -> t
         return None
     con.execute(f"CREATE TEMP VIEW _staged AS SELECT {', '.join(chr(34) + n + chr(34) for n in names)} "
                 f'FROM "{table.name}" WHERE batch_id = {int(batch_id)}')
-    if not _references_ok(con, table):
+    has_teams = con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'plan_teams' "
+                            "AND NOT temporary").fetchall()[0][0]
+    if schema.sql_rejects(con, table, "_staged", "metrics", "plan_teams" if has_teams else None):
         return None
-    if table.key:
-        key = ", ".join(f'"{k}"' for k in table.key)
-        if con.execute(f"SELECT count(*) FROM (SELECT {key} FROM _staged GROUP BY ALL HAVING count(*) > 1)"
-                       ).fetchall()[0][0]:
-            return None
     period = None
     if table.period_column:
         start, end = con.execute(f'SELECT min("{table.period_column}"), max("{table.period_column}") FROM _staged'
@@ -252,16 +249,3 @@ def _typed_sql(table: schema.Table, plan_: Plan) -> tuple[list[str], list[str]] 
     return exprs, bad
 
 
-def _references_ok(con, table: schema.Table) -> bool:
-    """Metric ids in the registry (and percent metrics within 0–100); team names known (when a teams table exists)."""
-    if table.name == "observations":
-        return not con.execute("""SELECT count(*) FROM _staged t LEFT JOIN metrics u USING (metric_id)
-                                  WHERE u.metric_id IS NULL OR (u.unit IN ('%', 'score')
-                                  AND (t.value < 0 OR t.value > 100))""").fetchall()[0][0]
-    if table.name == "team_metrics_daily":
-        has_teams = con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'plan_teams' "
-                                "AND NOT temporary").fetchall()[0][0]
-        if has_teams:
-            return not con.execute("SELECT count(*) FROM _staged WHERE team_name IS NOT NULL AND lower(team_name) "
-                                   "NOT IN (SELECT lower(team) FROM plan_teams)").fetchall()[0][0]
-    return True

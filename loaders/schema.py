@@ -150,6 +150,31 @@ def ddl(table: Table) -> str:
     return f'CREATE TABLE IF NOT EXISTS "{table.name}" ({", ".join(cols)})'
 
 
+# Registry units whose values are percentages (0–100); `index` may exceed 100 (feature parity 110%).
+PERCENT_UNITS = ("%", "score")
+
+
+def sql_rejects(con, table: Table, rows: str, metrics: str | None, teams: str | None) -> bool:
+    """True when any row of relation `rows` breaks a reference or key rule (the SQL fast paths' checks).
+
+    metrics: a relation (metric_id, unit) — unknown ids and percent metrics outside 0–100;
+    teams: a relation (team) — unknown team names (case-insensitive); None skips that check.
+    Shared by loaders/validate.py and loaders/native.py, which only accept a file when this is False.
+    """
+    units = ", ".join(f"'{u}'" for u in PERCENT_UNITS)
+    checks = []
+    if table.name == "observations" and metrics:
+        checks.append(f"""SELECT count(*) FROM {rows} t LEFT JOIN {metrics} u USING (metric_id)
+                           WHERE u.metric_id IS NULL OR (u.unit IN ({units}) AND (t.value < 0 OR t.value > 100))""")
+    if table.name == "team_metrics_daily" and teams:
+        checks.append(f"SELECT count(*) FROM {rows} WHERE team_name IS NOT NULL AND lower(team_name) "
+                      f"NOT IN (SELECT lower(team) FROM {teams})")
+    if table.key:
+        key = ", ".join(f'"{k}"' for k in table.key)
+        checks.append(f"SELECT count(*) FROM (SELECT {key} FROM {rows} GROUP BY ALL HAVING count(*) > 1)")
+    return any(con.execute(sql).fetchall()[0][0] for sql in checks)
+
+
 def sql_number_checks(column: Column, value: str) -> list[str]:
     """SQL conditions (each true = the cell is bad) that a numeric column's value must pass:
     finite, whole where the type is an integer, inside 0–100 (percent) or 0–1 (fraction).

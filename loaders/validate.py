@@ -183,7 +183,7 @@ def _check_percent(values: pd.Series, name: str, problems: _Problems, mask=None,
         problems.add(reason, index, name, values[index])
 
 
-PERCENT_UNITS = ("%", "score")
+PERCENT_UNITS = schema.PERCENT_UNITS
 
 
 def _percent_signs(table, column: schema.Column, raw: pd.Series, typed: pd.DataFrame, problems) -> pd.Series | None:
@@ -296,23 +296,13 @@ def _fast_sql(table: schema.Table, data: pa.Table, known_metrics, known_teams) -
         con.execute(f"CREATE TEMP TABLE _typed AS SELECT {', '.join(exprs)}, ({where}) AS _bad FROM _raw")
         if con.execute("SELECT count(*) FROM _typed WHERE _bad").fetchall()[0][0]:
             return None
-        if table.name == "observations" and known_metrics is not None:
-            units = pa.table({"metric_id": list(known_metrics), "unit": list(known_metrics.values())})
-            con.register("_units", units)
-            if con.execute(f"""SELECT count(*) FROM _typed t LEFT JOIN _units u USING (metric_id)
-                               WHERE u.metric_id IS NULL OR (u.unit IN {tuple(PERCENT_UNITS)}
-                               AND (t.value < 0 OR t.value > 100))""").fetchall()[0][0]:
-                return None
-        if table.name == "team_metrics_daily" and known_teams is not None:
-            con.register("_teams", pa.table({"t": [t.lower() for t in known_teams]}))
-            if con.execute("SELECT count(*) FROM _typed WHERE team_name IS NOT NULL AND lower(team_name) "
-                           "NOT IN (SELECT t FROM _teams)").fetchall()[0][0]:
-                return None
-        if table.key:
-            key = ", ".join(f'"{k}"' for k in table.key)
-            if con.execute(f"SELECT count(*) FROM (SELECT {key} FROM _typed GROUP BY ALL HAVING count(*) > 1)"
-                           ).fetchall()[0][0]:
-                return None
+        if known_metrics is not None:
+            con.register("_units", pa.table({"metric_id": list(known_metrics), "unit": list(known_metrics.values())}))
+        if known_teams is not None:
+            con.register("_teams", pa.table({"team": sorted(known_teams)}))
+        if schema.sql_rejects(con, table, "_typed", "_units" if known_metrics is not None else None,
+                              "_teams" if known_teams is not None else None):
+            return None
         cols = ", ".join(f'CAST("{c.name}" AS TIMESTAMP_S) AS "{c.name}"' if c.sql_type == "DATE"
                          else f'"{c.name}"' for c in table.columns)
         result = con.sql(f"SELECT {cols} FROM _typed").to_arrow_table()
