@@ -45,6 +45,7 @@ def test_overview_shows_the_computed_score_and_flags_the_stated_one(db):
     table = at.dataframe[0].value
     assert list(table["Category"]) == ["Security", "Compliance", "Performance", "Business Value", "Operational"]
     assert "76.55" in text and "87.35" in text and "95.70" in text
+    assert "CRITICAL — 3 critical-risk TCPA requirements not fully implemented" in text
     assert any("no trend yet" in i.value for i in at.info)
 
 

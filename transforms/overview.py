@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from transforms import audit, fmt, status
+from transforms import audit, fmt, security, status
 from transforms.health import health_score, weekly_targets
 from transforms.model import PlanData, memo, target_rows
 
@@ -73,16 +73,15 @@ def overall_progress(data: PlanData) -> tuple[int, int]:
 
 @memo
 def risk_status(data: PlanData) -> tuple[str, str]:
-    """(level, reason) from the compliance requirements still not fully implemented, worst first."""
+    """(level, reason): the highest risk among compliance requirements not fully implemented."""
     reqs = data.plan["compliance_requirements"]
     impl = reqs["metric_id"].map(data.latest_map())
-    open_reqs = reqs[impl.isna() | (impl < 100)]
-    for level in ("CRITICAL", "HIGH", "MEDIUM"):
-        hits = open_reqs[open_reqs["risk_level"].str.upper() == level]
-        if len(hits):
-            regimes = ", ".join(sorted(hits["regime"].unique()))
-            return level, f"{len(hits)} {level.lower()}-risk {regimes} requirement{'s' if len(hits) > 1 else ''} not fully implemented"
-    return "LOW", "every compliance requirement is implemented"
+    level = security.risk_level(reqs, impl)
+    if level == "LOW":
+        return level, "every compliance requirement is implemented"
+    hits = reqs[(impl.isna() | (impl < 100)) & (reqs["risk_level"].str.upper() == level)]
+    regimes = ", ".join(sorted(hits["regime"].unique()))
+    return level, f"{len(hits)} {level.lower()}-risk {regimes} requirement{'s' if len(hits) > 1 else ''} not fully implemented"
 
 
 RISK_EMOJI = {"CRITICAL": "🔴", "HIGH": "🔴", "MEDIUM": "🟡", "LOW": "🟢"}
