@@ -17,7 +17,7 @@ import os
 import shutil
 import sys
 import time
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from pathlib import Path
 
 import duckdb

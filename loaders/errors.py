@@ -1,7 +1,7 @@
 """Errors a load can end with: always specific, never a traceback for the user."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,6 @@ import os
 import re
 import threading
 from dataclasses import dataclass
-from pathlib import Path
 
 from loaders import schema
 

@@ -5,7 +5,7 @@ the wide→long unpivot, exports) reads it from here.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 
 @dataclass(frozen=True)
