@@ -114,6 +114,13 @@ def build(path: Path | None = None, plan_dir: Path = PLAN_DIR) -> bool:
     return True
 
 
+def is_current(con, plan_dir: Path = PLAN_DIR) -> bool:
+    """True when `con`'s database holds today's plan (so a writer can go on without opening it twice)."""
+    has_batches = con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'batches' "
+                              "AND NOT temporary").fetchall()[0][0]
+    return bool(has_batches) and current_plan_sha(con) == plan_sha256(plan_dir)
+
+
 def ensure_built(path: Path | None = None) -> None:
     """Build on first run; cheap when the database is already current."""
     build(path)

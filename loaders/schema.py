@@ -171,7 +171,9 @@ def sql_rejects(con, table: Table, rows: str, metrics: str | None, teams: str | 
                       f"NOT IN (SELECT lower(team) FROM {teams})")
     if table.key:
         key = ", ".join(f'"{k}"' for k in table.key)
-        checks.append(f"SELECT count(*) FROM (SELECT {key} FROM {rows} GROUP BY ALL HAVING count(*) > 1)")
+        # Distinct 64-bit hashes instead of GROUP BY key: 0.06 s vs 0.13 s per 1M rows (profile). A hash
+        # collision reads as a duplicate, which only sends the file to the exact, worded check.
+        checks.append(f"SELECT count(*) - count(DISTINCT hash({key})) FROM {rows}")
     return any(con.execute(sql).fetchall()[0][0] for sql in checks)
 
 
