@@ -18,21 +18,21 @@ st.markdown(alerts.summary_sentence(ev) + " Rules are evaluated once a day like 
 
 st.subheader("Firing and pending")
 if active.empty:
-    st.success("No alert is firing or pending.", icon="✅")
+    st.success("No alert is firing or pending.", icon=":material/check_circle:")
 threshold = active[active["Alert"].isin([r.name for r in alerts.rules(rules) if r.kind == "threshold"])]
 for _, row in threshold.iterrows():
     firing = row["State"] == alerts.STATE_BADGE[alerts.FIRING]
     text = (f"**{row['Alert']}** · {row['Severity'].lower()} · {'firing' if firing else 'pending'} since {row['Since']} "
             f"({row['Held']}) — {row['Metric']} **{row['Value']}** against {row['Threshold']}. "
             f"Respond within **{row['Respond within']}**. Escalates to {row['Escalates to']}.")
-    (st.error if firing else st.warning)(text, icon="🔴" if firing else "🟠")
+    (st.error if firing else st.warning)(text, icon=":material/error:" if firing else ":material/warning:")
 stale = active.drop(threshold.index)
 if len(stale):
     rule = next(r for r in alerts.rules(rules) if r.kind == "freshness")
     st.warning(f"**{rule.name}** · {rule.severity} — {len(stale)} KPI(s) without an observation within their "
                f"freshness window: {', '.join(stale['Metric'].head(6))}{' …' if len(stale) > 6 else ''}. "
                f"Their statuses elsewhere are out of date. Respond within **{alerts.human_duration(rule.response_time)}**. "
-               f"Escalates to {stale['Escalates to'].iloc[0]}.", icon="⏳")
+               f"Escalates to {stale['Escalates to'].iloc[0]}.", icon=":material/hourglass_top:")
 if len(active):
     widgets.table(active, "alerts_active")
 
@@ -43,12 +43,12 @@ for rule in waiting:
     state = current.loc[rule.rule_id, "state"]
     if state != alerts.FIRING:
         st.info(f"**{rule.name}** is not firing ({alerts.STATE_BADGE[state]}): "
-                f"{current.loc[rule.rule_id, 'explanation']}.", icon="ℹ️")
+                f"{current.loc[rule.rule_id, 'explanation']}.", icon=":material/info:")
 
 st.subheader("Timeline")
 fig = alerts.timeline_figure(ev)
 if fig is None:
-    st.info("No rule has held on any day of the history yet.", icon="📈")
+    st.info("No rule has held on any day of the history yet.", icon=":material/show_chart:")
 else:
     st.markdown(f"{len(ev.episodes)} episodes: each bar is one breach, amber while pending, red once firing.")
     st.plotly_chart(fig, config={"displayModeBar": False})

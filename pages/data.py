@@ -12,7 +12,7 @@ try:
     data = ui_data.plan_data()
 except BusyError as exc:        # a long CLI load holds the file past the read retries
     st.title("Data")
-    st.warning(f"Busy, retry in a moment: {exc}", icon="⏳")
+    st.warning(f"Busy, retry in a moment: {exc}", icon=":material/hourglass_top:")
     st.stop()
 
 st.title("Data")
@@ -51,9 +51,9 @@ else:
                 upload.report(error, uploaded.name)
                 if "cannot tell which table" in error.summary():
                     st.info("Choose the **Target table** above: the report will then name each column it does "
-                            "not know, and you can map it.", icon="👉")
+                            "not know, and you can map it.", icon=":material/arrow_forward:")
             else:
-                st.warning(f"Busy, retry: {error}", icon="⏳")
+                st.warning(f"Busy, retry: {error}", icon=":material/hourglass_top:")
         elif not prepared.ok:
             upload.preview(prepared)
             upload.report(prepared.validated.problems, prepared.file_name)
@@ -61,9 +61,9 @@ else:
             upload.preview(prepared)
             replacement = load.replacement_preview(prepared)
             if replacement.same_as:        # recognised by sha256: nothing to do, so no Load button
-                st.info(f"Already loaded: {replacement.sentence()}.", icon="♻️")
+                st.info(f"Already loaded: {replacement.sentence()}.", icon=":material/sync:")
             else:
-                st.success(f"No problems found. {replacement.sentence().capitalize()}.", icon="✅")
+                st.success(f"No problems found. {replacement.sentence().capitalize()}.", icon=":material/check_circle:")
                 upload.load_button(prepared)
 
 st.subheader("Load history")

@@ -38,7 +38,7 @@ trend = overview.health_trend(ui_data.history(list(health.contributions["metric_
                               health.contributions[["metric_id", "weight"]])
 if len(trend) < 2:
     st.info("The plan is a single week-0 snapshot, so there is no trend yet. It appears once daily "
-            "category scores are loaded on the Data page.", icon="📈")
+            "category scores are loaded on the Data page.", icon=":material/show_chart:")
     sample_controls("overview")
 else:
     # one constructor call: add_hline/update_layout each re-validate the whole figure

@@ -18,7 +18,7 @@ st.caption(widgets.as_of_caption(data))
 st.subheader("Sprint velocity (story points per week)")
 if totals.empty:
     st.info("No sprint velocity recorded yet: the plan's teams are not formed (week 0, 0 points). The heatmap "
-            "appears once daily story points are loaded (team_metrics_daily on the Data page).", icon="👥")
+            "appears once daily story points are loaded (team_metrics_daily on the Data page).", icon=":material/groups:")
 else:
     missed = totals[totals["missed"]]
     last = totals.iloc[-1]
@@ -27,7 +27,7 @@ else:
                 f"{len(totals)}** weeks" + (f" (weeks {', '.join(map(str, missed['week']))})." if len(missed) else "."))
     if bool(last["missed"]):
         st.warning(f"**WeeklyTargetsMissed** — week {int(last['week'])} velocity {fmt.number(last['total'], 0)} is "
-                   "below the target of 60 points/week.", icon="⚠️")
+                   "below the target of 60 points/week.", icon=":material/warning:")
     fig = go.Figure(go.Heatmap(z=grid.values, x=[f"W{w}" for w in grid.columns], y=list(grid.index),
                                text=grid.map(lambda v: "" if v != v else f"{v:.0f}").values, texttemplate="%{text}",
                                colorscale="Greens", zmin=0, zmax=float(roster["capacity_points"].max()),

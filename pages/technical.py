@@ -42,7 +42,7 @@ if data.week != data.data_week and len(history):
     history = history[history["as_of"] <= str(today)]
 if not technical.enough_history(history):
     st.info("No latency history yet: the plan has no latency measurement (\"Unknown\"). The chart appears "
-            "once at least two daily observations of api_latency_p50/p95/p99 are loaded (Data page).", icon="📈")
+            "once at least two daily observations of api_latency_p50/p95/p99 are loaded (Data page).", icon=":material/show_chart:")
 else:
     lines, limits = technical.latency_lines(history, sla)
     last = lines.sort_values("as_of").groupby("percentile").last()

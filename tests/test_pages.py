@@ -1,6 +1,10 @@
 """Every page runs under AppTest on the plan data without an exception."""
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
@@ -71,3 +75,16 @@ def test_overview_with_sample_history_still_checks_the_plan_against_its_week_0_r
     assert (audit["Check"] == "🔴 inconsistent").sum() == 6      # the same six as without the sample
     sample.remove_sample(db)
     assert "55.4 / 100" in _text(run_page("overview"))
+
+
+def test_no_page_loads_streamlits_emoji_catalogue(db):
+    """Icons are Material symbols: an emoji icon makes Streamlit compile its emoji catalogue regex on the
+    first use in a process (~0.2 s of a cold start, profiled). Fresh process: other tests may have loaded it."""
+    code = ("import sys\nfrom streamlit.testing.v1 import AppTest\n"
+            "at = AppTest.from_file('app.py', default_timeout=60)\nat.run()\n"
+            f"for name in {PAGES!r}:\n    at.switch_page(f'pages/{{name}}.py').run()\n    assert not at.exception, name\n"
+            "print(sorted(m for m in sys.modules if m == 'streamlit.emojis'))")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300,
+                         env={**os.environ, "DCE_DB": str(db)})
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip().endswith("[]"), out.stdout

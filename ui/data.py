@@ -39,7 +39,8 @@ def _base(version: tuple) -> dict:
         sample = queries.active_sample_batch(con)
         return {"registry": plan["metrics"], "targets": queries.targets(con), "plan": plan,
                 "latest_date": queries.latest_date(con), "batches": queries.batches(con),
-                "sample_batch": sample[0] if sample else None}
+                "sample_batch": sample[0] if sample else None,
+                "latest": queries.latest_values(con, None)}     # here, not in _latest: one connection per load
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
@@ -66,7 +67,7 @@ def plan_data(week: int | None = None) -> PlanData:
 @st.cache_resource(show_spinner=False, max_entries=64)
 def _plan_data(v: tuple, week: int | None) -> PlanData:
     base = _base(v)
-    data = PlanData(base["registry"], base["targets"], base["plan"], _latest(v, None),
+    data = PlanData(base["registry"], base["targets"], base["plan"], base["latest"],
                     base["latest_date"], plan_start(base), 0, base["sample_batch"], base["batches"])
     data.week = data.data_week if week is None else week
     if week is not None and week != data.data_week:

@@ -116,7 +116,7 @@ def report(error_or_problems, file_name: str) -> None:
     problems = error_or_problems.problems if isinstance(error_or_problems, LoadError) else error_or_problems
     n = len(problems)
     st.error(f"**{file_name}** was not loaded: {n:,} problem{'s' if n != 1 else ''} found. Nothing was written. "
-             f"First: {problems[0]}", icon="🚫")
+             f"First: {problems[0]}", icon=":material/block:")
     if n > 1:
         st.markdown("**Problems by reason and column**")
         widgets.table(problem_groups(problems), "problem_groups")
@@ -195,7 +195,7 @@ def preview(prepared) -> None:
 def load_button(prepared) -> None:
     """The explicit Load: one transaction, with the read → validate → write stages shown."""
     label = f"Load {len(prepared.frame):,} rows into {prepared.table.name}"
-    if not st.button(label, type="primary", key="load", icon="⬆️"):
+    if not st.button(label, type="primary", key="load", icon=":material/upload:"):
         return
     with st.status(f"Loading {prepared.file_name}…", expanded=True) as status:
         bar = st.progress(0.4, text="Read ✓ · Validated ✓")
@@ -203,7 +203,7 @@ def load_button(prepared) -> None:
             result = load.commit(prepared, progress=lambda stage, f: bar.progress(f, text=STAGES.get(stage, stage)))
         except BusyError as exc:
             status.update(label="The database is busy", state="error")
-            st.warning(f"Busy, retry: {exc}. Nothing was written.", icon="⏳")
+            st.warning(f"Busy, retry: {exc}. Nothing was written.", icon=":material/hourglass_top:")
             return
         except LoadError as exc:
             status.update(label="Not loaded", state="error")
@@ -221,7 +221,7 @@ def flash(kind: str, text: str) -> None:
 def show_flash() -> None:
     kind, text = st.session_state.pop("_flash", (None, None))
     if kind:
-        getattr(st, kind)(text, icon="✅" if kind == "success" else "ℹ️")
+        getattr(st, kind)(text, icon=":material/check_circle:" if kind == "success" else "ℹ️")
 
 
 # ---- history, undo, freshness -------------------------------------------------------------------
@@ -245,14 +245,14 @@ def undo_controls(batches: pd.DataFrame) -> None:
     """Pick a batch, confirm, roll it back (its rows go; the rows it replaced come back)."""
     undoable = batches[(batches["kind"] != "plan") & batches["rolled_back_at"].isna()]
     if undoable.empty:
-        st.caption("No batch to undo: the plan's own data (batch 1) cannot be rolled back.")
+        st.caption("No batch to undo: the plan's own data (batches of kind *plan*) cannot be rolled back.")
         return
     labels = {int(b.batch_id): f"batch {b.batch_id} · {b.file_name} · {b.row_count:,} rows · {b.kind}"
               for b in undoable.itertuples()}
     batch = st.selectbox("Undo a batch", list(labels), format_func=labels.get, key="undo_batch")
     sure = st.checkbox(f"Yes, roll back batch {batch}: remove its rows and bring back the rows it replaced",
                        key=f"undo_confirm_{batch}")
-    if st.button(f"Undo batch {batch}", disabled=not sure, key="undo", icon="↩️"):
+    if st.button(f"Undo batch {batch}", disabled=not sure, key="undo", icon=":material/undo:"):
         try:
             flash("success", load.rollback(batch))
         except (LoadError, BusyError) as exc:

@@ -39,7 +39,7 @@ def week_picker(data_week: int) -> int | None:
 def sample_banner(data: PlanData) -> None:
     if data.sample_batch is not None:
         st.info(f"Showing **sample data** (batch {data.sample_batch}), generated to demonstrate trends and "
-                "alerts — not real figures. Remove it on the Data page.", icon="🧪")
+                "alerts — not real figures. Remove it on the Data page.", icon=":material/science:")
 
 
 def as_of_caption(data: PlanData) -> str:
