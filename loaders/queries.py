@@ -40,17 +40,28 @@ def latest_values(con, as_of=None) -> pd.DataFrame:
 def _daily(where: str) -> str:
     """Live rows as one value per metric and day (the day's mean), without a 10M-group GROUP BY.
 
-    A metric whose live rows all come from one batch has at most one row per day (a load refuses
-    duplicate keys), so its rows pass through; only metrics fed by several live batches are
-    grouped by day. `where` is the filter on observations (it is used twice: bind params twice).
+    Rows of one batch never share a day (a load refuses duplicate keys), so two live rows of a
+    metric can share a day only where the date spans of two of its live batches overlap. Rows
+    outside those spans pass through; only the rows inside are grouped by day. (The usual case:
+    the plan's week-0 rows and a long upload share one day.) Profile, 10M rows: trend inputs
+    0.48 s; grouping every metric fed by two batches took 1.13 s. `where` filters observations
+    and appears twice: bind its parameters twice.
     """
     return f"""
-        SELECT metric_id, as_of, value FROM observations o WHERE {where} AND metric_id IN (
-            SELECT metric_id FROM observations WHERE {where} GROUP BY metric_id HAVING min(batch_id) = max(batch_id))
+        WITH spans AS (
+            SELECT metric_id, batch_id, min(as_of) AS lo, max(as_of) AS hi
+            FROM observations WHERE {where} GROUP BY ALL),
+        shared AS (    -- per metric, one range covering every day two of its live batches may share
+            SELECT a.metric_id, min(greatest(a.lo, b.lo)) AS lo, max(least(a.hi, b.hi)) AS hi
+            FROM spans a JOIN spans b ON a.metric_id = b.metric_id AND a.batch_id < b.batch_id
+                                     AND a.lo <= b.hi AND b.lo <= a.hi
+            GROUP BY a.metric_id),
+        flagged AS NOT MATERIALIZED (
+            SELECT o.metric_id, o.as_of, o.value, coalesce(o.as_of BETWEEN s.lo AND s.hi, false) AS shared
+            FROM observations o LEFT JOIN shared s USING (metric_id) WHERE {where})
+        SELECT metric_id, as_of, value FROM flagged WHERE NOT shared
         UNION ALL
-        SELECT metric_id, as_of, avg(value) AS value FROM observations WHERE {where} AND metric_id IN (
-            SELECT metric_id FROM observations WHERE {where} GROUP BY metric_id HAVING min(batch_id) <> max(batch_id))
-        GROUP BY ALL"""
+        SELECT metric_id, as_of, avg(value) AS value FROM flagged WHERE shared GROUP BY ALL"""
 
 
 def daily_series(con, metric_ids: list[str], max_points: int = 2000, extremes: bool = True) -> pd.DataFrame:
@@ -146,24 +157,23 @@ def trend_inputs(con, as_of=None, window_days: int = 14) -> pd.DataFrame:
     over the whole history (`slope_all`).
     """
     cutoff = "" if as_of is None else "AND as_of <= ?"
+    where = f"{LIVE} {cutoff}"
+    # One pass over the daily values: the recent window is a FILTER, its end (each metric's last
+    # day) a plain max over the rows (profile, 10M rows: 0.5 s; joining the daily values a second
+    # time for the window took 0.9 s).
     return con.execute(f"""
-        WITH daily AS NOT MATERIALIZED ({_daily(f"{LIVE} {cutoff}")}),
-        ends AS (
-            SELECT metric_id, min(as_of) AS first_date, max(as_of) AS last_date,
-                   arg_min(value, as_of) AS baseline, arg_max(value, as_of) AS current,
-                   count(*) AS n_days,
-                   regr_slope(value, date_diff('day', DATE '2000-01-01', as_of)) AS slope_all
-            FROM daily GROUP BY metric_id),
-        recent AS (
-            SELECT d.metric_id,
-                   regr_slope(d.value, date_diff('day', DATE '2000-01-01', d.as_of)) AS slope_recent,
-                   count(*) AS n_recent
-            FROM daily d JOIN ends e USING (metric_id)
-            WHERE d.as_of > e.last_date - INTERVAL (?) DAY
-            GROUP BY d.metric_id)
-        SELECT e.*, r.slope_recent, coalesce(r.n_recent, 0) AS n_recent
-        FROM ends e LEFT JOIN recent r USING (metric_id) ORDER BY e.metric_id""",
-        ([] if as_of is None else [as_of] * 4) + [window_days]).df()
+        WITH daily AS NOT MATERIALIZED ({_daily(where)}),
+        last AS (SELECT metric_id, max(as_of) AS last_date FROM observations WHERE {where} GROUP BY metric_id)
+        SELECT d.metric_id, min(d.as_of) AS first_date, max(d.as_of) AS last_date,
+               arg_min(d.value, d.as_of) AS baseline, arg_max(d.value, d.as_of) AS current,
+               count(*) AS n_days,
+               regr_slope(d.value, date_diff('day', DATE '2000-01-01', d.as_of)) AS slope_all,
+               regr_slope(d.value, date_diff('day', DATE '2000-01-01', d.as_of))
+                   FILTER (WHERE d.as_of > l.last_date - INTERVAL (?) DAY) AS slope_recent,
+               count(*) FILTER (WHERE d.as_of > l.last_date - INTERVAL (?) DAY) AS n_recent
+        FROM daily d JOIN last l USING (metric_id)
+        GROUP BY d.metric_id ORDER BY d.metric_id""",
+        ([] if as_of is None else [as_of] * 3) + [window_days, window_days]).df()
 
 
 def sample_batches(con) -> list[int]:
@@ -192,7 +202,7 @@ def rule_history(con, as_of=None, days: int | None = None) -> pd.DataFrame:
         end = "CAST(? AS DATE)" if as_of is not None else f"(SELECT max(as_of) FROM observations WHERE {LIVE})"
         where += f" AND as_of > {end} - INTERVAL ({int(days)}) DAY"
         params = params + ([as_of] if as_of is not None else [])
-    return con.execute(f"SELECT * FROM ({_daily(where)}) ORDER BY metric_id, as_of", params * 4).df()
+    return con.execute(f"SELECT * FROM ({_daily(where)}) ORDER BY metric_id, as_of", params * 2).df()
 
 
 def export_tables(con, max_rows: int) -> dict[str, tuple[pd.DataFrame, int]]:
