@@ -21,6 +21,7 @@ import math
 import re
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from transforms.calendar import week_end
@@ -98,31 +99,39 @@ def rules(frame: pd.DataFrame) -> list[Rule]:
 
 def daily(obs: pd.DataFrame, at: pd.Timestamp, freshness_days: float | None) -> pd.DataFrame:
     """One row per day from the first observation to `at`: value (carried forward while fresh,
-    else NaN), age (days since the last observation) and observed (a figure that day)."""
-    by_day = obs.groupby(pd.to_datetime(obs["as_of"]).dt.normalize())["value"].last().sort_index()
-    grid = pd.date_range(by_day.index.min(), at, freq="D")
-    seen = pd.Series(grid.where(grid.isin(by_day.index)), index=grid).ffill()
-    age = (pd.Series(grid, index=grid) - seen).dt.days
-    value = by_day.reindex(grid).ffill()
+    else NaN), age (days since the last observation) and observed (a figure that day).
+
+    Positions on the day grid in numpy: called once per metric and rule, the pandas version
+    (date_range, isin, ffill, reindex) cost ~6 ms a call, ~1 s per evaluation at 153 metrics."""
+    days = pd.to_datetime(obs["as_of"]).dt.normalize()
+    by_day = obs["value"].groupby(days.to_numpy()).last().sort_index()
+    first = by_day.index[0]
+    n = (at - first).days + 1
+    pos = (by_day.index - first).days.to_numpy()
+    keep = pos < n
+    pos, values = pos[keep], by_day.to_numpy(dtype=float)[keep]
+    observed = np.zeros(n, dtype=bool)
+    observed[pos] = True
+    steps = np.arange(n)
+    last_seen = np.maximum.accumulate(np.where(observed, steps, -1))     # every grid starts observed
+    has_value = np.zeros(n, dtype=bool)
+    has_value[pos[~np.isnan(values)]] = True
+    filled = np.full(n, np.nan)
+    filled[pos] = values
+    last_value = np.maximum.accumulate(np.where(has_value, steps, -1))
+    value = np.where(last_value >= 0, filled[np.maximum(last_value, 0)], np.nan)
+    age = steps - last_seen
     if freshness_days is not None and not pd.isna(freshness_days):
-        value = value.where(age <= freshness_days)
-    return pd.DataFrame({"value": value, "age": age, "observed": grid.isin(by_day.index)}, index=grid)
+        value = np.where(age <= freshness_days, value, np.nan)
+    grid = pd.date_range(first, periods=n, freq="D")
+    return pd.DataFrame({"value": value, "age": age, "observed": observed}, index=grid)
 
 
 def _runs(holds: pd.Series) -> list[tuple[pd.Timestamp, pd.Timestamp]]:
     """Maximal runs of consecutive True days, as (first day, last day)."""
-    flags = holds.to_numpy(dtype=bool)
-    out, start = [], None
-    for day, flag in zip(holds.index, flags):
-        if flag and start is None:
-            start = day
-        elif not flag and start is not None:
-            out.append((start, prev))
-            start = None
-        prev = day
-    if start is not None:
-        out.append((start, holds.index[-1]))
-    return out
+    edges = np.diff(np.concatenate(([0], holds.to_numpy(dtype=np.int8), [0])))
+    starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1) - 1
+    return [(holds.index[a], holds.index[b]) for a, b in zip(starts, ends)]
 
 
 def _episodes(rule: Rule, series: pd.Series, holds: pd.Series, stale: pd.Series, at: pd.Timestamp,
