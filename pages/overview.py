@@ -42,9 +42,9 @@ if len(trend) < 2:
     sample_controls("overview")
 else:
     # one constructor call: add_hline/update_layout each re-validate the whole figure
-    marks = [(73, "dot", "#d62728", "73 (plan's stated score)"), (95, "dash", "#2ca02c", "95 (week-12 target)")]
+    marks = overview.trend_marks(health, stated)
     fig = go.Figure(dict(
-        data=[dict(type="scatter", x=trend["as_of"].tolist(), y=trend["health_score"].tolist(), mode="lines",
+        data=[dict(type="scatter", x=trend["as_of"].to_numpy(), y=trend["health_score"].to_numpy(), mode="lines",
                    name="Health score")],
         layout=dict(yaxis=dict(range=[0, 100]), height=320, margin=dict(l=10, r=10, t=10, b=10),
                     shapes=[dict(type="line", xref="paper", x0=0, x1=1, y0=y, y1=y, line=dict(dash=d, color=c))

@@ -52,7 +52,7 @@ else:
     traces, shapes, notes = [], [], []
     for percentile, group in lines.groupby("percentile"):
         colour = colours.get(percentile)
-        traces.append(dict(type="scatter", x=group["as_of"].tolist(), y=group["value"].tolist(), mode="lines",
+        traces.append(dict(type="scatter", x=group["as_of"].to_numpy(), y=group["value"].to_numpy(), mode="lines",
                            name=f"{percentile} latency", line=dict(color=colour)))
         if percentile in limits:        # SLA lines as layout shapes: add_hline re-validated the figure each time
             y = limits[percentile]

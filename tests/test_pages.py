@@ -5,6 +5,7 @@ import os
 import subprocess
 import sys
 
+import pandas as pd
 import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
@@ -71,6 +72,12 @@ def test_overview_with_sample_history_still_checks_the_plan_against_its_week_0_r
     text = _text(at)
     assert "at plan week 12, up from 55.35 at week 0" in text
     assert "The plan states **73** for week 0" in text
+    targets = pd.read_csv(ROOT / "data" / "plan" / "targets.csv")
+    final = targets[targets["metric_id"] == "overall_health_score"].sort_values("due_week").iloc[-1]
+    final = {"due_week": int(final["due_week"]), "value": float(final["value"])}
+    assert f"The week-{final['due_week']} target is {final['value']:g}." in text      # from the targets, not typed
+    chart = at.get("plotly_chart")[0].proto.spec
+    assert f"{final['value']:g} (week-{final['due_week']} target)" in chart and "73 (plan's stated score)" in chart
     audit = at.dataframe[-1].value
     assert (audit["Check"] == "🔴 inconsistent").sum() == 6      # the same six as without the sample
     sample.remove_sample(db)

@@ -19,6 +19,7 @@ class Health:
     stated: float | None
     consistent: bool
     contributions: pd.DataFrame
+    target: tuple[int, float] | None = None      # (due week, value) of the plan's final health target
 
 
 @memo
@@ -40,7 +41,27 @@ def health(data: PlanData) -> Health:
     computed, _ = health_score(rows)
     stated = data.plan["stated_totals"].set_index("total_id")["stated_value"].get("health_score")
     consistent = stated is None or abs(float(stated) - computed) < 1e-6
-    return Health(computed, None if stated is None else float(stated), consistent, rows)
+    return Health(computed, None if stated is None else float(stated), consistent, rows, final_target(data))
+
+
+def final_target(data: PlanData) -> tuple[int, float] | None:
+    """The overall health score's last-due target in the plan (week 12: 95)."""
+    rows = data.targets[(data.targets["metric_id"] == "overall_health_score") & data.targets["value"].notna()]
+    if rows.empty:
+        return None
+    last = rows.sort_values("due_week").iloc[-1]
+    return int(last["due_week"]), float(last["value"])
+
+
+def trend_marks(now: Health, snapshot: Health) -> list[tuple[float, str, str, str]]:
+    """Reference lines of the health trend chart: (value, dash, colour, label)."""
+    marks = []
+    if snapshot.stated is not None:
+        marks.append((snapshot.stated, "dot", "#d62728", f"{fmt.score(snapshot.stated, 0)} (plan's stated score)"))
+    if now.target is not None:
+        week, value = now.target
+        marks.append((value, "dash", "#2ca02c", f"{fmt.score(value, 0)} (week-{week} target)"))
+    return marks
 
 
 @memo
@@ -130,7 +151,9 @@ def health_sentence(now: Health, snapshot: Health, week: int) -> str:
         text += (f" The plan states **{fmt.score(snapshot.stated, 0)}** for week 0, which its own categories "
                  f"do not support: they give {fmt.score(snapshot.computed, 2)} "
                  f"(a difference of {fmt.score(snapshot.stated - snapshot.computed, 2)} points).")
-    return text + " The week-12 target is 95."
+    if now.target is not None:
+        text += f" The week-{now.target[0]} target is {fmt.score(now.target[1], 0)}."
+    return text
 
 
 def trend_table(trend: pd.DataFrame) -> pd.DataFrame:
