@@ -137,6 +137,7 @@ def what_if() -> None:
     st.markdown(f"**Cost avoidance by risk**: {money(proj.cost_avoidance)} at these protection targets.")
     widgets.table(sc.cost_table(proj.costs, "scenario_protection", stated_total=S["cost_avoidance_total"]),
                   "scenario_cost_avoidance")
+    st.plotly_chart(sc.waterfall_figure(proj), key="biz_waterfall", config=CHART_CONFIG)
 
     with st.form("biz_save", clear_on_submit=True, border=False):
         c1, c2 = st.columns([3, 1], vertical_alignment="bottom")

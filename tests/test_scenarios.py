@@ -104,3 +104,16 @@ def test_two_people_saving_at_once_lose_nothing(db):
     saved = store.saved(db=db)
     assert len(saved) == 40 and saved["scenario_id"].is_unique
     assert set(saved["name"]) == {f"person {i} scenario {j}" for i in range(8) for j in range(5)}
+
+
+def test_what_if_figures_are_valid_plotly_figures():
+    """The slider's figures skip plotly's validation for speed (scenarios._figure); here each is validated in full."""
+    import plotly.graph_objects as go
+    base = pj.Baseline.from_plan({name: read_plan_csv(name) for name in (
+        "revenue_streams", "cost_avoidance", "customer_acquisition", "stated_totals", "teams", "market_position")})
+    proj, plan = pj.project(base, {"revenue_delivery": 80}), pj.project(base)
+    mc = pj.monte_carlo(base, {}, {})
+    for fig in (sc.monthly_figure(proj, base), sc.annual_figure(proj, plan, base, mc), sc.waterfall_figure(proj)):
+        go.Figure(fig.to_dict())          # raises on any invalid property
+    waterfall = sc.waterfall_figure(proj).to_dict()["data"][0]
+    assert waterfall["x"][-1] == "Total" and sum(waterfall["y"][:-1]) == pytest.approx(proj.cost_avoidance)

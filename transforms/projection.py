@@ -47,6 +47,7 @@ ROI = (annual revenue impact + cost avoidance − investment) ÷ investment.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -126,11 +127,11 @@ class Baseline:
     engineers: int
     stated: dict = field(default_factory=dict)   # stated_totals: total_id → value
 
-    @property
+    @cached_property
     def stream_ids(self) -> list[str]:
         return list(self.streams["stream_id"])
 
-    @property
+    @cached_property
     def risk_ids(self) -> list[str]:
         return list(self.costs["risk_id"])
 
@@ -279,31 +280,31 @@ def implied_investment(roi_target_pct: float, gain: float) -> float:
 
 
 def cost_avoidance(base: Baseline, levers: dict) -> pd.DataFrame:
-    costs = base.costs.copy()
-    costs["scenario_protection"] = [levers.get(f"protect_{r}", t) for r, t in
-                                    zip(costs["risk_id"], costs["target_protection"])]
+    costs = base.costs.assign(scenario_protection=[float(levers.get(f"protect_{r}", t)) for r, t in
+                                                   zip(base.risk_ids, base.costs["target_protection"])])
     costs["savings"] = savings(costs, "scenario_protection")
     return costs
 
 
 def project(base: Baseline, levers: dict | None = None) -> Projection:
-    """The deterministic projection of one scenario (missing levers = the plan)."""
+    """The deterministic projection of one scenario (missing levers = the plan).
+
+    Each frame is built in one constructor call: a what-if slider move runs this, and column by
+    column assignment (pandas __setitem__, ~0.3 ms each) was half of its ~7 ms (profile)."""
     levers = {**base.neutral_levers(), **(levers or {})}
     args = (_mults(base, levers), levers["delay_months"], levers["customers"], levers["deal_size"], levers["churn_pct"])
     levels = _levels(base, *args)[0]                                     # (13, S)
-    monthly = pd.DataFrame(levels, columns=base.stream_ids)
-    monthly.insert(0, "month", MONTHS)
-    monthly["total"] = levels.sum(axis=1)
-    monthly["plan_total"] = base.plan_months.sum(axis=1)
-    monthly["cumulative"] = (monthly["total"] / 12).where(monthly["month"] > 0, 0.0).cumsum()
-    monthly["plan_cumulative"] = (monthly["plan_total"] / 12).where(monthly["month"] > 0, 0.0).cumsum()
+    total, plan_total = levels.sum(axis=1), base.plan_months.sum(axis=1)
+    earning = MONTHS > 0
+    monthly = pd.DataFrame({"month": MONTHS, **dict(zip(base.stream_ids, levels.T)), "total": total,
+                            "plan_total": plan_total, "cumulative": np.cumsum(np.where(earning, total / 12, 0.0)),
+                            "plan_cumulative": np.cumsum(np.where(earning, plan_total / 12, 0.0))})
     annual = float(_annual_core(base, *args)[0])
     year = levels[1:].sum(axis=0)
     plan_year = base.plan_months[1:].sum(axis=0)
-    streams = base.streams[["stream_id", "stream", "month_3", "month_6", "month_12", "annual_target"]].copy()
-    for m in (3, 6, 12):
-        streams[f"scenario_month_{m}"] = levels[m]
-    streams["scenario_annual"] = np.divide(year, plan_year, out=np.zeros_like(year), where=plan_year > 0) * base.annual_target
+    streams = base.streams[["stream_id", "stream", "month_3", "month_6", "month_12", "annual_target"]].assign(
+        **{f"scenario_month_{m}": levels[m] for m in (3, 6, 12)},
+        scenario_annual=np.divide(year, plan_year, out=np.zeros_like(year), where=plan_year > 0) * base.annual_target)
     costs = cost_avoidance(base, levers)
     saved = float(costs["savings"].sum())
     investment = float(levers["investment"])

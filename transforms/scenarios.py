@@ -203,9 +203,11 @@ def _figure(data: list[dict], height: int, **layout) -> go.Figure:
 
     Profile of a slider move: `add_vline`/`add_vrect`/`update_layout` each re-validate and re-walk the
     whole figure (plotly's `_process_multiple_axis_spanning_shapes`, `batch_update`); building the
-    dict once and validating it once is several times cheaper.
+    dict once is several times cheaper. Validation itself (deep copies of every property) was then
+    ~4 ms a figure of a ~55 ms slider move, so these figures skip it (plotly's own `_validate`
+    switch); tests/test_scenarios.py validates each of them in full.
     """
-    return go.Figure(dict(data=data, layout=dict(height=height, margin=_MARGIN, **layout)))
+    return go.Figure(dict(data=data, layout=dict(height=height, margin=_MARGIN, **layout)), _validate=False)
 
 
 def monthly_figure(proj: Projection, base: Baseline) -> go.Figure:
