@@ -58,9 +58,12 @@ def side_by_side(rows: pd.DataFrame, week: int) -> pd.DataFrame:
     Current, Status and Pace are those of the target in force at `week` (week 4's until week 4,
     then week 8's), so "Real-time features" shows WebSocket first, then full bidding.
     """
+    groups: dict[str, list[dict]] = {}
+    for record in rows.to_dict("records"):      # one conversion: to_dict per group was ~40 ms a rerun
+        groups.setdefault(record["label"], []).append(record)
     out = []
-    for label, group in rows.groupby("label", sort=False):
-        by_week = {int(w): r for w, r in zip(group["due_week"], group.to_dict("records"))}
+    for label, group in groups.items():
+        by_week = {int(r["due_week"]): r for r in group}
         due = sorted(by_week)
         in_force = by_week[next((w for w in due if w >= week), due[-1])]
         out.append({"Metric": label,
