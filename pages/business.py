@@ -12,8 +12,7 @@ from ui import data as ui_data
 from ui import widgets
 
 data = ui_data.plan_data()
-base = pj.Baseline.from_plan(data.plan)
-plan = pj.project(base)
+base, plan, tables = sc.baseline(data), sc.plan_projection(data), sc.plan_tables(data)
 specs = sc.lever_specs(base)
 money, S = fmt.money, base.stated
 CHART_CONFIG = {"displayModeBar": False}         # redrawn on every lever move: no toolbar to lay out
@@ -30,13 +29,13 @@ st.markdown(f"The five streams add up to **{money(totals['month_3'])}** at month
             f"at month 6 and **{money(totals['month_12'])}** at month 12. Their annual targets sum to "
             f"**{money(totals['annual_target'])}**, which is **{money(over)} above** the plan's own annual "
             f"revenue range of {money(base.range_low)}–{money(base.range_high)}.")
-widgets.table(sc.revenue_table(base), "revenue_streams")
+widgets.table(tables["revenue"], "revenue_streams")
 
 st.subheader("Cost avoidance")
 st.markdown("Savings = annual exposure × (target − current protection): " + ", ".join(
     f"{r.risk} **{money(r.savings)}**" for r in plan.costs.itertuples()) +
     f"; **{money(plan.cost_avoidance)}** in all, as the plan states.")
-widgets.table(sc.cost_table(plan.costs, stated_total=S["cost_avoidance_total"]), "cost_avoidance",
+widgets.table(tables["costs"], "cost_avoidance",
               caption="Total protections are exposure-weighted; the plan writes ~15% and ~98%.")
 
 st.subheader("Customer acquisition")
@@ -44,10 +43,10 @@ st.markdown(f"By month 12 the plan expects **{base.customers:.0f}** new enterpri
             f"**{money(base.deal_size)}** each: **{money(base.customers * base.deal_size)}** a year, against "
             f"{money(base.streams.set_index('stream_id').loc[pj.CUSTOMER_STREAM, 'month_12'])} in the new-customer "
             "revenue stream at month 12.")
-widgets.table(sc.customer_table(data.plan["customer_acquisition"]), "customer_acquisition")
+widgets.table(tables["customers"], "customer_acquisition")
 st.subheader("Market position")
 st.markdown("Targets without a date: market entry, and feature parity ahead of competitors (110%).")
-widgets.table(sc.market_table(data.plan["market_position"]), "market_position")
+widgets.table(tables["market"], "market_position")
 
 st.header("What-if scenarios")
 st.markdown(

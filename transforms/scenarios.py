@@ -12,9 +12,32 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from transforms import fmt
-from transforms.projection import Baseline, Projection
+from transforms.model import PlanData, memo
+from transforms.projection import Baseline, Projection, project
 
 NA = "N/A"
+
+
+# --- the plan's side, computed once per data version (PlanData memo): a rerun only re-projects --
+
+@memo
+def baseline(data: PlanData) -> Baseline:
+    return Baseline.from_plan(data.plan)
+
+
+@memo
+def plan_projection(data: PlanData) -> Projection:
+    return project(baseline(data))
+
+
+@memo
+def plan_tables(data: PlanData) -> dict[str, pd.DataFrame]:
+    """The page's tables of the plan as written (profile: ~18 ms a rerun with the two above)."""
+    base = baseline(data)
+    return {"revenue": revenue_table(base),
+            "costs": cost_table(plan_projection(data).costs, stated_total=base.stated["cost_avoidance_total"]),
+            "customers": customer_table(data.plan["customer_acquisition"]),
+            "market": market_table(data.plan["market_position"])}
 
 
 @dataclass(frozen=True)
