@@ -16,15 +16,16 @@ def table(frame: pd.DataFrame, name: str, *, caption: str | None = None, height:
     """A table, then a CSV download of exactly what it shows (all rows)."""
     shown = frame.head(MAX_TABLE_ROWS)
     st.dataframe(shown, hide_index=True, height=height, column_config=column_config)
-    cols = st.columns([1, 3])
+    # One horizontal container, not st.columns (a row and two column blocks): a lighter page to lay out.
+    row = st.container(horizontal=True, vertical_alignment="center")
     # Deferred: the CSV is built only when someone clicks, not on every rerun.
-    cols[0].download_button("⬇ CSV", lambda: to_csv_bytes(frame), file_name=f"{name}.csv", mime="text/csv",
+    row.download_button("⬇ CSV", lambda: to_csv_bytes(frame), file_name=f"{name}.csv", mime="text/csv",
                             key=f"csv_{name}", on_click="ignore")
     note = caption or ""
     if len(frame) > MAX_TABLE_ROWS:
         note = f"Showing the first {MAX_TABLE_ROWS:,} of {len(frame):,} rows; the CSV has them all. " + note
     if note:
-        cols[1].caption(note)
+        row.caption(note)
 
 
 def week_picker(data_week: int) -> int | None:
