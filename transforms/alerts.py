@@ -97,33 +97,58 @@ def rules(frame: pd.DataFrame) -> list[Rule]:
 
 # --- daily series --------------------------------------------------------------------------------
 
-def daily(obs: pd.DataFrame, at: pd.Timestamp, freshness_days: float | None) -> pd.DataFrame:
-    """One row per day from the first observation to `at`: value (carried forward while fresh,
-    else NaN), age (days since the last observation) and observed (a figure that day).
+def day_series(hist: pd.DataFrame) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Per metric: its observed days (datetime64[D], ascending) and each day's last value.
 
-    Positions on the day grid in numpy: called once per metric and rule, the pandas version
-    (date_range, isin, ffill, reindex) cost ~6 ms a call, ~1 s per evaluation at 153 metrics."""
-    days = pd.to_datetime(obs["as_of"]).dt.normalize()
-    by_day = obs["value"].groupby(days.to_numpy()).last().sort_index()
-    first = by_day.index[0]
-    n = (at - first).days + 1
-    pos = (by_day.index - first).days.to_numpy()
+    One groupby for all metrics: per metric, the same in pandas cost ~2 ms of overhead a call
+    even for a single row (profile: 0.2 s of the evaluation on the plan's week-0 data)."""
+    days = pd.to_datetime(hist["as_of"]).to_numpy().astype("datetime64[D]")
+    last = pd.Series(hist["value"].to_numpy(float)).groupby([hist["metric_id"].to_numpy(), days]).last()
+    ids = last.index.get_level_values(0).to_numpy()
+    when = last.index.get_level_values(1).to_numpy().astype("datetime64[D]")
+    values = last.to_numpy(float)
+    cuts = np.flatnonzero(ids[1:] != ids[:-1]) + 1
+    return {ids[a]: (when[a:b], values[a:b]) for a, b in zip(np.r_[0, cuts], np.r_[cuts, len(ids)])}
+
+
+def _grid(series: tuple[np.ndarray, np.ndarray], at: pd.Timestamp):
+    """One metric's observations placed on the day grid first day → `at`: positions, ages."""
+    days, values = series
+    first = days[0]
+    n = int((np.datetime64(at.date(), "D") - first) // np.timedelta64(1, "D")) + 1
+    pos = ((days - first) // np.timedelta64(1, "D")).astype(np.intp)
     keep = pos < n
-    pos, values = pos[keep], by_day.to_numpy(dtype=float)[keep]
+    pos, values = pos[keep], values[keep]
     observed = np.zeros(n, dtype=bool)
     observed[pos] = True
     steps = np.arange(n)
-    last_seen = np.maximum.accumulate(np.where(observed, steps, -1))     # every grid starts observed
-    has_value = np.zeros(n, dtype=bool)
+    age = steps - np.maximum.accumulate(np.where(observed, steps, -1))    # every grid starts observed
+    return pd.date_range(pd.Timestamp(first), periods=n, freq="D"), pos, values, observed, age
+
+
+def ages(series: tuple[np.ndarray, np.ndarray], at: pd.Timestamp) -> pd.Series:
+    """Days since the last observation, for every day from the first one to `at` (freshness rules)."""
+    grid, _, _, _, age = _grid(series, at)
+    return pd.Series(age.astype(float), index=grid)
+
+
+def daily(series: tuple[np.ndarray, np.ndarray], at: pd.Timestamp, freshness_days: float | None) -> pd.DataFrame:
+    """One row per day from the first observation to `at`: value (carried forward while fresh,
+    else NaN), age (days since the last observation) and observed (a figure that day).
+
+    `series` is one metric's (days, values) from day_series. Positions on the day grid in numpy:
+    the pandas version (date_range, isin, ffill, reindex per call) cost ~6 ms a call, ~1 s per
+    evaluation at 153 metrics × 400 days."""
+    grid, pos, values, observed, age = _grid(series, at)
+    steps = np.arange(len(grid))
+    has_value = np.zeros(len(grid), dtype=bool)
     has_value[pos[~np.isnan(values)]] = True
-    filled = np.full(n, np.nan)
+    filled = np.full(len(grid), np.nan)
     filled[pos] = values
     last_value = np.maximum.accumulate(np.where(has_value, steps, -1))
     value = np.where(last_value >= 0, filled[np.maximum(last_value, 0)], np.nan)
-    age = steps - last_seen
     if freshness_days is not None and not pd.isna(freshness_days):
         value = np.where(age <= freshness_days, value, np.nan)
-    grid = pd.date_range(first, periods=n, freq="D")
     return pd.DataFrame({"value": value, "age": age, "observed": observed}, index=grid)
 
 
@@ -160,8 +185,7 @@ def _threshold_episodes(rule: Rule, frame: pd.DataFrame, at) -> list[dict]:
     return _episodes(rule, value, holds, value.isna(), at, rule.metric_id)
 
 
-def _freshness_episodes(rule: Rule, frame: pd.DataFrame, at, freshness: float, metric_id: str) -> list[dict]:
-    age = frame["age"].astype(float)
+def _freshness_episodes(rule: Rule, age: pd.Series, at, freshness: float, metric_id: str) -> list[dict]:
     return _episodes(rule, age, age > freshness, pd.Series(False, index=age.index), at, metric_id)
 
 
@@ -195,14 +219,14 @@ def evaluate(rule_frame: pd.DataFrame, history: pd.DataFrame, registry: pd.DataF
     reg = registry.set_index("metric_id")
     freshness = reg["freshness_days"].dropna().astype(float).to_dict()
     units = reg["unit"].to_dict()
-    by_metric = {m: g for m, g in hist.groupby("metric_id")} if at is not None else {}
+    by_metric = day_series(hist) if at is not None and len(hist) else {}
     episodes, current = [], []
     for rule in rules(rule_frame):
         if rule.kind == "freshness":
             scope = sorted(by_metric) if rule.metric_id == "*" else [rule.metric_id]
             scope = [m for m in scope if m in freshness and m in by_metric]
             eps = [e for m in scope
-                   for e in _freshness_episodes(rule, daily(by_metric[m], at, None), at, freshness[m], m)]
+                   for e in _freshness_episodes(rule, ages(by_metric[m], at), at, freshness[m], m)]
             episodes += eps
             current.append(_freshness_current(rule, eps, len(scope), reg))
             continue
