@@ -101,15 +101,19 @@ def checklist_items(data: PlanData) -> pd.DataFrame:
     """
     rows = target_rows(data)
     rows = rows[rows["section"].str.startswith("checklist_w")]
+    by_item: dict[tuple[str, str], list[dict]] = {}
+    for row in rows[["section", "label", "status", "current"]].to_dict("records"):   # one pass, not a filter per item
+        by_item.setdefault((row["section"], row["label"]), []).append(row)
     out = []
     for item in data.plan["checklists"].itertuples(index=False):
-        mine = rows[(rows["section"] == f"checklist_w{int(item.week)}") & (rows["label"] == item.item)]
-        worst = min(mine["status"], key=lambda s: status.ORDER[s]) if len(mine) else status.NO_DATA
-        met = int((mine["status"] == status.MET).sum())
+        mine = by_item.get((f"checklist_w{int(item.week)}", item.item), [])
+        states = [r["status"] for r in mine]
+        worst = min(states, key=lambda s: status.ORDER[s]) if mine else status.NO_DATA
+        met = states.count(status.MET)
         out.append({"week": int(item.week), "item": item.item, "description": item.description,
                     "celebration": item.celebration, "targets": len(mine), "met": met,
-                    "ticked": bool(len(mine)) and met == len(mine), "status": worst,
-                    "current": " · ".join(mine["current"])})
+                    "ticked": bool(mine) and met == len(mine), "status": worst,
+                    "current": " · ".join(r["current"] for r in mine)})
     return pd.DataFrame(out)
 
 
