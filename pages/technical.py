@@ -63,5 +63,4 @@ else:
         height=340, margin=dict(l=10, r=10, t=10, b=10), yaxis=dict(title=dict(text="ms")),
         legend=dict(orientation="h", y=-0.2), shapes=shapes, annotations=notes)))
     st.plotly_chart(fig, config={"displayModeBar": False})
-    widgets.table(lines.pivot_table(index="as_of", columns="percentile", values="value").reset_index()
-                  .rename(columns={"as_of": "Date"}), "latency_history")
+    widgets.table(technical.latency_table(lines), "latency_history")

@@ -103,6 +103,9 @@ def test_technical_with_sample_draws_latency_against_the_sla(with_sample):
     sla = frames(at)[0].set_index("SLA")
     assert sla.loc["Cache · hit rate", "Pace"].startswith("🔴 off track")
     assert sla.loc["API latency · p99", "Pace"].startswith("🟢 on track (→ 41.")
+    latency = next(f for f in frames(at) if "p99" in f.columns)
+    assert list(latency.columns) == ["Date", "p50", "p95", "p99"]
+    assert str(latency["Date"].iloc[0]) == "2025-01-13"          # a day, not a midnight timestamp
 
 
 def test_security_with_sample_still_flags_the_plans_11(with_sample):

@@ -35,6 +35,13 @@ def latency_lines(history: pd.DataFrame, sla_rows: pd.DataFrame) -> tuple[pd.Dat
     return history.assign(percentile=history["metric_id"].map(names), value=history["value"].round(1)), limits
 
 
+def latency_table(lines: pd.DataFrame) -> pd.DataFrame:
+    """The chart's points as a table: one row per day (a date, not a timestamp), a column per percentile."""
+    table = lines.pivot_table(index="as_of", columns="percentile", values="value").reset_index()
+    table["as_of"] = pd.to_datetime(table["as_of"]).dt.date
+    return table.rename(columns={"as_of": "Date"}).rename_axis(columns=None)
+
+
 def enough_history(history: pd.DataFrame) -> bool:
     """A trend needs at least two observations of one series."""
     return bool(len(history)) and int(history.groupby("metric_id").size().max()) >= 2
