@@ -32,7 +32,7 @@ class ParsedNumber(float):
 _SCALE = {"": 1.0, "k": 1e3, "m": 1e6, "mm": 1e6, "mn": 1e6, "b": 1e9, "bn": 1e9}
 _NUMBER_RE = re.compile(
     r"""^(?P<sign>[+-]?)\s*(?P<cur>[$€£]?)\s*(?P<sign2>[+-]?)
-        (?P<num>(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|\.\d+)
+        (?P<num>(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d*)?|\.\d+)
         (?:[eE](?P<exp>[+-]?\d+))?
         \s*(?P<scale>k|m|mm|mn|b|bn)?\s*(?P<pct>%)?$""",
     re.IGNORECASE | re.VERBOSE,

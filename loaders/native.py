@@ -38,9 +38,6 @@ MAX_BYTES = 200 * MB              # readers.Limits.max_bytes: larger files go to
 MEMORY_LIMIT = "2GB"              # readers.Limits.memory_mb
 DELIMITERS = (",", ";", "|", "\t")
 HEAD_BYTES = 64 * 1024
-# Strict shapes the SQL accepts (shared with validate._fast_sql): an ISO date, a plain number, padding.
-NUM = r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?"
-WS = r"^[\s\p{Z}]|[\s\p{Z}]$"
 _NUMBER_TYPES = {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT",
                  "FLOAT", "DOUBLE"}
 
@@ -228,12 +225,12 @@ def _csv_read_types(plan_: Plan, table: schema.Table) -> dict[str, str]:
 def _typed_sql(table: schema.Table, plan_: Plan) -> tuple[list[str], list[str]] | None:
     """Per schema column: the typed expression and the predicates that make a row doubtful."""
     exprs, bad = [], []
+    read_types = _csv_read_types(plan_, table) if plan_.kind == "csv" else plan_.types
     for column in table.columns:
         q = f'"{column.name}"'
         kind = column.sql_type.split("(")[0]
         numeric = kind in ("INTEGER", "BIGINT", "DOUBLE", "DECIMAL")
-        raw = None if column.name not in plan_.names else \
-            (_csv_read_types(plan_, table)[column.name] if plan_.kind == "csv" else plan_.types[column.name])
+        raw = read_types.get(column.name)
         if raw is None:
             value = f"CAST(NULL AS {'DOUBLE' if numeric else kind if kind in ('DATE', 'BOOLEAN') else 'VARCHAR'})"
         elif raw == "VARCHAR":
@@ -241,13 +238,13 @@ def _typed_sql(table: schema.Table, plan_: Plan) -> tuple[list[str], list[str]] 
                 value = f"TRY_CAST(NULLIF({q}, '') AS DATE)"
                 bad.append(f"({q} <> '' AND coalesce(CAST({value} AS VARCHAR) <> {q}, true))")
             elif numeric:
-                bad.append(f"NOT coalesce(regexp_full_match({q}, '{NUM}') OR {q} = '', true)")
+                bad.append(f"NOT coalesce(regexp_full_match({q}, '{schema.SQL_PLAIN_NUMBER}') OR {q} = '', true)")
                 value = f"TRY_CAST(NULLIF({q}, '') AS DOUBLE)"
             elif kind == "BOOLEAN":
                 return None
             else:   # text: padding (which the worded path strips) is doubtful; a padded metric id
                 if not (table.name == "observations" and column.name == "metric_id"):   # fails the registry join
-                    bad.append(f"coalesce(regexp_matches({q}, '{WS}'), false)")
+                    bad.append(f"coalesce(regexp_matches({q}, '{schema.SQL_PADDED}'), false)")
                 value = f"NULLIF({q}, '')"
         elif numeric and raw in _NUMBER_TYPES:
             value = f"CAST({q} AS DOUBLE)"

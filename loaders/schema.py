@@ -177,6 +177,12 @@ def sql_rejects(con, table: Table, rows: str, metrics: str | None, teams: str | 
     return any(con.execute(sql).fetchall()[0][0] for sql in checks)
 
 
+# Cell shapes both SQL fast paths accept as they stand (anything else goes to the worded path, whose
+# parser, loaders/coerce.py, accepts every string these match: tests/test_coerce.py checks that).
+SQL_PLAIN_NUMBER = r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?"
+SQL_PADDED = r"^[\s\p{Z}]|[\s\p{Z}]$"
+
+
 def sql_number_checks(column: Column, value: str) -> list[str]:
     """SQL conditions (each true = the cell is bad) that a numeric column's value must pass:
     finite, whole where the type is an integer, inside 0–100 (percent) or 0–1 (fraction).

@@ -247,8 +247,6 @@ def _check_duplicates(table, typed, problems) -> None:
 # number, surrounding whitespace, '%', unknown id, out of range, duplicate key) sends the whole
 # file down the pandas path above, which words every problem.
 FAST_PATH_MIN_ROWS = 20_000
-_WS = r"^[\s\p{Z}]|[\s\p{Z}]$"
-_NUM = r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?"
 
 
 def _fast_sql(table: schema.Table, data: pa.Table, known_metrics, known_teams) -> pd.DataFrame | None:
@@ -266,7 +264,7 @@ def _fast_sql(table: schema.Table, data: pa.Table, known_metrics, known_teams) -
                 value = f"TRY_CAST(NULLIF({q}, '') AS DATE)"
                 bad.append(f"({q} <> '' AND {value} IS NULL)")
             elif kind in ("INTEGER", "BIGINT", "DOUBLE", "DECIMAL"):
-                bad.append(f"NOT coalesce(regexp_full_match({q}, '{_NUM}') OR {q} = '', true)")
+                bad.append(f"NOT coalesce(regexp_full_match({q}, '{schema.SQL_PLAIN_NUMBER}') OR {q} = '', true)")
                 value = f"TRY_CAST(NULLIF({q}, '') AS DOUBLE)"
             elif kind == "BOOLEAN":
                 return None
@@ -274,7 +272,7 @@ def _fast_sql(table: schema.Table, data: pa.Table, known_metrics, known_teams) -
                 referenced = (table.name == "observations" and known_metrics is not None) or \
                              (table.name == "team_metrics_daily" and known_teams is not None)
                 bad.append(f"coalesce(left({q}, 1) <= ' ' OR right({q}, 1) <= ' ', false)" if referenced
-                           else f"coalesce(regexp_matches({q}, '{_WS}'), false)")
+                           else f"coalesce(regexp_matches({q}, '{schema.SQL_PADDED}'), false)")
                 value = f"NULLIF({q}, '')"
         elif kind in ("INTEGER", "BIGINT", "DOUBLE", "DECIMAL") and (pa.types.is_integer(typ) or pa.types.is_floating(typ)):
             value = f"CAST({q} AS DOUBLE)"
