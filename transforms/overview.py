@@ -6,9 +6,11 @@ from dataclasses import dataclass
 import pandas as pd
 
 from transforms import audit, fmt, security, status
+from transforms.calendar import PLAN_WEEKS
 from transforms.health import health_score, weekly_targets
 from transforms.model import PlanData, memo, target_rows
 
+HEALTH_ID = "overall_health_score"        # the registry's health score (also its recording rule's name)
 MILESTONE_SECTIONS = ("phase1_week1", "phase1_week2", "phase1_week3", "phase2_business",
                       "phase2_performance", "phase3_final")
 
@@ -45,11 +47,11 @@ def health(data: PlanData) -> Health:
 
 
 def final_target(data: PlanData) -> tuple[int, float] | None:
-    """The overall health score's last-due target in the plan (week 12: 95)."""
-    rows = data.targets[(data.targets["metric_id"] == "overall_health_score") & data.targets["value"].notna()]
+    """The overall health score's target in force at the plan's last week (week 12: 95)."""
+    rows = data.targets[(data.targets["metric_id"] == HEALTH_ID) & data.targets["value"].notna()]
     if rows.empty:
         return None
-    last = rows.sort_values("due_week").iloc[-1]
+    last = status.target_in_force(rows, PLAN_WEEKS).iloc[0]
     return int(last["due_week"]), float(last["value"])
 
 

@@ -17,9 +17,8 @@ from datetime import date
 import pandas as pd
 
 from transforms.calendar import DEFAULT_START, plan_week
-from transforms.overview import health_trend
+from transforms.overview import HEALTH_ID, health_trend
 
-HEALTH_ID = "overall_health_score"
 VELOCITY_TOTAL_ID = "team_velocity_total"
 PIPELINE_ID = "revenue_pipeline_usd"
 VELOCITY_PREFIX = "velocity_"
