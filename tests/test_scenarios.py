@@ -35,7 +35,7 @@ def test_save_list_and_load_round_trip(db):
     assert row["name"] == "Cautious" and row["saved_by"] == "tester"
     assert row["levers"] == sc.preset_levers(BASE, "Conservative")
     assert pj.project(BASE, row["levers"]).annual_total == pytest.approx(row["outcomes"]["annual_total"])
-    assert store.saved(db=db).set_index("scenario_id").loc[first, "outcomes"]["annual_total"] == 13_900_000
+    assert store.saved(db=db).set_index("scenario_id").loc[first, "outcomes"]["annual_total"] == pytest.approx(13_900_000)
 
 
 def test_compare_side_by_side(db):
