@@ -264,9 +264,11 @@ class Projection:
     roi_pct: float
 
     def outcomes(self) -> dict[str, float]:
-        return {"annual_total": self.annual_total, "month_12": self.month_12,
-                "year_one_earned": float(self.monthly["cumulative"].iloc[-1]),
-                "cost_avoidance": self.cost_avoidance, "investment": self.investment, "roi_pct": self.roi_pct}
+        """What a saved scenario stores and exports: money to the cent (float sums leave 13900000.000000002)."""
+        cents = {"annual_total": self.annual_total, "month_12": self.month_12,
+                 "year_one_earned": float(self.monthly["cumulative"].iloc[-1]),
+                 "cost_avoidance": self.cost_avoidance, "investment": self.investment}
+        return {**{k: round(v, 2) for k, v in cents.items()}, "roi_pct": self.roi_pct}
 
 
 def roi_pct(revenue: float, cost_avoidance: float, investment: float) -> float:
