@@ -1,6 +1,8 @@
 """DCE Metrics Tracker: navigation only. Each page lives in pages/ under a stable URL."""
 import streamlit as st
 
+from ui.widgets import week_picker
+
 st.set_page_config(page_title="DCE Metrics Tracker", page_icon=":material/dashboard:", layout="wide")
 
 PAGES = {
@@ -19,4 +21,6 @@ PAGES = {
     ],
 }
 
-st.navigation(PAGES).run()
+page = st.navigation(PAGES)
+week_picker()        # app-wide, bound to ?week=N: it survives page switches and bookmarks
+page.run()

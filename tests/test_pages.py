@@ -11,15 +11,9 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from tests.conftest import ROOT
+from tests.apptest import run_page  # noqa: E402
 
 PAGES = ["overview", "phases", "business", "technical", "security", "teams", "alerts", "reports", "data"]
-
-
-def run_page(name: str) -> AppTest:
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    at = AppTest.from_file(str(ROOT / "pages" / f"{name}.py"), default_timeout=60)
-    return at.run()
 
 
 @pytest.mark.parametrize("name", PAGES)

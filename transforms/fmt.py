@@ -47,6 +47,15 @@ def score(value, decimals: int = 1) -> str:
     return "—" if is_missing(value) else f"{float(value):.{decimals}f}"
 
 
+def day(value) -> str:
+    """13 Jan 2025 (a date or timestamp; the time of day is not shown)."""
+    import pandas as pd
+    if value is None or value is pd.NaT or (not isinstance(value, str) and pd.isna(value)):
+        return ""
+    stamp = pd.Timestamp(value)
+    return f"{stamp.day} {stamp:%b %Y}"
+
+
 def value(value, unit: str | None) -> str:
     """A metric's value in its unit, as a person reads it."""
     if is_missing(value):

@@ -16,11 +16,11 @@ def sla_table(rows: pd.DataFrame) -> pd.DataFrame:
 
 def performance_table(rows: pd.DataFrame) -> pd.DataFrame:
     """Current performance (section `current_performance`) with the plan's Action Required note."""
-    table = kpi_table(rows, {"label": "Component", "current": "Current", "text_as_written": "Target",
-                             "status_badge": "Status", "pace": "Pace", "note": "Action required"})
     # the action stays relevant only while the target is not met
-    table["Action required"] = [a if s != "met" else "— (target met)" for a, s in zip(table["Action required"], rows["status"])]
-    return table
+    actions = rows["note"].where(rows["status"] != "met", "— (target met)")
+    return kpi_table(rows.assign(note=actions), {"label": "Component", "current": "Current",
+                                                 "text_as_written": "Target", "status_badge": "Status",
+                                                 "pace": "Pace", "note": "Action required"})
 
 
 def load_table(rows: pd.DataFrame) -> pd.DataFrame:

@@ -88,9 +88,11 @@ def history(metric_ids: list[str], extremes: bool = True):
 
 
 def plan_data_as_picked() -> PlanData:
-    """The plan bundle as of the week picked in the sidebar (default: where the data reaches)."""
-    from ui.widgets import week_picker
-    return plan_data(week_picker(plan_data().data_week))
+    """The plan bundle as of the app-wide week (sidebar, ?week=N; default: where the data reaches)."""
+    from ui.widgets import picked_week
+    data = plan_data(picked_week())
+    st.session_state["_shown_week"] = data.week
+    return data
 
 
 # --- added for plan pages / pace (issue #3) ---------------------------------------------

@@ -6,35 +6,59 @@ import streamlit as st
 
 from transforms.calendar import PLAN_WEEKS, week_end
 from transforms.export import to_csv_bytes
+from transforms.table import Table, as_display, as_export
 from transforms.model import PlanData
 
 MAX_TABLE_ROWS = 1000   # tables send at most this many rows to the browser; the CSV has them all
 
 
-def table(frame: pd.DataFrame, name: str, *, caption: str | None = None, height: int | str = "auto",
+def table(frame: pd.DataFrame | Table, name: str, *, caption: str | None = None, height: int | str = "auto",
           column_config: dict | None = None) -> None:
-    """A table, then a CSV download of exactly what it shows (all rows)."""
-    shown = frame.head(MAX_TABLE_ROWS)
-    st.dataframe(shown, hide_index=True, height=height, column_config=column_config)
+    """A table as people read it, then a CSV download of it as data (all rows, raw values, units in headers).
+
+    `frame` is a transforms.table.Table (display and export views) or a DataFrame that is data already."""
+    shown = as_display(frame)
+    total = len(shown)
+    st.dataframe(shown.head(MAX_TABLE_ROWS), hide_index=True, height=height, column_config=column_config)
     # One horizontal container, not st.columns (a row and two column blocks): a lighter page to lay out.
     row = st.container(horizontal=True, vertical_alignment="center")
     # Deferred: the CSV is built only when someone clicks, not on every rerun.
-    row.download_button("⬇ CSV", lambda: to_csv_bytes(frame), file_name=f"{name}.csv", mime="text/csv",
-                            key=f"csv_{name}", on_click="ignore")
+    row.download_button("⬇ CSV", lambda: to_csv_bytes(as_export(frame)), file_name=f"{name}{week_suffix()}.csv",
+                        mime="text/csv", key=f"csv_{name}", on_click="ignore")
     note = caption or ""
-    if len(frame) > MAX_TABLE_ROWS:
-        note = f"Showing the first {MAX_TABLE_ROWS:,} of {len(frame):,} rows; the CSV has them all. " + note
+    if total > MAX_TABLE_ROWS:
+        note = f"Showing the first {MAX_TABLE_ROWS:,} of {total:,} rows; the CSV has them all. " + note
     if note:
         row.caption(note)
 
 
-def week_picker(data_week: int) -> int | None:
-    """The sidebar "as of plan week" selector; None means "follow the data" (week `data_week`)."""
-    options = ["Latest data"] + [f"Week {w}" for w in range(0, PLAN_WEEKS + 1)]
-    choice = st.sidebar.selectbox("As of", options, key="as_of_week",
-                                  help=f"The data reaches plan week {data_week}. Pick a week to see the "
-                                       "plan as it stood then.")
-    return None if choice == "Latest data" else int(choice.split()[1])
+WEEK_KEY = "week"        # the as-of week's session key and URL parameter (?week=5)
+
+
+def week_picker() -> None:
+    """The app-wide "as of plan week" selector, rendered once by app.py.
+
+    Bound to the URL (?week=5): links, bookmarks and page switches keep the week (Streamlit keeps a
+    parameter bound to a widget of the entrypoint across page changes). Empty = follow the data."""
+    st.sidebar.selectbox("As of plan week", list(range(PLAN_WEEKS + 1)), index=None, format_func=str,
+                         placeholder="Latest data", key=WEEK_KEY, bind="query-params",
+                         help="Every page, report and export shows the plan as it stood at the end of this "
+                              "week. Empty: the latest data.")
+
+
+def picked_week() -> int | None:
+    """The week picked in the sidebar (or given as ?week= when a page runs without app.py), else None."""
+    week = st.session_state.get(WEEK_KEY)
+    if week is None and WEEK_KEY not in st.session_state:
+        raw = st.query_params.get(WEEK_KEY)
+        week = int(raw) if raw is not None and raw.isdigit() and int(raw) <= PLAN_WEEKS else None
+    return week
+
+
+def week_suffix() -> str:
+    """"_week5" for the file names of exports, so a download says which week it holds."""
+    week = st.session_state.get("_shown_week")
+    return "" if week is None else f"_week{week}"
 
 
 def sample_banner(data: PlanData) -> None:
