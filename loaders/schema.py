@@ -113,6 +113,7 @@ TEAM_COLUMN_METRICS = {
     "story_points_completed": "velocity",      # velocity_<team> (points per day, summed to weeks)
     "test_coverage": "test_coverage_unit",     # test_coverage_unit_<team>
     "build_success_rate": "build_success_rate",
+    "story_points_planned": "story_points_planned",   # story_points_planned_<team> (sprint completion)
 }
 
 # --- audit and app state -----------------------------------------------------------
