@@ -93,11 +93,15 @@ class Investment:
         return f"edited on /business by {self.edited_by} on {pd.Timestamp(self.edited_at):%d %b %Y %H:%M}"
 
     @classmethod
+    def default(cls, people: int) -> "Investment":
+        return cls(people, LOADED_COST_PER_WEEK, PLAN_WEEKS)
+
+    @classmethod
     def from_plan(cls, plan: dict[str, pd.DataFrame], people: int) -> "Investment":
         """The stored assumption (plan["assumptions"], newest value per name) over the defaults."""
         stored = plan.get("assumptions")
         if stored is None or stored.empty:
-            return cls(people, LOADED_COST_PER_WEEK, PLAN_WEEKS)
+            return cls.default(people)
         values = dict(zip(stored["name"], stored["value"]))
         return cls(int(values.get("investment_people", people)),
                    float(values.get("investment_cost_per_person_week", LOADED_COST_PER_WEEK)),
@@ -182,7 +186,7 @@ class Baseline:
     @property
     def default_investment(self) -> float:
         """The investment in force: the stored assumption, else the plan's default."""
-        return (self.investment or Investment(self.people, LOADED_COST_PER_WEEK, PLAN_WEEKS)).total
+        return (self.investment or Investment.default(self.people)).total
 
     @classmethod
     def from_plan(cls, plan: dict[str, pd.DataFrame]) -> "Baseline":
