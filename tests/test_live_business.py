@@ -376,7 +376,7 @@ def test_chromium_reads_live_revenue_and_protection_on_business_at_week_12(truth
         text = page_text(page, f"{base}/business?week=12")
         grids = page.locator("[data-testid='stDataFrame']")
         for name in ("Compliance-enabled new customers", "TCPA violations"):    # the grids draw after the script
-            page.locator("[role='gridcell']", has_text=name).first.wait_for(timeout=60_000)
+            page.locator("[role='gridcell']", has_text=name).first.wait_for(state="attached", timeout=60_000)
         revenue = grids.nth(0).locator("[role='gridcell']").all_inner_texts()
         protection = next(cells for cells in (grids.nth(i).locator("[role='gridcell']").all_inner_texts()
                                               for i in range(grids.count())) if "TCPA violations" in cells)
