@@ -74,4 +74,6 @@ def value(value, unit: str | None) -> str:
         return f"{number(value)}/100"
     if unit == "points":
         return f"{number(value)} pts"
+    if unit == "days":
+        return f"{number(value, 0)} day{'' if float(value) == 1 else 's'}"
     return number(value)

@@ -143,7 +143,8 @@ def _more(items: list[str], total: int, what: str) -> list[str]:
 
 def _alert_lines(inp: Inputs, ev: alerts.Evaluation, severity: str | None = None) -> list[str]:
     data = inp.now
-    table = alerts.active_table(ev, data.plan["alert_rules"], data.registry, data.plan["contacts"], data.plan["teams"])
+    table = alerts.active_table(ev, data.plan["alert_rules"], data.registry, data.plan["contacts"],
+                                data.plan["teams"]).display()
     table = table[table["State"] == alerts.STATE_BADGE[alerts.FIRING]]
     if severity:
         table = table[table["Severity"] == severity.title()]
