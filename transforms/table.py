@@ -7,7 +7,7 @@ ISO dates and status words, with the unit in the column header ("Annual target (
 spreadsheet can sum and chart what it receives and nothing is rounded away.
 
 Kinds: a registry unit ("$", "%", "ms", "score", "points", "count", "per_sec", "index", "done",
-"number"), or "text", "date", "status" (a transforms.status key), "unit:<column>" for a column whose
+"number"), or "text", "date", "datetime", "status" (a transforms.status key), "unit:<column>" for a column whose
 unit varies by row and is read from <column> (exported beside it as "Unit", not shown on screen);
 "id" and "hidden" (exported, not shown: ids and raw fields a details view or a spreadsheet needs),
 "screen" (shown, not exported: a phrase whose data sits in hidden columns); or a dict {word: shown text}
@@ -90,6 +90,8 @@ def _display_column(frame: pd.DataFrame, column: str, kind: str) -> pd.Series:
         return values.map(lambda s: status.badge(s) if s in status.LABEL else "", na_action="ignore").fillna("")
     if kind == "date":
         return pd.Series([fmt.day(v) for v in values], index=values.index)
+    if kind == "datetime":
+        return pd.Series([fmt.moment(v) for v in values], index=values.index)
     if kind.startswith("unit:"):
         units = frame[kind.split(":", 1)[1]]
         return pd.Series([fmt.value(v, u) for v, u in zip(values, units)], index=values.index)
