@@ -339,7 +339,8 @@ def team_lead_of(metric_id: str, registry: pd.DataFrame, teams: pd.DataFrame) ->
 
 
 ACTIVE_KINDS = {"State": STATE_BADGE, "rule_id": "id", "metric_id": "id", "Since": "date", "Held": "screen",
-                "Held (days)": "hidden", "Required (days)": "hidden", "Value": "unit:unit", "Threshold value": "hidden"}
+                "Held (days)": "hidden", "Required (days)": "hidden", "Value": "unit:unit", "Threshold value": "hidden",
+                "Severity": "hidden"}         # said in the sentence above the table; kept in the export
 
 
 def active_table(ev: Evaluation, rule_frame: pd.DataFrame, registry: pd.DataFrame, contacts: pd.DataFrame,
@@ -381,7 +382,7 @@ def active_messages(active: Table, rule_frame: pd.DataFrame) -> list[tuple[str, 
         row, rule = shown.loc[i], by_name[raw.loc[i, "Alert"]]
         if rule.kind == "threshold":
             out.append((raw.loc[i, "State"],
-                        f"**{row['Alert']}** · {row['Severity'].lower()} · {raw.loc[i, 'State']} since {row['Since']} "
+                        f"**{row['Alert']}** · {raw.loc[i, 'Severity'].lower()} · {raw.loc[i, 'State']} since {row['Since']} "
                         f"({row['Held']}) — {row['Metric']} **{row['Value']}** against {row['Threshold']}. "
                         f"Respond within **{row['Respond within']}**. Escalates to {row['Escalates to']}."))
     stale = shown[[by_name[a].kind == "freshness" for a in raw["Alert"]]]
@@ -408,7 +409,8 @@ def rule_table(ev: Evaluation, rule_frame: pd.DataFrame, registry: pd.DataFrame)
                      "For": human_duration(rule.for_) if rule.for_ > pd.Timedelta(0) else "—",
                      "Respond within": human_duration(rule.response_time), "Escalation": " → ".join(rule.chain),
                      "State": c["state"], "Why": c["explanation"]})
-    return Table(pd.DataFrame(rows), {"rule_id": "id", "metric_id": "id", "State": STATE_BADGE})
+    return Table(pd.DataFrame(rows), {"rule_id": "id", "metric_id": "id", "State": STATE_BADGE, "Kind": "hidden",
+                                      "Metric": "hidden"})     # the condition names what it watches
 
 
 def episode_table(ev: Evaluation, registry: pd.DataFrame) -> Table:
@@ -420,8 +422,8 @@ def episode_table(ev: Evaluation, registry: pd.DataFrame) -> Table:
         "Severity": eps["severity"].str.title(), "Started": eps["start"], "Firing since": eps["firing_since"],
         "Ended": eps["end"], "Ended because": eps["end_reason"].fillna("still active"),
         "Held (days)": eps["held_days"], "State": eps["state"]}),
-        {"metric_id": "id", "Started": "date", "Firing since": "date", "Ended": "date", "Held (days)": "count",
-         "State": STATE_BADGE})
+        {"metric_id": "id", "Started": "date", "Firing since": "hidden", "Ended": "date", "Held (days)": "count",
+         "State": STATE_BADGE, "Ended because": "hidden"})
 
 
 def timeline(ev: Evaluation) -> pd.DataFrame:

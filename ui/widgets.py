@@ -25,8 +25,10 @@ def table(frame: pd.DataFrame | Table, name: str, *, caption: str | None = None,
     # One horizontal container, not st.columns (a row and two column blocks): a lighter page to lay out.
     row = st.container(horizontal=True, vertical_alignment="center")
     # Deferred: the CSV is built only when someone clicks, not on every rerun.
-    row.download_button("⬇ CSV", lambda: to_csv_bytes(as_export(frame)), file_name=f"{name}{week_suffix()}.csv",
-                        mime="text/csv", key=f"csv_{name}", on_click="ignore")
+    # Quiet (tertiary, a small icon and "CSV"): one per table without a row of buttons shouting on the page.
+    row.download_button("CSV", lambda: to_csv_bytes(as_export(frame)), file_name=f"{name}{week_suffix()}.csv",
+                        mime="text/csv", key=f"csv_{name}", on_click="ignore", type="tertiary",
+                        icon=":material/download:", help="This table as data: numbers, ISO dates, units in headers")
     note = caption or ""
     if total > MAX_TABLE_ROWS:
         note = f"Showing the first {MAX_TABLE_ROWS:,} of {total:,} rows; the CSV has them all. " + note
