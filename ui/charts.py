@@ -50,3 +50,23 @@ def metric_history(series, label: str, unit: str, limits: list[tuple[float, str]
                    marker=dict(size=4), name=label, connectgaps=False, line=dict(color="#1f77b4", width=2))],
         layout=dict(height=300, margin=MARGIN, shapes=shapes, annotations=notes, showlegend=False,
                     yaxis=dict(title=dict(text=unit)))))
+
+
+LATENCY_COLOURS = {"p50": "#1f77b4", "p95": "#ff7f0e", "p99": "#d62728"}
+
+
+def latency_against_slas(lines, limits: dict[str, float]) -> go.Figure:
+    """API latency percentiles per day, each with its SLA as a dashed line labelled at the left margin."""
+    traces = []
+    for percentile, group in lines.groupby("percentile"):
+        days = group.set_index(pd.to_datetime(group["as_of"]))["value"].sort_index()
+        days = days.groupby(level=0).mean().asfreq("D") if len(days) > 1 else days
+        traces.append(dict(type="scatter", x=days.index.to_numpy(), y=days.to_numpy(), mode="lines",
+                           name=f"{percentile} latency", connectgaps=False,
+                           line=dict(color=LATENCY_COLOURS.get(percentile))))
+    marks = [(y, "dash", LATENCY_COLOURS.get(p, "#555"), f"{p} SLA < {y:g} ms") for p, y in sorted(limits.items())]
+    shapes, notes = _reference_lines(marks)
+    return go.Figure(dict(data=traces, layout=dict(
+        height=340, margin=dict(l=10, r=10, t=10, b=40), yaxis=dict(title=dict(text="ms"), rangemode="tozero"),
+        legend=dict(orientation="h", y=1.02, yanchor="bottom", x=1, xanchor="right"),
+        shapes=shapes, annotations=notes)))
