@@ -12,7 +12,7 @@ import pytest
 
 from loaders import queries, sample
 from tests.conftest import ROOT
-from transforms import business, fmt, overview, report, security
+from transforms import business, fmt, kpis, overview, report, security
 from transforms.model import PlanData
 from ui.data import PLAN_REFERENCE
 
@@ -118,7 +118,8 @@ def test_revenue_streams_and_pipeline_follow_the_week(truth, plan_data, week):
         run_rate += value
     assert business.revenue_total(business.stream_rows(data))["value"] == pytest.approx(run_rate)
     pipeline = overview.pipeline(data)[0]
-    assert pipeline == pytest.approx(now["revenue_pipeline_usd"])
+    assert pipeline == pytest.approx(now["revenue_pipeline_usd"]) and pipeline == kpis.pipeline(data).value
+    assert fmt.money(pipeline) == kpis.pipeline(data).shown                  # the overview tile shows the same
     assert business.pipeline_rows(data).set_index("metric_id").loc["revenue_pipeline_usd", "value"] == pipeline
     if week == 12:
         assert fmt.money(pipeline) == "$5.959M" and fmt.money(run_rate) == "$2.203M"
