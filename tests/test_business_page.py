@@ -33,9 +33,10 @@ def test_plan_figures_are_computed_and_the_range_gap_is_shown(db):
         assert figure in body, figure
     revenue = at.dataframe[0].value
     assert list(revenue.columns) == ["Stream", "Run-rate now", "Target in force", "Status", "Pace", "Month 3",
-                                     "Month 6", "Month 12", "Annual target"]
-    assert list(revenue.iloc[-1]) == ["Total (computed)", "$0", "$2.1M (sum)", "🔴 Not met", "", "$2.1M", "$5.3M",
-                                      "$7.6M", "$13.9M"]
+                                     "Month 6", "Month 12", "Annual target", "History"]
+    assert list(revenue.iloc[-1])[:-1] == ["Total (computed)", "$0", "$2.1M (sum)", "🔴 Not met", "", "$2.1M",
+                                           "$5.3M", "$7.6M", "$13.9M"]
+    assert revenue["History"].iloc[0].startswith("metric?metric=Revenue+run-rate")   # each stream's history page
     costs = next(d.value for d in at.dataframe if "Avoided so far" in d.value.columns)
     assert list(costs["At target"]) == ["$5.994M", "$1.5M", "$390K", "$200K", "$8.084M"]
     assert list(costs["Avoided so far"]) == ["$0"] * 5 and costs["Week 0"].iloc[-1] == "13.16%"   # the plan's "~15%"
