@@ -138,12 +138,12 @@ def risk_table(risks: pd.DataFrame) -> Table:
     differs = risks["stated_status"] != risks["status"]
     data = pd.DataFrame({
         "Violation type": risks["violation_type"],
-        "Probability (as written)": [f"{l} ({fmt.pct(p, 0)})" for l, p in zip(risks["probability_label"], risks["probability_pct"])],
+        "Probability": [f"{l} ({fmt.pct(p, 0)})" for l, p in zip(risks["probability_label"], risks["probability_pct"])],
         "Impact": risks["impact_text"], "Annual exposure": risks["annual_risk"],
         "Protection": risks["protection"], "Requirements": risks["requirements"],
         "Expected loss": risks["expected_loss"], "Status (computed)": risks["status"],
-        "Plan states (week 0, where it differs)": risks["status_as_written"].where(differs, "")})
-    return Table(data, {"Annual exposure": "$", "Protection": "%", "Requirements": "count",
+        "Plan's status (week 0), where it differs": risks["status_as_written"].where(differs, "")})
+    return Table(data, {"Annual exposure": "$", "Protection": "%", "Requirements": "hidden",
                         "Expected loss": "$", "Status (computed)": "status:protection"})
 
 
