@@ -142,7 +142,7 @@ def risk_table(risks: pd.DataFrame) -> Table:
         "Impact": risks["impact_text"], "Annual exposure": risks["annual_risk"],
         "Protection": risks["protection"], "Requirements": risks["requirements"],
         "Expected loss": risks["expected_loss"], "Status (computed)": risks["status"],
-        "Plan's status (week 0), where it differs": risks["status_as_written"].where(differs, "")})
+        "Plan's status (week 0)": risks["status_as_written"].where(differs, "")})
     return Table(data, {"Annual exposure": "$", "Protection": "%", "Requirements": "hidden",
                         "Expected loss": "$", "Status (computed)": "status:protection"})
 
