@@ -42,8 +42,8 @@ def sha(path: Path) -> str:
 def live(db: Path, metric_id: str):
     con = duckdb.connect(str(db), read_only=True)
     try:
-        return con.execute("SELECT arg_max(value, as_of) FROM observations WHERE metric_id = ? "
-                           "AND superseded_by IS NULL", [metric_id]).fetchone()[0]
+        return con.execute("SELECT arg_max(value, as_of) FROM observations WHERE metric_id = ?",
+                           [metric_id]).fetchone()[0]
     finally:
         con.close()
 
