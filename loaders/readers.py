@@ -1,4 +1,4 @@
-"""Read one untrusted upload (CSV, XLSX or Parquet) into an Arrow table, or refuse it.
+"""Read one untrusted upload (CSV, XLSX, Parquet or JSON) into an Arrow table, or refuse it.
 
 Why this module looks the way it does:
 
@@ -49,6 +49,7 @@ from multiprocessing import forkserver, popen_forkserver, reduction, spawn, util
 from multiprocessing.context import ForkServerProcess, set_spawning_popen
 
 from loaders.errors import LoadError, Problem
+from loaders.json_reader import read_json
 
 MB = 1024 * 1024
 SOURCE_ROW_COLUMN = "__source_row__"
@@ -122,10 +123,10 @@ def read_upload(
 
 
 def sniff_kind(path: str | os.PathLike, display_name: str | None = None, *, limits: Limits = DEFAULT_LIMITS) -> str:
-    """'csv' | 'xlsx' | 'parquet' from the first bytes; LoadError for kinds we refuse."""
+    """'csv' | 'xlsx' | 'parquet' | 'json' from the first bytes; LoadError for kinds we refuse."""
     name = display_name or Path(path).name
     with open(path, "rb") as fh:
-        head = fh.read(8)
+        head = fh.read(4096)
         fh.seek(0, os.SEEK_END)
         size = fh.tell()
     if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06"):
@@ -138,6 +139,8 @@ def sniff_kind(path: str | os.PathLike, display_name: str | None = None, *, limi
                                       "open it in Excel and save as .xlsx (without a password)"))
     if size == 0:
         raise LoadError(Problem(name, "file is empty"))
+    if head.removeprefix(b"\xef\xbb\xbf").lstrip()[:1] in (b"[", b"{"):    # no CSV header starts so
+        return "json"
     return "csv"
 
 
@@ -155,7 +158,7 @@ def prewarm() -> None:
 
 _CTX = None
 _PRELOAD = ["numpy", "pandas", "pyarrow", "pyarrow.csv", "pyarrow.parquet", "pyarrow.compute",
-            "fastexcel", "defusedxml.ElementTree", "loaders.errors", "loaders.readers"]
+            "fastexcel", "defusedxml.ElementTree", "loaders.errors", "loaders.json_reader", "loaders.readers"]
 
 
 def _context():
@@ -318,7 +321,8 @@ def _short(exc: BaseException) -> str:
 # ----------------------------------------------------------------------------------------
 
 _EXTENSION_KIND = {".csv": "csv", ".txt": "csv", ".tsv": "csv", ".xlsx": "xlsx", ".xlsm": "xlsx",
-                   ".xls": "xlsx", ".parquet": "parquet", ".parq": "parquet", ".pq": "parquet"}
+                   ".xls": "xlsx", ".parquet": "parquet", ".parq": "parquet", ".pq": "parquet",
+                   ".json": "json", ".ndjson": "json", ".jsonl": "json"}
 
 
 def _parse(path: str, name: str, limits: Limits, expected):
@@ -329,7 +333,7 @@ def _parse(path: str, name: str, limits: Limits, expected):
         notes.append(f"the file is named '{Path(name).suffix}' but is really {kind.upper()}; read as {kind.upper()}")
     hashing = _HashThread(path)  # hashlib releases the GIL: hash while parsing
     hashing.start()
-    reader = {"csv": _read_csv, "xlsx": _read_xlsx, "parquet": _read_parquet}[kind]
+    reader = {"csv": _read_csv, "xlsx": _read_xlsx, "parquet": _read_parquet, "json": read_json}[kind]
     table, rows, extra = reader(path, name, limits, expected, notes)
     hashing.join()
     meta = {"kind": kind, "sha256": hashing.hexdigest, "notes": notes, **extra}
@@ -795,7 +799,7 @@ def _workbook_path(zf: zipfile.ZipFile) -> str:
 
 def _choose_sheet(reader, name: str, expected, notes: list[str]):
     """First visible sheet with data rows; with several, the one matching expected_columns."""
-    candidates, hidden, header_only = [], [], []
+    candidates, hidden, header_only, empty_match = [], [], [], None
     for index, sheet_name in enumerate(reader.sheet_names):
         peek, offset, visible, height = _peek_sheet(reader, index, name)
         if not any(_nonempty(r) for r in peek):
@@ -806,10 +810,15 @@ def _choose_sheet(reader, name: str, expected, notes: list[str]):
         h = find_header_row(peek, expected, None)
         if height <= offset + h + 1:
             header_only.append(sheet_name)
+            empty_match = empty_match or (bool(expected) and _matches(peek[h], expected) and sheet_name)
             continue
         candidates.append((index, sheet_name, offset, h, peek))
     if not candidates:
         raise LoadError(Problem(name, _no_sheet_reason(hidden, header_only, len(reader.sheet_names))))
+    if empty_match and not any(_matches(c[4][c[3]], expected) for c in candidates):
+        # an unfilled template: its data sheet has the table's header and no rows; its notes sheet has rows
+        raise LoadError(Problem(name, _no_sheet_reason([], [empty_match], len(reader.sheet_names)), code="no_rows",
+                                fix=f"add data rows under the header of sheet '{empty_match}'"))
     chosen = candidates[0]
     if expected and len(candidates) > 1:
         chosen = next((c for c in candidates if _matches(c[4][c[3]], expected)), chosen)

@@ -131,25 +131,25 @@ class Replacement:
         if self.removal:
             if not self.rows:
                 return "there are no live values to remove on those days"
-            return (f"this removes {self.rows:,} value{_s(self.rows)} on {days_text(self.days, self.n_days)}"
-                    f"{self._named()}: {self._origin()}. Undo brings them back")
+            return f"this removes {self.rows:,} value{_s(self.rows)}{self._keys()} — {self._origin()}. Undo brings them back"
         if not self.values:
             return "this file holds no values for the observations store"
         holds = f"this file holds {self.values:,} value{_s(self.values)} on {days_text(self.file_days, self.n_file_days)}"
         if not self.rows:
             return f"{holds} and replaces none loaded earlier"
-        untouched = " Days the file does not contain are not touched"
-        return (f"{holds}. It replaces {self.rows:,} value{_s(self.rows)} loaded earlier, on "
-                f"{days_text(self.days, self.n_days)}{self._named()}: {self._origin()}.{untouched}")
+        return (f"{holds}. It replaces {self.rows:,} value{_s(self.rows)} loaded earlier{self._keys()} — "
+                f"{self._origin()}. Days the file does not contain are not touched")
 
-    def _named(self) -> str:
+    def _keys(self) -> str:
+        """': security_score on 2025-01-20 (70 → 72); …' when few, else ' on <days>'."""
         if not self.named:
-            return ""
-        parts = [f"{m} on {d:%Y-%m-%d} ({_num(was)}" + (f" → {_num(new)})" if new is not None else ")")
-                 for m, d, was, new in self.named]
-        return " — " + "; ".join(parts)
+            return f" on {days_text(self.days, self.n_days)}"
+        return ": " + "; ".join(f"{m} on {d:%Y-%m-%d} ({_num(was)}" + (f" → {_num(new)})" if new is not None else ")")
+                                for m, d, was, new in self.named)
 
     def _origin(self) -> str:
+        if len(self.sources) == 1:
+            return f"from {self.sources[0][1]} (batch {self.sources[0][0]})"
         text = "; ".join(f"{n:,} from {name} (batch {b})" for b, name, n in self.sources[:5])
         more = len(self.sources) - 5
         return text + (f" and {more} more batches" if more > 0 else "")

@@ -150,6 +150,22 @@ def _convert(series: pd.Series, column: schema.Column, problems: _Problems, date
     return _to_text(series)
 
 
+def _done_booleans(frame: pd.DataFrame, known_metrics: dict[str, str]) -> pd.DataFrame:
+    """true/false is a value of a done-type metric (true = 100, as compliance_metrics_daily's BOOLEAN feeds
+    dnc_list_sync_status); for any other metric it stays text and is refused as not a number."""
+    value = frame["value"]
+    if pd.api.types.is_numeric_dtype(value):
+        return frame
+    words = value.astype("string").str.strip().str.lower()
+    done = frame["metric_id"].astype("string").str.strip().map(known_metrics).eq("done").fillna(False)
+    mask = done & words.isin(["true", "false"]).fillna(False)
+    if not mask.any():
+        return frame
+    frame = frame.copy()
+    frame["value"] = value.astype("object").where(~mask, words.map({"true": "100", "false": "0"}))
+    return frame
+
+
 def check_columns(table: schema.Table, columns: list[str], file_name: str) -> list[Problem]:
     """Unknown headers (with the closest column of the table) and missing required columns."""
     expected = table.column_names
@@ -189,6 +205,8 @@ def validate(table: schema.Table, data: pa.Table | pd.DataFrame, file_name: str,
     problems = _Problems(file_name, rows)
     problems.extend(header)
     present = set(frame.columns)
+    if table.name == "observations" and known_metrics is not None and {"metric_id", "value"} <= present:
+        frame = _done_booleans(frame, known_metrics)
     typed = pd.DataFrame(index=frame.index)
     percent_signs = None
     for column in table.columns:
@@ -207,7 +225,8 @@ def validate(table: schema.Table, data: pa.Table | pd.DataFrame, file_name: str,
     _check_references(table, typed, problems, known_metrics, known_teams, percent_signs, present)
     if set(table.key) <= present:
         _check_duplicates(table, typed, problems)
-    return Validated(table, typed, list(problems))
+    ordered = sorted(problems, key=lambda p: -1 if p.row is None else p.row)    # header first, then by row
+    return Validated(table, typed, ordered)
 
 
 def _check_percent(values: pd.Series, name: str, problems: _Problems, mask=None, top: float = 100.0) -> None:

@@ -61,17 +61,39 @@ def overview_score() -> str:
 # ---- templates ------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("table", [t.name for t in schema.UPLOADABLE])
-def test_every_template_validates_as_it_is_downloaded(db, tmp_path, table):
-    """Templates come from the schema, so each one (CSV and XLSX) loads back without a problem."""
+def test_templates_hold_no_data_row_and_the_columns_sheet_example_validates(db, tmp_path, table):
+    """A template is the header only (a kept example row would load as a real figure); the example lives in
+    the XLSX's columns sheet, and that example, put under the header, loads without a problem."""
     t = schema.TABLES[table]
     for name, content in ((f"{table}.csv", templates.csv_bytes(t)), (f"{table}.xlsx", templates.xlsx_bytes(t))):
         (tmp_path / name).write_bytes(content)
-        prepared = load.prepare(tmp_path / name, db=db)
-        assert prepared.ok and prepared.table.name == table, prepared.validated.problems
-        assert len(prepared.frame) == 1
+        with pytest.raises(LoadError, match="no data rows"):
+            load.prepare(tmp_path / name, db=db)
     book = openpyxl.load_workbook(io.BytesIO(templates.xlsx_bytes(t)))
     assert book.sheetnames == [table, "columns"]
-    assert [c.value for c in book["columns"]["A"]][1:] == t.column_names
+    assert book[table].max_row == 1 and [c.value for c in book[table][1]] == t.column_names
+    rows = list(book["columns"].iter_rows(values_only=True))
+    assert rows[0] == ("column", "type", "required", "example", "what to put in it")
+    assert [r[0] for r in rows[1:]] == t.column_names
+    example = tmp_path / f"{table}_example.csv"
+    example.write_text(",".join(t.column_names) + "\n" + ",".join(f'"{r[3]}"' for r in rows[1:]) + "\n")
+    prepared = load.prepare(example, db=db)
+    assert prepared.ok and prepared.table.name == table and len(prepared.frame) == 1, prepared.validated.problems
+
+
+def test_the_json_example_is_refused_until_its_date_is_filled_in_then_loads(db, tmp_path):
+    f = tmp_path / templates.JSON_EXAMPLE_NAME
+    f.write_bytes(templates.json_example_bytes())
+    prepared = load.prepare(f, db=db)
+    assert {p.code for p in prepared.validated.problems} == {"not_a_date"}
+    assert {p.value for p in prepared.validated.problems} == {"YYYY-MM-DD"}
+    f.write_text(templates.json_example_bytes().decode().replace("YYYY-MM-DD", "2025-02-03"))
+    prepared = load.prepare(f, db=db)
+    assert prepared.ok, prepared.validated.problems
+    values = dict(zip(prepared.frame["metric_id"], prepared.frame["value"]))
+    assert values == {"security_score": 12, "critical_vulnerabilities": 3, "api_latency_p99_ms": 48.5,
+                      "system_uptime_pct": pytest.approx(99.95), "revenue_pipeline_usd": 1_250_000,
+                      "dnc_list_sync_status": 0, "velocity_security": 3, "test_coverage_unit_security": 35}
 
 
 def test_the_page_offers_both_templates_for_every_uploadable_table(db):
@@ -82,6 +104,7 @@ def test_the_page_offers_both_templates_for_every_uploadable_table(db):
     keys = {b.key for b in at.get("download_button")}
     for table in schema.UPLOADABLE:
         assert {f"tpl_csv_{table.name}", f"tpl_xlsx_{table.name}"} <= keys
+    assert "tpl_json" in keys
 
 
 # ---- refusal: report, nothing written ------------------------------------------------------------
@@ -95,10 +118,12 @@ def test_a_bad_file_gets_a_grouped_report_naming_row_column_value_and_nothing_is
     message = at.error[0].value
     assert "bad.csv" in message and "7 problems" in message and "Nothing was written" in message
     groups = at.dataframe[2].value      # types, parsed rows, groups, problems
-    assert set(groups["reason"]) == {"'…' is not a number", "unknown metric_id (not in the metric registry)"}
+    assert list(groups["code"]) == ["not_a_number", "unknown_metric"]
     assert groups.iloc[0]["problems"] == 6 and groups.iloc[0]["first_rows"] == "2, 3, 4, 5, 6"
+    assert groups.iloc[0]["example"] == "'abc0' is not a number" and "plain number" in groups.iloc[0]["fix"]
     problems = at.dataframe[3].value
-    assert list(problems.iloc[0][["row", "column", "value"]]) == [2, "value", "abc0"]
+    assert list(problems.iloc[0][["row", "column", "value", "code"]]) == [2, "value", "abc0", "not_a_number"]
+    assert all(problems["how to fix"].str.len() > 0)
     assert not [b for b in at.button if b.key == "load"]
     assert sha(db) == before
 
@@ -146,7 +171,7 @@ def test_title_row_money_workbook_loads_after_mapping_the_metric_ids(db):
     at.selectbox(key="map_metric_m1").set_value("revenue_pipeline_usd")
     at.selectbox(key="map_metric_m2").set_value("concurrent_users").run()
     assert not at.error, [e.value for e in at.error]
-    assert "2025-01-13 – 2025-01-14" in text(at)
+    assert "2 days: 2025-01-13 – 2025-01-14" in text(at)
     button(at, "load").click().run()
     assert not at.exception
     assert live(db, "revenue_pipeline_usd") == 1_500_000          # '$1.5M' coerced
@@ -160,7 +185,7 @@ def test_load_replace_by_period_noop_and_undo_restore_the_figures(db, tmp_path):
     assert overview_score() == "55.4 / 100"
     week = "metric_id,as_of,value\nsecurity_score,2025-01-13,80\nsecurity_score,2025-01-19,85\n"
     at = upload(page(), "week1.csv", week.encode())
-    assert "covers 2025-01-13 – 2025-01-19 and replaces no rows" in text(at)
+    assert "holds 2 values on 2 days: 2025-01-13, 2025-01-19 and replaces none loaded earlier" in text(at)
     button(at, "load").click().run()
     assert any("batch 2: loaded 2 rows into observations from week1.csv" in s.value for s in at.success)
     assert live(db, "security_score") == 85
@@ -168,8 +193,9 @@ def test_load_replace_by_period_noop_and_undo_restore_the_figures(db, tmp_path):
 
     fixed = "metric_id,as_of,value\nsecurity_score,2025-01-13,81\nsecurity_score,2025-01-19,90\n"
     at = upload(page(), "week1_fixed.csv", fixed.encode())
-    assert ("this file covers 2025-01-13 – 2025-01-19 and will replace 2 rows loaded earlier: "
-            "2 from week1.csv (batch 2)") in text(at).lower()
+    assert ("This file holds 2 values on 2 days: 2025-01-13, 2025-01-19. It replaces 2 values loaded earlier: "
+            "security_score on 2025-01-13 (80 → 81); security_score on 2025-01-19 (85 → 90) — from week1.csv "
+            "(batch 2). Days the file does not contain are not touched") in text(at)
     button(at, "load").click().run()
     assert live(db, "security_score") == 90
 
