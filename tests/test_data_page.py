@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import hashlib
+from datetime import date
 import io
 from pathlib import Path
 
@@ -312,3 +313,56 @@ def test_busy_database_on_load_says_busy_retry(db, monkeypatch):
     monkeypatch.setattr(load, "_commit", busy)
     button(at, "load").click().run()
     assert not at.exception and any("Busy, retry" in w.value for w in at.warning)
+
+
+# ---- issue 12: the success replaces the notice; one-pass reports; remove days ---------------------
+
+def test_after_a_load_the_success_message_replaces_the_already_loaded_notice(db):
+    at = upload(page(), "week2.csv", b"metric_id,as_of,value\nsecurity_score,2025-01-20,70\n")
+    assert any("holds 1 value on 2025-01-20 and replaces none loaded earlier" in s.value for s in at.success)
+    button(at, "load").click().run()
+    assert not at.exception
+    assert [s.value for s in at.success] == ["batch 2: loaded 1 rows into observations from week2.csv"]
+    assert not [i.value for i in at.info if "Already loaded" in i.value]
+    assert not [b for b in at.button if b.key == "load"]
+    assert live(db, "security_score") == 70
+
+
+def test_a_misspelt_header_and_bad_cells_are_reported_together_with_did_you_mean_and_the_parsed_rows(db):
+    content = b"date,securty_score,compliance_score\n2025-01-20,70,4x\n2025-01-21,71,n/a\n"
+    at = upload(page(), "typo.csv", content)
+    assert not at.exception
+    assert "3 problems found" in at.error[0].value and "did you mean security_score?" in at.error[0].value
+    assert "typo.csv** → table **metrics_daily** (detected from its columns): 2 rows" in text(at)
+    parsed = at.dataframe[1].value
+    assert len(parsed) == 2 and list(parsed["date"].astype(str)) == ["2025-01-20", "2025-01-21"]
+    problems = at.dataframe[3].value
+    assert list(problems["code"]) == ["unknown_column", "not_a_number", "placeholder_value"]
+    assert any("(did you mean security_score?)" in s.label for s in at.selectbox)
+    at.selectbox(key="map_col_securty_score").set_value("security_score").run()
+    assert [p for p in at.dataframe[3].value["code"]] == ["not_a_number", "placeholder_value"]
+
+
+def test_remove_days_from_the_page_needs_a_confirmation_and_undo_brings_them_back(db, tmp_path):
+    f = tmp_path / "two.csv"
+    f.write_text("metric_id,as_of,value\nsecurity_score,2025-01-20,70\nsecurity_score,2025-01-21,71\n")
+    load.load_file(f, db=db)
+    at = page()
+    at.date_input(key="rm_from").set_value(date(2025, 1, 21))
+    at.date_input(key="rm_to").set_value(date(2025, 1, 21))
+    at.selectbox(key="rm_scope").set_value("chosen metrics")
+    at.multiselect(key="rm_metrics").set_value(["security_score"])
+    at.button[[b.label for b in at.button].index("Show what would be removed")].click().run()
+    assert not at.exception
+    assert "this removes 1 value: security_score on 2025-01-21 (71) — from two.csv (batch 2)" in text(at)
+    assert button(at, "remove_days").disabled
+    next(c for c in at.checkbox if c.key.startswith("rm_confirm")).check().run()
+    button(at, "remove_days").click().run()
+    assert any("batch 3: remove 2025-01-21 (security_score) — 1 value removed" in s.value for s in at.success)
+    assert live(db, "security_score") == 70
+    at = page()
+    at.selectbox(key="undo_batch").set_value(3).run()
+    at.checkbox(key="undo_confirm_3").check().run()
+    button(at, "undo").click().run()
+    assert any("the values it removed are back" in s.value for s in at.success)
+    assert live(db, "security_score") == 71

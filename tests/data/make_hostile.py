@@ -148,6 +148,7 @@ def make_xlsx() -> None:
     write_xlsx(HERE / "formula_cached.xlsx", {"Sheet1": formulas})
     dates1904 = sheet_xml([["metric_id", "as_of"], ["m1", ("date", 44208)]])  # 44208 days after 1904-01-01
     write_xlsx(HERE / "dates_1904.xlsx", {"Sheet1": dates1904}, date1904=True)
+    make_1904_serials()
     write_xlsx(HERE / "macro.xlsm", {"Sheet1": sheet_xml([["a"], [1]])}, content_type=CT_MACRO,
                extra={"xl/vbaProject.bin": b"\xd0\xcf\x11\xe0fake vba"})
     write_xlsx(HERE / "macro_renamed.xlsx", {"Sheet1": sheet_xml([["a"], [1]])},
@@ -159,6 +160,15 @@ def make_xlsx() -> None:
         [["metric_id", "value"], ["m1", 1]], dimension="A1:XFD1048576")})
     make_bombs()
     (HERE / "xlsx_named.csv").write_bytes((HERE / "title_row_money.xlsx").read_bytes())
+
+
+def make_1904_serials() -> None:
+    """A 1904-date-system workbook whose dates are plain serial numbers (no date format: what a script or an
+    export often writes), plus one date-formatted cell. 44208 is 2025-01-13 in the 1904 system (2021-01-12
+    in the 1900 one), 44215 is 2025-01-20, 44209 is 2025-01-14."""
+    rows = [["metric_id", "as_of", "value"], ["security_score", 44208, 70], ["security_score", 44215, 72],
+            ["compliance_score", ("date", 44209), 45]]
+    write_xlsx(HERE / "dates_1904_serials.xlsx", {"Sheet1": sheet_xml(rows)}, date1904=True)
 
 
 def make_bombs() -> None:
