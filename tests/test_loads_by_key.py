@@ -200,15 +200,15 @@ def test_a_plan_rebuild_keeps_an_uploaded_key_and_undo_then_shows_the_new_plan_v
 
 # ---- live views for SQL users ------------------------------------------------------------------
 
-READ_ONLY = ("import duckdb, sys; con = duckdb.connect(sys.argv[1], read_only=True); "
-             "print(con.execute(sys.argv[2]).fetchall())")
+READ_ONLY = ("import duckdb, json, sys; con = duckdb.connect(sys.argv[1], read_only=True); "
+             "print(json.dumps(con.execute(sys.argv[2]).fetchall(), default=str))")
 
 
 def sql_user(db: Path, sql: str):
     """What someone with the database file open read-only in another process sees."""
     out = subprocess.run([sys.executable, "-c", READ_ONLY, str(db), sql], capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr[-2000:]
-    return eval(out.stdout)     # noqa: S307 - our own repr of a list of tuples
+    return [tuple(row) for row in json.loads(out.stdout)]
 
 
 def test_sql_views_count_each_day_once_after_a_corrected_re_upload(db, tmp_path):
@@ -403,3 +403,16 @@ def test_bad_json_is_refused_naming_file_row_and_field(db, tmp_path, text, row, 
     assert (problem.file, problem.row, problem.column, problem.code) == ("bad.json", row, column, code), problem
     assert problem.how_to_fix
     assert sha(db) == before
+
+
+def test_the_readmes_sql_counts_each_day_once(db, tmp_path):
+    """The query in README's 'Open the database in SQL', after a corrected re-upload, as a read-only SQL user."""
+    readme = (ROOT / "README.md").read_text()
+    section = readme[readme.index("## Open the database in SQL"):]
+    sql = section[section.index("```sql") + 6:section.index("```", section.index("```sql") + 6)].strip()
+    week = [f"2025-01-{d}" for d in range(13, 20)]
+    for name, base in (("week.csv", 60), ("week_fixed.csv", 70)):
+        load.load_file(write(tmp_path / name, "date,security_score\n"
+                             + "".join(f"{d},{base + i}\n" for i, d in enumerate(week))), db=db)
+    rows = sql_user(db, sql.rstrip(";"))
+    assert [(str(w)[:10], n, s) for w, n, s in rows] == [("2025-01-06", 1, 65.0), ("2025-01-13", 7, 73.0)]
