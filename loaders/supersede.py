@@ -49,17 +49,22 @@ def supersede(con, table: schema.Table, batch_id: int) -> int:
 
 
 def _supersede_keys(con, table: schema.Table, batch_id: int) -> int:
-    store, day = table.storage_name, table.period_column
-    lo, hi = con.execute(f'SELECT min("{day}"), max("{day}") FROM {store} WHERE batch_id = ?',
-                         [batch_id]).fetchall()[0]
+    store, day, b = table.storage_name, table.period_column, int(batch_id)
+    lo, hi = con.execute(f'SELECT min("{day}"), max("{day}") FROM {store} WHERE batch_id = ?', [b]).fetchall()[0]
     if lo is None:
         return 0
-    # The day bounds only let DuckDB skip row groups (zone maps); the key join decides.
+    # Only the days on which older live rows exist can hold a replaced key: usually none (new days) or a
+    # few (a correction). Bounding both sides by them keeps the key join off the batch's other rows
+    # (profile, 1M new rows, 87 replaced: 0.19 s joining every new key, ~0.01 s bounded).
+    lo, hi = con.execute(f'SELECT min("{day}"), max("{day}") FROM {store} WHERE superseded_by IS NULL '
+                         f'AND batch_id <> ? AND "{day}" BETWEEN ? AND ?', [b, lo, hi]).fetchall()[0]
+    if lo is None:
+        return 0
     return con.execute(f"""
-        UPDATE {store} AS t SET superseded_by = {int(batch_id)}
-        FROM (SELECT {_projected(table)} FROM {store} WHERE batch_id = {int(batch_id)}) n
-        WHERE t.superseded_by IS NULL AND t.batch_id <> {int(batch_id)} AND t."{day}" BETWEEN ? AND ?
-          AND {_match(table, 't', 'n')}""", [lo, hi]).fetchall()[0][0]
+        UPDATE {store} AS t SET superseded_by = {b}
+        FROM (SELECT {_projected(table)} FROM {store} WHERE batch_id = {b} AND "{day}" BETWEEN ? AND ?) n
+        WHERE t.superseded_by IS NULL AND t.batch_id <> {b} AND t."{day}" BETWEEN ? AND ?
+          AND {_match(table, 't', 'n')}""", [lo, hi, lo, hi]).fetchall()[0][0]
 
 
 def undo(con, batch_id: int, table_name: str) -> int:
