@@ -725,7 +725,7 @@ def _read_xlsx(path: str, name: str, limits: Limits, expected, notes: list[str])
     if header_row > 1:
         notes.append(f"header found on row {header_row}")
     with zipfile.ZipFile(path) as zf:
-        _check_merged_header(zf, book["parts"].get(sheet_name), header_row, name, notes)
+        _check_sheet(zf, book["parts"].get(sheet_name), header_row, name, notes)
     raw_names = list(peek[h])
     table = _load_sheet_body(reader, index, header_row, len(raw_names), name)
     rows = np.arange(header_row + 1, header_row + 1 + len(table), dtype=np.int64)
@@ -876,32 +876,48 @@ def _load_sheet_body(reader, index: int, header_row: int, n_columns: int, name: 
     return pa.Table.from_batches([batch])
 
 
-def _check_merged_header(zf: zipfile.ZipFile, part: str | None, header_row: int, name: str, notes: list[str]):
-    """Merged cells on the header row make column names ambiguous: refuse, naming the range."""
+def _check_sheet(zf: zipfile.ZipFile, part: str | None, header_row: int, name: str, notes: list[str]):
+    """Merged cells on the header row make column names ambiguous: refuse, naming the range. Excel error
+    cells (#N/A, #DIV/0!, ...) under the header would reach us as blanks (the reader drops them): refuse
+    them too, by cell reference, so a failed lookup is never loaded as 'no value'."""
     if not part:
         return
-    ranges = _merged_ranges(zf, part)
+    ranges, errors = _scan_sheet(zf, part)
     crossing = [r for r in ranges if _rows_of(r)[0] <= header_row <= _rows_of(r)[1]]
     if crossing:
         raise LoadError(Problem(name, f"merged cells in the header row ({', '.join(crossing[:5])}): unmerge them "
                                       "so that each column has its own name in one row", row=header_row))
     if any(_rows_of(r)[1] < header_row for r in ranges):
         notes.append("merged title cells above the header were ignored")
+    below = [(ref, value) for ref, value in errors.items() if _rows_of(ref)[0] > header_row]
+    if below:
+        raise LoadError([Problem(name, f"cell {ref} holds the Excel error {value or '(error)'}, which would load as "
+                                       "an empty cell", row=_rows_of(ref)[0], value=value or None,
+                                 code="placeholder_value", fix="correct the formula, or clear the cell if there "
+                                                               "is no value") for ref, value in below[:100]])
 
 
-def _merged_ranges(zf: zipfile.ZipFile, part: str) -> list[str]:
-    """mergeCell refs, found by a streaming byte scan (the sheet may be very large)."""
-    found, tail = [], b""
+_ERROR_CELL_RE = re.compile(rb"<(?:\w+:)?c\b(?=[^>]*\bt=\"e\")[^>]*?\br=\"([A-Z]+\d+)\"[^>]*>"
+                            rb"(?:(?!</(?:\w+:)?c>).)*?<(?:\w+:)?v>([^<]*)<", re.S)
+
+
+def _scan_sheet(zf: zipfile.ZipFile, part: str) -> tuple[list[str], dict[str, str]]:
+    """mergeCell refs and error cells (ref → '#N/A'), found by one streaming byte scan (the sheet may be
+    very large; the error pattern only runs on chunks that hold an error cell at all)."""
+    found, errors, tail = [], {}, b""
     try:
         fh = zf.open(part)
     except KeyError:
-        return []
+        return [], {}
     with fh:
         for chunk in iter(lambda: fh.read(4 * MB), b""):
             buf = tail + chunk
             found.extend(m.group(1).decode() for m in _MERGE_RE.finditer(buf))
+            if b't="e"' in buf and len(errors) < 1000:
+                errors.update((m.group(1).decode(), m.group(2).decode("utf-8", "replace"))
+                              for m in _ERROR_CELL_RE.finditer(buf))
             tail = buf[-256:]  # a tag cut by the chunk boundary is matched next round
-    return list(dict.fromkeys(found))
+    return list(dict.fromkeys(found)), errors
 
 
 def _rows_of(ref: str) -> tuple[int, int]:

@@ -416,3 +416,14 @@ def test_the_readmes_sql_counts_each_day_once(db, tmp_path):
                              + "".join(f"{d},{base + i}\n" for i, d in enumerate(week))), db=db)
     rows = sql_user(db, sql.rstrip(";"))
     assert [(str(w)[:10], n, s) for w, n, s in rows] == [("2025-01-06", 1, 65.0), ("2025-01-13", 7, 73.0)]
+
+
+def test_excel_error_cells_are_refused_by_cell_not_loaded_as_blanks(db):
+    """excel_errors.xlsx (tests/data/make_hostile.py): a cached #N/A and #DIV/0! under the header."""
+    before = sha(db)
+    with pytest.raises(LoadError) as err:
+        load.load_file(TEST_DATA / "excel_errors.xlsx", db=db)
+    assert [(p.code, p.row, p.value) for p in err.value.problems] == [
+        ("placeholder_value", 2, "#N/A"), ("placeholder_value", 3, "#DIV/0!")]
+    assert "cell B2 holds the Excel error #N/A" in err.value.problems[0].reason
+    assert sha(db) == before

@@ -31,13 +31,16 @@ def col_letter(i: int) -> str:
 
 
 def cell(ref: str, value) -> str:
-    """Inline string, number, date (('date', serial)) or formula (('f', formula, cached))."""
+    """Inline string, number, date (('date', serial)), formula (('f', formula, cached)) or an Excel error
+    cell (('error', formula, '#N/A'))."""
     if value is None:
         return ""
     if isinstance(value, tuple) and value[0] == "date":
         return f'<c r="{ref}" s="1"><v>{value[1]}</v></c>'
     if isinstance(value, tuple) and value[0] == "f":
         return f'<c r="{ref}"><f>{value[1]}</f><v>{value[2]}</v></c>'
+    if isinstance(value, tuple) and value[0] == "error":           # ('error', formula, cached error)
+        return f'<c r="{ref}" t="e"><f>{value[1]}</f><v>{value[2]}</v></c>'
     if isinstance(value, (int, float)):
         return f'<c r="{ref}"><v>{value}</v></c>'
     return f'<c r="{ref}" t="inlineStr"><is><t>{value}</t></is></c>'
@@ -149,6 +152,7 @@ def make_xlsx() -> None:
     dates1904 = sheet_xml([["metric_id", "as_of"], ["m1", ("date", 44208)]])  # 44208 days after 1904-01-01
     write_xlsx(HERE / "dates_1904.xlsx", {"Sheet1": dates1904}, date1904=True)
     make_1904_serials()
+    make_excel_errors()
     write_xlsx(HERE / "macro.xlsm", {"Sheet1": sheet_xml([["a"], [1]])}, content_type=CT_MACRO,
                extra={"xl/vbaProject.bin": b"\xd0\xcf\x11\xe0fake vba"})
     write_xlsx(HERE / "macro_renamed.xlsx", {"Sheet1": sheet_xml([["a"], [1]])},
@@ -169,6 +173,14 @@ def make_1904_serials() -> None:
     rows = [["metric_id", "as_of", "value"], ["security_score", 44208, 70], ["security_score", 44215, 72],
             ["compliance_score", ("date", 44209), 45]]
     write_xlsx(HERE / "dates_1904_serials.xlsx", {"Sheet1": sheet_xml(rows)}, date1904=True)
+
+
+def make_excel_errors() -> None:
+    """Cached Excel errors under the header (a failed VLOOKUP, a division by zero): a reader hands them
+    over as empty cells, so they must be refused, by cell reference."""
+    rows = [["date", "security_score", "compliance_score"], [("date", 45677), ("error", "VLOOKUP(A2,X!A:B,2,0)", "#N/A"), 45],
+            [("date", 45678), 71, ("error", "B3/0", "#DIV/0!")]]
+    write_xlsx(HERE / "excel_errors.xlsx", {"Sheet1": sheet_xml(rows)})
 
 
 def make_bombs() -> None:
