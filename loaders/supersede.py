@@ -224,12 +224,14 @@ def _replacement(con, hit: str, **kw) -> Replacement:
 
 def detail(con, new_sql: str, limit: int = DETAIL_ROWS):
     """The first values a load would replace: metric, day, value now, value after, batch it came from."""
-    return con.execute(f"""
+    frame = con.execute(f"""
         WITH n AS ({new_sql})
         SELECT o.metric_id AS metric, o.as_of AS day, o.value AS "value now", n.value AS "value after",
                o.batch_id AS "from batch"
         FROM {schema.LIVE_OBSERVATIONS} o JOIN n USING (metric_id, as_of)
         ORDER BY o.as_of, o.metric_id LIMIT {int(limit)}""").df()
+    frame["day"] = frame["day"].dt.date          # a day, not a midnight timestamp
+    return frame
 
 
 # ---- removing days ------------------------------------------------------------------------------

@@ -317,14 +317,20 @@ def test_busy_database_on_load_says_busy_retry(db, monkeypatch):
 
 # ---- issue 12: the success replaces the notice; one-pass reports; remove days ---------------------
 
-def test_after_a_load_the_success_message_replaces_the_already_loaded_notice(db):
-    at = upload(page(), "week2.csv", b"metric_id,as_of,value\nsecurity_score,2025-01-20,70\n")
+def test_after_a_load_the_success_message_replaces_the_already_loaded_notice(db, tmp_path):
+    f = tmp_path / "week1.csv"
+    f.write_text("metric_id,as_of,value\ncompliance_score,2025-01-13,41\n")
+    load.load_file(f, db=db)
+    at = page()
+    assert at.selectbox(key="undo_batch").value == 2
+    at = upload(at, "week2.csv", b"metric_id,as_of,value\nsecurity_score,2025-01-20,70\n")
     assert any("holds 1 value on 2025-01-20 and replaces none loaded earlier" in s.value for s in at.success)
     button(at, "load").click().run()
     assert not at.exception
-    assert [s.value for s in at.success] == ["batch 2: loaded 1 rows into observations from week2.csv"]
+    assert [s.value for s in at.success] == ["batch 3: loaded 1 rows into observations from week2.csv"]
     assert not [i.value for i in at.info if "Already loaded" in i.value]
     assert not [b for b in at.button if b.key == "load"]
+    assert at.selectbox(key="undo_batch").value == 3                  # the batch just loaded is the one offered
     assert live(db, "security_score") == 70
 
 

@@ -253,6 +253,7 @@ def load_button(prepared) -> None:
             return
         status.update(label=result.summary(), state="complete")
     st.session_state["_just_loaded"] = (prepared.sha256, ("Nothing changed — " if result.noop else "") + result.summary())
+    st.session_state.pop("undo_batch", None)       # the undo picker offers the newest batch again
     st.rerun()
 
 
@@ -276,8 +277,8 @@ def history_frame(batches: pd.DataFrame) -> pd.DataFrame:
         "table": batches["table_name"], "rows": batches["row_count"],
         "when": pd.to_datetime(batches["loaded_at"]).dt.strftime("%Y-%m-%d %H:%M"), "kind": batches["kind"],
         "by": batches["loaded_by"],
-        "period": [f"{a:%Y-%m-%d} – {b:%Y-%m-%d}" if pd.notna(a) else "" for a, b in
-                   zip(batches["period_start"], batches["period_end"])],
+        "period": ["" if pd.isna(a) else f"{a:%Y-%m-%d}" if a == b else f"{a:%Y-%m-%d} – {b:%Y-%m-%d}"
+                   for a, b in zip(batches["period_start"], batches["period_end"])],
         "replaced": batches["replaced_rows"].fillna(0).astype(int),
         "rolled back": [f"yes, {t:%Y-%m-%d %H:%M}" if pd.notna(t) else "no" for t in batches["rolled_back_at"]],
     })
@@ -340,6 +341,7 @@ def removal_controls(latest, registry_ids: list[str]) -> None:
             except (LoadError, BusyError) as exc:
                 flash("error", f"Nothing removed: {exc}")
             st.session_state.pop("_removal", None)
+            st.session_state.pop("undo_batch", None)
             st.rerun()
 
 
