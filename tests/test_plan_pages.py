@@ -7,14 +7,9 @@ from streamlit.testing.v1 import AppTest
 
 from loaders import sample
 from tests.conftest import ROOT
+from tests.apptest import run_page  # noqa: E402
 
 PAGES = ("phases", "technical", "security", "teams")
-
-
-def run_page(name: str) -> AppTest:
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    return AppTest.from_file(str(ROOT / "pages" / f"{name}.py"), default_timeout=60).run()
 
 
 def text(at: AppTest) -> str:
