@@ -234,6 +234,6 @@ def metric_observations(con, metric_id: str, as_of=None, limit: int = 1000) -> p
     return con.execute(f"""
         SELECT o.as_of, o.value, o.batch_id, b.kind, b.file_name, b.loaded_at
         FROM observations o LEFT JOIN batches b USING (batch_id)
-        WHERE o.{LIVE} AND o.metric_id = ? {cutoff}
+        WHERE o.metric_id = ? {cutoff}
         ORDER BY o.as_of DESC, o.batch_id DESC LIMIT ?""",
         [metric_id] + ([] if as_of is None else [as_of]) + [limit]).df()
