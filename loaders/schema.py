@@ -30,7 +30,7 @@ class Table:
     columns: tuple[Column, ...]
     key: tuple[str, ...] = ()          # natural key: duplicates within a file are refused
     uploadable: bool = False           # analysts may upload files into it
-    period_column: str | None = None   # replace-by-period uses this date column
+    period_column: str | None = None   # the day column (keys, the views, a batch's period)
     description: str = ""
     tracked: bool = False              # rows carry batch_id / superseded_by (audit + undo)
 

@@ -1,4 +1,4 @@
-"""The /data page under AppTest: templates, upload → report or preview → Load, replace-by-period, no-op, undo."""
+"""The /data page under AppTest: templates, upload → report or preview → Load, replace by key, no-op, undo."""
 from __future__ import annotations
 
 import hashlib
@@ -180,9 +180,9 @@ def test_title_row_money_workbook_loads_after_mapping_the_metric_ids(db):
     assert any("batch 2" in s.value for s in at.success)
 
 
-# ---- load, replace-by-period, no-op, undo --------------------------------------------------------
+# ---- load, replace by key, no-op, undo -----------------------------------------------------------
 
-def test_load_replace_by_period_noop_and_undo_restore_the_figures(db, tmp_path):
+def test_load_replace_by_key_noop_and_undo_restore_the_figures(db, tmp_path):
     assert overview_score() == "55.4/100"
     week = "metric_id,as_of,value\nsecurity_score,2025-01-13,80\nsecurity_score,2025-01-19,85\n"
     at = upload(page(), "week1.csv", week.encode())

@@ -61,7 +61,7 @@ def test_observations_csv_loads_as_one_batch_and_reloading_is_a_noop(db, tmp_pat
     assert _count(db, "SELECT count(*) FROM observations WHERE metric_id='security_score'") == 2
 
 
-def test_replace_by_period_then_rollback_restores(db, tmp_path):
+def test_replace_by_key_then_rollback_restores(db, tmp_path):
     a = write(tmp_path / "a.csv", "metric_id,as_of,value\nsecurity_score,2025-01-20,70\n")
     b = write(tmp_path / "b.csv", "metric_id,as_of,value\nsecurity_score,2025-01-20,72\n")
     load.load_file(a, db=db)
