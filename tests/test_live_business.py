@@ -408,7 +408,7 @@ def test_the_new_metrics_load_through_the_upload_templates(db, tmp_path):
     load.load_file(obs, "observations", db=db)
     load.load_file(team, "team_metrics_daily", db=db)
     with duckdb.connect(str(db), read_only=True) as con:
-        got = dict(con.execute("SELECT metric_id, value FROM observations WHERE superseded_by IS NULL AND as_of "
+        got = dict(con.execute("SELECT metric_id, value FROM observations WHERE as_of "
                                "IN ('2025-02-02', '2025-02-03')").fetchall())
     assert got["revenue_stream_premium_compliance_features"] == 150_000 and got["protection_tcpa_violations"] == 42
     assert got["state_law_violations_per_day"] == 3 and got["story_points_planned_security"] == 4
