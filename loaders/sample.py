@@ -7,6 +7,9 @@ last target; the ones in PARTIAL / LAGGING end short, so the pages show a mix of
 Done-type metrics complete in steps at plausible weeks. The plan's own schema tables are filled
 too: metrics_daily, team_metrics_daily (story points per team per working day) and
 compliance_metrics_daily; the metrics they feed are not repeated in the observations file.
+Series that other figures must agree with are made consistent (`_consistent`): the scan's critical cells
+add up to the daily critical-vulnerability count, and the TCPA and GDPR protection levels follow the
+requirements that cover them, so /business, /security and both reports read the same numbers.
 
 Alert behaviour at the last day (2025-04-06) is designed, and pinned by tests/test_sample.py:
 - WeeklyTargetsMissed (team_velocity_total < 60 for 7d): the condition holds 2025-01-13 .. 2025-02-13,
@@ -19,12 +22,14 @@ Alert behaviour at the last day (2025-04-06) is designed, and pinned by tests/te
   team_velocity_collapse (< 40) 01-13..02-04; performance_degradation (api_latency_p99_ms > 100)
   01-13..01-29; compliance_violations_detected (> 0) on and off 01-13..02-10;
   security_vulnerabilities_critical (> 0) 01-13..01-23 and again 02-24..02-25;
-  build_failure_rate (> 10) 01-13..02-11; documentation_coverage_low (< 60, weekly readings, and the
+  build_failure_rate (> 10; derived from team_metrics_daily.build_success_rate by the recording rule,
+  never loaded) 01-13..02-02; documentation_coverage_low (< 60, weekly readings, and the
   plan's 10% on 01-12) until 02-23; revenue_pipeline_at_risk (> $1M) 03-04..03-06.
 """
 from __future__ import annotations
 
 import tempfile
+import zlib
 from datetime import date
 from pathlib import Path
 
@@ -51,7 +56,16 @@ PARTIAL = {
     "compliance_feature_parity_pct": 0.72, "market_share_pct": 0.2, "code_review_coverage_pct": 0.9,
     "event_latency_p99_ms": 0.6, "compliance_feature_time_to_market_days": 0.85,
     "test_coverage_unit_overall": 0.85, "test_coverage_integration_overall": 0.65, "test_coverage_e2e_overall": 0.4,
+    "revenue_stream_premium_compliance_features": 0.85, "revenue_stream_api_usage_monetization": 0.7,
+    "protection_operational_inefficiency": 0.8,
 }
+# Metrics added after the sample was first published draw from a generator of their own (seeded from
+# their id), so adding one never shifts the values of the series before it: pages, tests and issues
+# quote those values. Prefixes of such metrics:
+OWN_STREAM = ("revenue_stream_", "protection_", "state_law_")
+# Derived by a recording rule from team_metrics_daily (transforms/recording.py), so the sample does not
+# load it: the plan's "Build failure rate > 10%" alert then fires from the plan's own upload tables.
+DERIVED = ("build_failure_rate_pct",)
 # Per-team integration and e2e coverage lag behind unit coverage.
 LEVEL_SHARE = {"integration": 0.8, "e2e": 0.6}
 LAGGING_TEAMS = ("_compliance", "_financial")
@@ -194,13 +208,17 @@ def generate(plan_dir: Path = PLAN_DIR) -> dict[str, pd.DataFrame]:
         metric_id = meta["metric_id"]
         if metric_id in wide or metric_id in CATEGORY_END or metric_id == "overall_health_score":
             continue
+        if metric_id in DERIVED:
+            rng.normal(0.0, 0.8, len(t))      # the draw its loaded series used to take: later series keep their values
+            continue
         mine = targets[targets["metric_id"] == metric_id]
+        gen = _own_stream(metric_id) or rng
         if meta["unit"] == "done":
-            series = _done(meta, mine, rng)
+            series = _done(meta, mine, gen)
         else:
-            series = _continuous(meta, mine, baseline.get(metric_id), rng)
+            series = _continuous(meta, mine, baseline.get(metric_id), gen)
         if series is None:
-            series = _untargeted(metric_id, t, rng)
+            series = _untargeted(metric_id, t, gen)
         if series is None:
             continue
         if meta["unit"] != "done" and (meta["freshness_days"] or 1) > 1:
@@ -254,9 +272,50 @@ def generate(plan_dir: Path = PLAN_DIR) -> dict[str, pd.DataFrame]:
         "consent_coverage_percentage": (100 * _ease(t, 0, 18)).round(2),
         "audit_trail_completeness": (100 * _ease(t, 0, 12)).round(2),
     })
+    observations = _consistent(observations, critical, plan_dir)
     team = team[[c.name for c in schema.TEAM_METRICS_DAILY.columns]]
     return {"observations": observations, "metrics_daily": metrics_daily[[c.name for c in schema.METRICS_DAILY.columns]],
             "team_metrics_daily": team, "compliance_metrics_daily": compliance}
+
+
+def _own_stream(metric_id: str):
+    if metric_id.startswith(OWN_STREAM):
+        return np.random.default_rng([SEED, zlib.crc32(metric_id.encode())])
+    return None
+
+
+# Critical findings of the scan by category, filled in this order as the daily count rises (the regression
+# of 24–25 Feb is a configuration issue): the categories always add up to metrics_daily's count, so every
+# page and both reports read one number.
+CRITICAL_ORDER = ("vuln_auth_bypass_critical", "vuln_sql_injection_critical", "vuln_xss_critical",
+                  "vuln_dependency_critical")
+REGRESSION_CELL = "vuln_configuration_critical"
+
+
+def _consistent(observations: pd.DataFrame, critical: np.ndarray, plan_dir: Path) -> pd.DataFrame:
+    """Series that must agree with others: the scan's critical cells sum to the daily critical count,
+    and the protection of a cost-avoidance risk that the risk matrix also covers (TCPA, GDPR) follows
+    the requirements covering it (data/plan/compliance_risk_coverage.csv), holding the plan's week-0
+    protection until the requirements pass it (GDPR: 20% stated, its requirements start at 15%)."""
+    regression = (DAYS >= "2025-02-24") & (DAYS <= "2025-02-25")
+    cells = {m: np.zeros(len(DAYS)) for m in (*CRITICAL_ORDER, REGRESSION_CELL)}
+    for day, count in enumerate(critical):
+        for m in ((REGRESSION_CELL,) if regression[day] else CRITICAL_ORDER[:count]):
+            cells[m][day] = 1.0
+    derived = [pd.DataFrame({"metric_id": m, "as_of": DAYS, "value": v}) for m, v in cells.items()]
+
+    risks = read_plan_csv("compliance_risks", plan_dir).dropna(subset=["cost_risk_id"])
+    coverage = read_plan_csv("compliance_risk_coverage", plan_dir)
+    week0 = read_plan_csv("cost_avoidance", plan_dir).set_index("risk_id")["current_protection"]
+    wide = observations.pivot_table(index="as_of", columns="metric_id", values="value")
+    for risk in risks.itertuples():
+        reqs = coverage.loc[coverage["violation_type"] == risk.violation_type, "metric_id"]
+        mean = wide[list(reqs)].dropna().mean(axis=1)
+        derived.append(pd.DataFrame({"metric_id": f"protection_{risk.cost_risk_id}", "as_of": mean.index,
+                                     "value": mean.clip(lower=week0[risk.cost_risk_id]).round(4).to_numpy()}))
+    replaced = set().union(*(set(d["metric_id"]) for d in derived))
+    kept = observations[~observations["metric_id"].isin(replaced)]
+    return pd.concat([kept, *derived], ignore_index=True)
 
 
 def _untargeted(metric_id: str, t: np.ndarray, rng) -> pd.Series | None:
@@ -265,8 +324,8 @@ def _untargeted(metric_id: str, t: np.ndarray, rng) -> pd.Series | None:
         values = np.abs(rng.normal(150_000, 60_000, len(t)))
         values[(DAYS >= "2025-03-04") & (DAYS <= "2025-03-06")] = [1_250_000, 1_400_000, 1_100_000]
         return pd.Series(values.round(-3), index=DAYS)
-    if metric_id == "build_failure_rate_pct":
-        return pd.Series((25 - 19 * _ease(t, 0, 49) + rng.normal(0, 0.8, len(t))).clip(0, 100), index=DAYS)
+    if metric_id == "state_law_violations_per_day":       # a few early on, none once consent and DNC checks hold
+        return pd.Series(rng.poisson(np.maximum(0.0, 1.2 * (1 - t / 24))).astype(float), index=DAYS)
     if metric_id.startswith("vuln_"):        # severities the plan accepts at any count ("Any")
         return pd.Series(rng.poisson(np.maximum(0.5, 6 * (1 - t / 60))).astype(float), index=DAYS)
     return None

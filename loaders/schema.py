@@ -124,6 +124,7 @@ TEAM_COLUMN_METRICS = {
     "story_points_completed": "velocity",      # velocity_<team> (points per day, summed to weeks)
     "test_coverage": "test_coverage_unit",     # test_coverage_unit_<team>
     "build_success_rate": "build_success_rate",
+    "story_points_planned": "story_points_planned",   # story_points_planned_<team> (sprint completion)
 }
 
 # --- audit and app state -----------------------------------------------------------
@@ -143,10 +144,16 @@ SCENARIOS = Table("scenarios", (
     _c("saved_by", "VARCHAR", required=False),
 ), key=("scenario_id",), description="Saved what-if scenarios.")
 
+ASSUMPTIONS = Table("assumptions", (
+    _c("name", "VARCHAR"), _c("value", "DOUBLE"), _c("saved_at", "TIMESTAMP"),
+    _c("saved_by", "VARCHAR", required=False),
+), key=("name", "saved_at"),
+   description="Editable assumptions (the ROI's investment): every edit is a row, the newest per name applies.")
+
 PLAN_TABLES = (METRICS, TARGETS)
 UPLOADABLE = (OBSERVATIONS, METRICS_DAILY, TEAM_METRICS_DAILY, COMPLIANCE_METRICS_DAILY)
 ALL_TABLES = (METRICS, TARGETS, OBSERVATIONS, METRICS_DAILY, TEAM_METRICS_DAILY,
-              COMPLIANCE_METRICS_DAILY, BATCHES, SCENARIOS)
+              COMPLIANCE_METRICS_DAILY, BATCHES, SCENARIOS, ASSUMPTIONS)
 TABLES = {t.name: t for t in ALL_TABLES}
 
 # Reference tables of the plan shipped as CSV under data/plan/ and loaded as

@@ -1,62 +1,72 @@
-"""Business impact: the plan's revenue and cost figures, then what-if scenarios over them."""
+"""Business impact: revenue, cost avoidance, ROI and customers as of the chosen week, then what-if scenarios."""
 from pathlib import Path
 
 import streamlit as st
 
 from loaders import scenarios as store
-from transforms import fmt
+from transforms import business as biz
+from transforms import fmt, model, overview, pace
 from transforms.export import to_csv_bytes
 from transforms import projection as pj
 from transforms import scenarios as sc
 from ui import data as ui_data
 from ui import widgets
+from ui.assumptions import investment_editor
 
 data = ui_data.plan_data_as_picked()
-base, plan, tables = sc.baseline(data), sc.plan_projection(data), sc.plan_tables(data)
+base, plan = sc.baseline(data), sc.plan_projection(data)
+trends = ui_data.trend_inputs(data)
 specs = sc.lever_specs(base)
 money, S = fmt.money, base.stated
 CHART_CONFIG = {"displayModeBar": False}         # redrawn on every lever move: no toolbar to lay out
 K = "biz_"                                          # session-state prefix of the levers
 
+
+def paced(rows):
+    return pace.pace(rows, trends, data.as_of, data.start)
+
+
 st.title("Business impact")
 widgets.sample_banner(data)
 st.caption(widgets.as_of_caption(data))
-st.caption("The plan's business figures as written on 12 Jan 2025; every total below is computed from its rows.")
 
 st.subheader("Revenue streams")
-totals = {c: base.streams[c].sum() for c in ("month_3", "month_6", "month_12", "annual_target")}
-over = totals["annual_target"] - base.range_high
-st.markdown(f"The five streams add up to **{money(totals['month_3'])}** at month 3, **{money(totals['month_6'])}** "
-            f"at month 6 and **{money(totals['month_12'])}** at month 12. Their annual targets sum to "
-            f"**{money(totals['annual_target'])}**, which is **{money(over)} above** the plan's own annual "
-            f"revenue range of {money(base.range_low)}–{money(base.range_high)}.")
-widgets.table(tables["revenue"], "revenue_streams")
+streams = paced(biz.stream_rows(data))
+st.markdown(biz.revenue_sentence(streams, overview.pipeline(data), data.week) + " " +
+            pace.summary_sentence(streams, "streams"))
+widgets.table(biz.revenue_table(streams), "revenue_streams")
+st.caption(biz.REVENUE_RULE)
+pipeline = paced(biz.pipeline_rows(data))
+widgets.table(model.kpi_table(pipeline, biz.KPI_COLUMNS), "revenue_pipeline")
 
 st.subheader("Cost avoidance")
-st.markdown("Savings = annual exposure × (target − current protection): " + ", ".join(
-    f"{r.risk} **{money(r.savings)}**" for r in plan.costs.itertuples()) +
-    f"; **{money(plan.cost_avoidance)}** in all, as the plan states.")
-widgets.table(tables["costs"], "cost_avoidance",
-              caption="Total protections are exposure-weighted; the plan writes ~15% and ~98%.")
+ca, protection = biz.cost_avoidance_achieved(data), paced(biz.protection_rows(data))
+st.markdown(biz.cost_sentence(ca, protection))
+widgets.table(biz.protection_table(protection), "cost_avoidance")
+st.caption(biz.COST_RULE)
+
+st.subheader("Return on investment")
+inv = base.investment
+st.markdown(biz.roi(data).sentence() + ".")
+investment_editor(base, K + "investment")
 
 st.subheader("Customer acquisition")
-st.markdown(f"By month 12 the plan expects **{base.customers:.0f}** new enterprise customers at "
-            f"**{money(base.deal_size)}** each: **{money(base.customers * base.deal_size)}** a year, against "
-            f"{money(base.streams.set_index('stream_id').loc[pj.CUSTOMER_STREAM, 'month_12'])} in the new-customer "
-            "revenue stream at month 12.")
-widgets.table(tables["customers"], "customer_acquisition")
+customers = paced(biz.kpi_rows(data, "customer_acquisition"))
+st.markdown(model.progress_sentence(customers, "customer KPIs") + " " + pace.summary_sentence(customers, "KPIs") +
+            " Targets in force are the plan's month-3 figures, due at week 13.")
+widgets.table(biz.customer_table(customers, data.plan["customer_acquisition"]), "customer_acquisition")
 st.subheader("Market position")
-st.markdown("Targets without a date: market entry, and feature parity ahead of competitors (110%).")
-widgets.table(tables["market"], "market_position")
+market = paced(biz.kpi_rows(data, "market_position"))
+st.markdown(model.progress_sentence(market, "market KPIs") + " " + pace.summary_sentence(market, "KPIs") +
+            " The plan gives these targets no date: each is judged as a standing target.")
+widgets.table(biz.market_table(market, data.plan["market_position"]), "market_position")
 
 st.header("What-if scenarios")
 st.markdown(
     "Move the levers: the projection, the annual total, cost avoidance and ROI follow. **Annual total** is the "
-    f"plan's annual target ({money(totals['annual_target'])}) moved by the levers in proportion to the revenue "
+    f"plan's annual target ({money(plan.annual_total)}) moved by the levers in proportion to the revenue "
     "months 1–12 deliver against the plan's curve; the plan's month columns are levels, joined by a monotone "
-    f"curve. **Investment** defaults to {base.people} people ({base.engineers} engineers and "
-    f"{base.people - base.engineers} team leads) "
-    f"× a loaded $4,000 per engineer-week × 12 weeks = **{money(base.default_investment)}**.")
+    f"curve. **Investment** starts from the stored assumption above: {inv.basis(money)}.")
 
 
 @st.cache_data(show_spinner=False, max_entries=4)
@@ -123,7 +133,7 @@ def what_if() -> None:
                 f"{fmt.number(proj.roi_pct - base.roi_target_pct, 0)} pts vs target", border=True)
     implied = pj.implied_investment(base.roi_target_pct, plan.annual_total)
     st.caption(f"ROI = (annual revenue impact + cost avoidance − investment) ÷ investment, on "
-               f"{money(proj.investment)}. The plan's {fmt.pct(base.roi_target_pct, 0)} is what "
+               f"{money(proj.investment)} (the stored assumption: {inv.basis(money)}). The plan's {fmt.pct(base.roi_target_pct, 0)} is what "
                f"{money(plan.annual_total)} of revenue alone returns on {money(implied)}.")
 
     st.markdown(f"**Monthly projection.** Revenue-impact level reaches **{money(proj.month_12)}** at month 12 "

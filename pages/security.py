@@ -58,19 +58,13 @@ for regime, title in (("TCPA", "TCPA compliance (Telephone Consumer Protection A
 
 st.subheader("Compliance risk matrix")
 risks = security.risk_matrix(data)
-st.markdown(f"Annual exposure **{fmt.money(risks['annual_risk'].sum())}+** across {len(risks)} violation types "
-            f"(the plan's lower bounds); probability-weighted expected loss **{fmt.money(risks['expected_loss'].sum())}**.")
+st.markdown(security.risk_sentence(risks, security.risk_matrix(snapshot)))
 widgets.table(security.risk_table(risks), "compliance_risks")
-fig = go.Figure(go.Scatter(
-    x=risks["probability_pct"], y=risks["expected_loss"], mode="markers+text", text=risks["violation_type"],
-    textposition="top center", marker=dict(size=risks["annual_risk"], sizemode="area",
-                                           sizeref=2 * risks["annual_risk"].max() / 70 ** 2, color="#d62728", opacity=0.6),
-    customdata=risks[["impact_text", "annual_risk"]],
-    hovertemplate="%{text}<br>probability %{x}%<br>impact %{customdata[0]}<br>exposure $%{customdata[1]:,.0f}<extra></extra>"))
-fig.update_layout(height=380, margin=dict(l=10, r=10, t=30, b=10), xaxis=dict(title="Probability (%)", range=[0, 105]),
-                  yaxis=dict(title="Expected annual loss ($)", range=[0, risks["expected_loss"].max() * 1.3]))
-st.plotly_chart(fig, config={"displayModeBar": False})
-st.caption("Bubble area = annual exposure; height = probability × exposure.")
+st.markdown(security.RISK_RULE)
+st.plotly_chart(security.risk_figure(risks), config={"displayModeBar": False})
+st.markdown("**Which requirements cover which risk** (`data/plan/compliance_risk_coverage.csv`), with each "
+            f"requirement's implementation as of week {data.week}:")
+widgets.table(security.coverage_table(data), "compliance_risk_coverage")
 
 st.subheader("Rules behind the checks")
 rules = ui_data.reference_table("regulatory_rules")

@@ -4,8 +4,10 @@ from __future__ import annotations
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from loaders import assumptions
 from loaders import scenarios as store
 from tests.conftest import ROOT
+from transforms import fmt, report
 
 
 def run() -> AppTest:
@@ -26,15 +28,40 @@ def test_plan_figures_are_computed_and_the_range_gap_is_shown(db):
     at = run()
     assert not at.exception, [e.value for e in at.exception]
     body = text(at)
-    for figure in ("$2.1M", "$5.3M", "$7.6M", "$13.9M", "$5.994M", "$1.5M", "$390K", "$200K", "$8.084M",
-                   "$6.8M–$12.7M", "**$1.2M above**", "$624K"):
+    for figure in ("**$0** a year against **$2.1M** due at month 3", "**$8.084M** at target protection",
+                   "$6.8M–$12.7M", "$624K", "13 people × $4K a person-week × 12 weeks"):
         assert figure in body, figure
     revenue = at.dataframe[0].value
-    assert list(revenue.iloc[-1]) == ["Total (computed)", "$0", "$2.1M", "$5.3M", "$7.6M", "$13.9M"]
-    assert len(at.get("download_button")) >= 5                         # every table has its CSV
+    assert list(revenue.columns) == ["Stream", "Run-rate now", "Target in force", "Status", "Pace", "Month 3",
+                                     "Month 6", "Month 12", "Annual target", "History"]
+    assert list(revenue.iloc[-1])[:-1] == ["Total (computed)", "$0", "$2.1M (sum)", "🔴 Not met", "", "$2.1M",
+                                           "$5.3M", "$7.6M", "$13.9M"]
+    assert revenue["History"].iloc[0].startswith("metric?metric=Revenue+run-rate")   # each stream's history page
+    costs = next(d.value for d in at.dataframe if "Avoided so far" in d.value.columns)
+    assert list(costs["At target"]) == ["$5.994M", "$1.5M", "$390K", "$200K", "$8.084M"]
+    assert list(costs["Avoided so far"]) == ["$0"] * 5 and costs["Week 0"].iloc[-1] == "13.16%"   # the plan's "~15%"
+    assert len(at.get("download_button")) >= 7                         # every table has its CSV
     assert metric(at, "Annual revenue") == "$13.9M"
     assert metric(at, "ROI") == "3,423%"
     assert "lands at **$13.9M** a year, $1.2M above" in body
+
+
+def test_the_investment_is_edited_on_the_page_and_every_roi_follows(db):
+    at = run()
+    at.number_input(key="biz_inv_people").set_value(20)
+    at.number_input(key="biz_inv_cost").set_value(5000.0)
+    at.button(key="FormSubmitter:biz_inv_form-Save").click().run()
+    assert not at.exception, [e.value for e in at.exception]
+    stored = assumptions.read_current(db=db).set_index("name")["value"].to_dict()
+    assert stored == {"investment_people": 20, "investment_cost_per_person_week": 5000, "investment_weeks": 12}
+    body = text(at)
+    assert "20 people × $5K a person-week × 12 weeks = $1.2M" in body
+    assert metric(at, "ROI") == fmt.pct((13_900_000 + 8_084_000 - 1_200_000) / 1_200_000 * 100, 0)   # the what-if
+    assert "ROI to date **-100%**" in body                            # no revenue or protection gained at week 0
+    executive = report.to_markdown(report.build("executive", report._load_inputs(0)))
+    assert "investment 20 people × $5K a person-week × 12 weeks = $1.2M (edited on /business by" in executive
+    at.button(key="FormSubmitter:biz_inv_form-Back to the plan's default").click().run()
+    assert "13 people × $4K a person-week × 12 weeks = $624K" in text(at)
 
 
 def test_moving_a_slider_moves_the_projection(db):

@@ -26,7 +26,11 @@ SECTIONS = {
     "security_control", "vulnerability", "tcpa", "gdpr", "team_velocity", "test_coverage",
     "code_quality", "market_position", "customer_acquisition",
     "checklist_w1", "checklist_w2", "checklist_w4", "checklist_w8", "checklist_w12",
+    "revenue_stream", "revenue_stream_annual", "cost_avoidance",
 }
+# target_id ranges: the plan's own rows are 1..n in document order; rows added since sit in reserved
+# ranges (business actuals 500–599, progress 600–699) so two changes appending at once cannot collide.
+ADDED_TARGET_IDS = range(500, 700)
 
 # every file and its exact columns (code elsewhere is written against these names)
 COLUMNS = {
@@ -46,7 +50,9 @@ COLUMNS = {
     "vulnerabilities": ["vuln_category", "severity", "metric_id", "target_text"],
     "compliance_requirements": ["regime", "requirement", "metric_id", "risk_level", "status_as_written"],
     "compliance_risks": ["violation_type", "probability_label", "probability_pct", "impact_text",
-                         "annual_risk", "status_as_written"],
+                         "annual_risk", "status_as_written", "cost_risk_id", "violation_cost_low",
+                         "violation_cost_high", "violations_metric_id"],
+    "compliance_risk_coverage": ["violation_type", "metric_id", "why"],
     "teams": ["team", "capacity_points", "velocity_target", "engineers_needed", "coverage_target_pct",
               "lead_role"],
     "team_formation": ["team", "step", "metric_id", "as_written"],
@@ -60,7 +66,7 @@ COLUMNS = {
 ROW_COUNTS = {
     "calendar": 4, "revenue_streams": 5, "cost_avoidance": 4, "customer_acquisition": 5,
     "market_position": 4, "security_controls": 6, "vulnerabilities": 20,
-    "compliance_requirements": 11, "compliance_risks": 4, "teams": 5, "team_formation": 20,
+    "compliance_requirements": 11, "compliance_risks": 4, "compliance_risk_coverage": 16, "teams": 5, "team_formation": 20,
     "test_coverage": 18, "alert_rules": 11, "contacts": 11, "checklists": 25,
 }
 
@@ -171,13 +177,17 @@ def test_required_metrics_present(metrics):
     }
     assert required <= ids
     for team in ["security", "compliance", "infrastructure", "financial", "integration"]:
-        assert {f"velocity_{team}", f"test_coverage_unit_{team}", f"build_success_rate_{team}"} <= ids
+        assert {f"velocity_{team}", f"test_coverage_unit_{team}", f"build_success_rate_{team}",
+                f"story_points_planned_{team}"} <= ids
 
 
 # --- targets ----------------------------------------------------------------------
 
 def test_target_ids_sequential(targets):
-    assert list(targets.target_id) == list(range(1, len(targets) + 1))
+    assert targets.target_id.is_unique
+    plan_rows = targets[targets.target_id < ADDED_TARGET_IDS.start]
+    assert list(plan_rows.target_id) == list(range(1, len(plan_rows) + 1))
+    assert targets[targets.target_id >= ADDED_TARGET_IDS.start].target_id.isin(ADDED_TARGET_IDS).all()
 
 
 def test_target_vocabularies(targets, metrics):
@@ -218,6 +228,7 @@ def test_section_row_counts(targets):
     assert counts["code_quality"] == 5
     assert counts["market_position"] == 4
     assert counts["customer_acquisition"] == 15
+    assert counts["revenue_stream"] == 15 and counts["revenue_stream_annual"] == 5 and counts["cost_avoidance"] == 4
 
 
 def test_due_weeks(targets):
@@ -230,6 +241,8 @@ def test_due_weeks(targets):
     assert by_section.get_group("team_velocity").isna().all()
     assert by_section.get_group("market_position").isna().all()
     assert set(by_section.get_group("customer_acquisition")) == {13, 26, 52}
+    assert set(by_section.get_group("revenue_stream")) == {13, 26, 52}
+    assert set(by_section.get_group("cost_avoidance")) == {12}
     vuln = targets[targets.section == "vulnerability"]
     assert set(vuln[vuln.metric_id.str.endswith("_critical")].due_week) == {2}
     for week in [1, 2, 3]:
@@ -379,10 +392,49 @@ def test_compliance_requirements(observations):
     assert impl[c.regime == "GDPR"].mean() == 15         # "GDPR Compliance Score 15%"
 
 
-def test_compliance_risks():
+def test_compliance_risks(metrics):
     r = load("compliance_risks")
     assert r.annual_risk.sum() == 9_500_000
     assert r.probability_pct.between(0, 100).all()
+    # the plan's "$500-$1,500 per call" and "$100-$500 per call" as numbers, with the count they multiply
+    costs = r.set_index("violation_type")[["violation_cost_low", "violation_cost_high", "violations_metric_id"]]
+    assert list(costs.loc["TCPA violations"]) == [500, 1500, "tcpa_violations_per_day"]
+    assert list(costs.loc["State law violations"]) == [100, 500, "state_law_violations_per_day"]
+    assert set(r.cost_risk_id.dropna()) <= set(load("cost_avoidance").risk_id)
+    assert set(r.violations_metric_id.dropna()) <= set(metrics.metric_id)
+
+
+def test_compliance_risk_coverage():
+    c = load("compliance_risk_coverage")
+    assert set(c.violation_type) == set(load("compliance_risks").violation_type)
+    assert set(c.metric_id) <= set(load("compliance_requirements").metric_id)
+    by_risk = c.groupby("violation_type").metric_id.apply(set)
+    reqs = load("compliance_requirements")
+    assert by_risk["TCPA violations"] == set(reqs[reqs.regime == "TCPA"].metric_id)
+    assert by_risk["GDPR violations"] == set(reqs[reqs.regime == "GDPR"].metric_id)
+    assert by_risk["State law violations"] == {"tcpa_calling_hours_pct", "tcpa_dnc_checking_pct", "tcpa_prior_consent_pct"}
+    assert by_risk["FTC violations"] == {"tcpa_prior_consent_pct", "tcpa_opt_out_pct"}
+    assert c.why.notna().all()
+
+
+def test_business_actuals_are_registry_metrics_with_the_plan_columns_as_targets(metrics, targets, observations):
+    """Each revenue stream and each cost-avoidance risk's protection is a metric; its targets are the plan's
+    columns, its week-0 observation the plan's Current column."""
+    streams, costs = load("revenue_streams"), load("cost_avoidance")
+    reg = metrics.set_index("metric_id")
+    obs = observations.set_index("metric_id").value
+    for s in streams.itertuples():
+        mid = f"revenue_stream_{s.stream_id}"
+        assert reg.loc[mid, "unit"] == "$" and obs[mid] == s.current
+        rows = targets[targets.metric_id == mid].set_index("due_week")
+        month = rows[rows.section == "revenue_stream"].value
+        assert month.to_dict() == {13: s.month_3, 26: s.month_6, 52: s.month_12}   # round(m × 52/12)
+        assert rows[rows.section == "revenue_stream_annual"].value.to_dict() == {52: s.annual_target}
+    for c in costs.itertuples():
+        mid = f"protection_{c.risk_id}"
+        assert reg.loc[mid, "unit"] == "%" and obs[mid] == c.current_protection
+        row = targets[targets.metric_id == mid].iloc[0]
+        assert (row.section, row.op, row.value, row.due_week) == ("cost_avoidance", ">=", c.target_protection, 12)
 
 
 def test_teams():

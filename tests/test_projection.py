@@ -130,12 +130,10 @@ def test_presets_stay_inside_their_levers(base):
     assert low < plan < high and plan == pytest.approx(13_900_000)
 
 
-def test_plan_tables_show_computed_totals(base):
-    revenue = sc.revenue_table(base)
-    assert list(revenue.iloc[-1]) == ["Total (computed)", "$0", "$2.1M", "$5.3M", "$7.6M", "$13.9M"]
+def test_what_if_tables_show_computed_totals_and_export_numbers(base):
     costs = sc.cost_table(pj.project(base).costs, stated_total=8_084_000)
-    assert list(costs["Savings"]) == ["$5.994M", "$1.5M", "$390K", "$200K", "$8.084M"]
-    customers = sc.customer_table(PLAN["customer_acquisition"])
-    assert list(customers.iloc[4]) == ["Average deal size", "N/A", "$50K", "$75K", "$100K"]
-    market = sc.market_table(PLAN["market_position"])
-    assert list(market["Target"]) == ["15%", "110%", "14 days", "24 hours"]
+    assert list(costs.display()["Savings"]) == ["$5.994M", "$1.5M", "$390K", "$200K", "$8.084M"]
+    assert list(costs.export()["Savings (USD)"]) == pytest.approx([5_994_000, 1_500_000, 390_000, 200_000, 8_084_000])
+    assert costs.export()["Current protection (%)"].iloc[-1] == pytest.approx(1_250_000 / 9_500_000 * 100)
+    monthly = sc.monthly_table(pj.project(base), base).export().set_index("Month")
+    assert [round(monthly.loc[m, "Plan level (USD)"]) for m in (3, 6, 12)] == [2_100_000, 5_300_000, 7_600_000]

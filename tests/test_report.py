@@ -36,7 +36,9 @@ def test_the_executive_report_fills_the_template_without_inventing(plan_inputs):
         assert re.search(rf"^## \S* ?{re.escape(heading)}$", text, re.M), heading     # a real heading line
     assert not re.search(r"\bX\b|\$X", text)                # no template placeholder survives
     assert "55.4/100" in text and "0 of 40 milestone targets met" in text
-    assert "**ROI Projection**: no data" in text and "**Revenue Pipeline Growth**: no data" in text
+    assert "**ROI Projection**: ROI to date **-100%**" in text and "**Revenue Pipeline Growth**: no data" in text
+    assert "investment 13 people × $4K a person-week × 12 weeks = $624K" in text
+    assert "Not in the data, so not judged: violations priced per call" in text    # no data is not an issue
     assert "Overall health score drops** (critical)" in text and "CTO (Technical health score" in text
 
 

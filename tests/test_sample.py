@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from loaders import queries, sample
+from loaders.build import read_plan_csv
 
 
 @pytest.fixture(scope="module")
@@ -82,7 +83,7 @@ def test_load_is_a_noop_the_second_time_and_remove_rolls_back(db):
     assert "nothing to remove" in sample.remove_sample(db)
     with duckdb.connect(str(db), read_only=True) as con:
         assert str(queries.latest_date(con)) == "2025-01-12"
-        assert con.execute("SELECT count(*) FROM observations").fetchone()[0] == 87
+        assert con.execute("SELECT count(*) FROM observations").fetchone()[0] == 96
 
 
 def test_cli_sample_and_remove(db, capsys):
@@ -100,3 +101,21 @@ def test_weekly_sums_in_sql(db):
     assert sums.groupby("week")["value"].sum()[12] == 13 + 9
     assert trends.loc["api_latency_p99_ms", "n_days"] == 84
     assert trends.loc["security_control_encryption_pct", "baseline"] == 30      # the plan's week-0 value
+
+
+def test_figures_other_pages_compare_agree(frames):
+    """The scan's critical cells add up to the daily count; TCPA/GDPR protection follows its requirements;
+    the build failure rate is left to the recording rule; planned story points are there for completion."""
+    obs = frames["observations"]
+    wide = obs.pivot_table(index="as_of", columns="metric_id", values="value")
+    cells = [c for c in wide.columns if c.startswith("vuln_") and c.endswith("_critical")]
+    daily = frames["metrics_daily"].set_index("date")["critical_vulnerabilities"]
+    assert (wide[cells].sum(axis=1).reindex(daily.index) == daily).all()
+    reqs = read_plan_csv("compliance_requirements")
+    tcpa = list(reqs.loc[reqs["regime"] == "TCPA", "metric_id"])
+    sundays = wide["protection_tcpa_violations"].dropna().index
+    assert (wide.loc[sundays, tcpa].mean(axis=1).round(4) == wide.loc[sundays, "protection_tcpa_violations"]).all()
+    assert wide["protection_tcpa_violations"].dropna().iloc[-1] == 96          # 4 requirements done, 1 at 80%
+    assert wide["protection_gdpr_non_compliance"].min() >= 20                  # never below the plan's week 0
+    assert "build_failure_rate_pct" not in set(obs["metric_id"])
+    assert (frames["team_metrics_daily"]["story_points_planned"] > 0).any()

@@ -15,6 +15,7 @@ from tests.conftest import ROOT
 from transforms import projection as pj
 from transforms import scenarios as sc
 from transforms.export import to_csv_bytes
+from transforms.table import as_export
 
 PLAN = {n: read_plan_csv(n) for n in ("revenue_streams", "cost_avoidance", "customer_acquisition",
                                       "stated_totals", "teams")}
@@ -41,11 +42,15 @@ def test_save_list_and_load_round_trip(db):
 def test_compare_side_by_side(db):
     ids = [_save("Plan", db=db), _save("Bold", "Aggressive", db=db), _save("Cautious", "Conservative", db=db)]
     table = sc.compare(store.get(ids, db=db), BASE)
-    assert list(table.columns[2:]) == [f"Plan (#{ids[0]})", f"Bold (#{ids[1]})", f"Cautious (#{ids[2]})"]
-    rows = table.set_index("What")
+    shown = table.display()
+    assert list(shown.columns[2:]) == [f"Plan (#{ids[0]})", f"Bold (#{ids[1]})", f"Cautious (#{ids[2]})"]
+    rows = shown.set_index("What")
     assert rows.loc["Annual revenue impact", f"Plan (#{ids[0]})"] == "$13.9M"
     assert rows.loc["New enterprise customers by month 12"].tolist()[1:] == ["30", "40", "20"]
     assert rows.loc["Ramp delay (months)", f"Cautious (#{ids[2]})"] == "2"
+    exported = table.export().set_index("What")                          # numbers, units beside them
+    assert exported.loc["Annual revenue impact", f"Plan (#{ids[0]})"] == pytest.approx(13_900_000)
+    assert exported.loc["Annual revenue impact", "Unit"] == "USD" and exported.loc["ROI", "Unit"] == "%"
 
 
 def test_delete(db):
@@ -68,7 +73,7 @@ def test_export_is_inert_in_a_spreadsheet(db):
     sid = _save(evil, db=db)
     saved = store.get([sid], db=db)
     for frame in (sc.flat(saved), sc.compare(saved, BASE), sc.listing(saved)):
-        text = to_csv_bytes(frame).decode("utf-8-sig")
+        text = to_csv_bytes(as_export(frame)).decode("utf-8-sig")
         assert evil not in text.replace("'" + evil, "")                    # only the quoted, inert form
         assert "'=HYPERLINK" in text
     flat = pd.read_csv(io.BytesIO(to_csv_bytes(sc.flat(saved))), encoding="utf-8-sig")

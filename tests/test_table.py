@@ -54,3 +54,10 @@ def test_kpi_table_exports_numbers_ids_and_status_words(plan_db):
     assert pd.api.types.is_numeric_dtype(out["Current"]) and out["Current"].notna().all()
     assert set(out["Unit"]) == {"%"}
     assert list(out["Current"].fillna(-1)) == list(rows["value"].fillna(-1))
+
+
+def test_a_status_in_a_tables_own_words_keeps_its_colour_and_exports_the_words():
+    t = Table(pd.DataFrame({"Risk": ["TCPA", "GDPR", "FTC"], "Status": [status.PARTIAL, status.NOT_MET, status.MET]}),
+              {"Status": "status:protection"})
+    assert list(t.display()["Status"]) == ["🟡 Partially protected", "🔴 Unprotected", "🟢 Protected"]
+    assert list(t.export()["Status"]) == ["Partially protected", "Unprotected", "Protected"]

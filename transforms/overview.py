@@ -111,9 +111,13 @@ RISK_EMOJI = {"CRITICAL": "🔴", "HIGH": "🔴", "MEDIUM": "🟡", "LOW": "🟢
 
 
 def pipeline(data: PlanData) -> tuple[float | None, float, float]:
-    """Revenue pipeline now, and the plan's annual target range."""
+    """Revenue pipeline now (the overview tile's figure, kpis.pipeline), and the plan's annual target range.
+
+    /business, the reports and the overview's status sentence read it here; the value is the tile's,
+    so the pipeline is one number everywhere."""
+    from transforms import kpis          # kpis builds on this module: imported here, not at the top
     stated = data.plan["stated_totals"].set_index("total_id")["stated_value"]
-    return (data.value("revenue_pipeline_usd"), float(stated.get("revenue_target_annual_low", 6.8e6)),
+    return (kpis.pipeline(data).value, float(stated.get("revenue_target_annual_low", 6.8e6)),
             float(stated.get("revenue_target_annual_high", 12.7e6)))
 
 

@@ -40,9 +40,10 @@ Levers (a flat dict, the same keys as the page's widgets and the saved scenarios
   churn_pct          annual churn of recurring revenue (plan 2% = 100 − the 98% retention at
                      month 12); recurring streams are multiplied by ((1−c)/(1−c_plan))^(m/12)
   protect_<risk_id>  target protection % per risk → cost avoidance (audit.savings)
-  investment         $; default from the teams (see `default_investment`)
+  investment         $; default: the stored investment assumption (see `Investment`)
 
-ROI = (annual revenue impact + cost avoidance − investment) ÷ investment.
+ROI = (annual revenue impact + cost avoidance − investment) ÷ investment (`roi_pct`, the one definition:
+the what-if, /business's ROI to date and both weekly reports call it with the same `Investment`).
 """
 from __future__ import annotations
 
@@ -60,11 +61,57 @@ POINT_COLUMNS = ("current", "month_3", "month_6", "month_12")
 CUSTOMER_STREAM = "compliance_new_customers"
 RECURRING_STREAMS = ("compliance_new_customers", "premium_compliance_features", "api_usage_monetization")
 
-# Investment assumption (shown on the page): every team has 2 engineers (teams.engineers_needed)
-# and a team with a named lead role has one lead on top; each person costs a fully loaded
-# $4,000 per week (≈ $208K a year: salary, benefits, overhead, tooling) for the 12-week plan.
+# Investment assumption, default (editable on /business, stored by loaders/assumptions.py): every team
+# has 2 engineers (teams.engineers_needed) and a team with a named lead role has one lead on top; each
+# person costs a fully loaded $4,000 per week (≈ $208K a year: salary, benefits, overhead, tooling) for
+# the 12-week plan.
 LOADED_COST_PER_WEEK = 4_000.0
 PLAN_WEEKS = 12
+
+
+@dataclass(frozen=True)
+class Investment:
+    """The ROI's investment: people × loaded cost per person-week × weeks, an editable assumption."""
+    people: int
+    cost_per_week: float
+    weeks: int
+    edited_at: pd.Timestamp | None = None     # None: the default, computed from the plan's teams
+    edited_by: str | None = None
+
+    @property
+    def total(self) -> float:
+        return self.people * self.cost_per_week * self.weeks
+
+    def basis(self, money) -> str:
+        """"13 people × $4,000 a person-week × 12 weeks = $624K" (money: the caller's fmt.money)."""
+        return (f"{self.people} people × {money(self.cost_per_week)} a person-week × {self.weeks} weeks "
+                f"= {money(self.total)}")
+
+    def provenance(self) -> str:
+        if self.edited_at is None:
+            return "the default from the plan's teams, editable on /business"
+        return f"edited on /business by {self.edited_by} on {pd.Timestamp(self.edited_at):%d %b %Y %H:%M}"
+
+    @classmethod
+    def default(cls, people: int) -> "Investment":
+        return cls(people, LOADED_COST_PER_WEEK, PLAN_WEEKS)
+
+    @classmethod
+    def from_plan(cls, plan: dict[str, pd.DataFrame], people: int) -> "Investment":
+        """The stored assumption (plan["assumptions"], newest value per name) over the defaults."""
+        stored = plan.get("assumptions")
+        if stored is None or stored.empty:
+            return cls.default(people)
+        values = dict(zip(stored["name"], stored["value"]))
+        return cls(int(values.get("investment_people", people)),
+                   float(values.get("investment_cost_per_person_week", LOADED_COST_PER_WEEK)),
+                   int(values.get("investment_weeks", PLAN_WEEKS)),
+                   pd.Timestamp(stored["saved_at"].max()), str(stored.sort_values("saved_at")["saved_by"].iloc[-1]))
+
+    def values(self) -> dict[str, float]:
+        """As loaders/assumptions.py stores them."""
+        return {"investment_people": self.people, "investment_cost_per_person_week": self.cost_per_week,
+                "investment_weeks": self.weeks}
 
 
 # --- monotone cubic interpolation -------------------------------------------------------
@@ -123,9 +170,10 @@ class Baseline:
     range_low: float                # 6.8M
     range_high: float               # 12.7M
     roi_target_pct: float           # 5460
-    people: int                     # engineers + leads
+    people: int                     # engineers + leads (the default investment's head count)
     engineers: int
     stated: dict = field(default_factory=dict)   # stated_totals: total_id → value
+    investment: Investment | None = None          # the stored assumption (default: people × $4,000 × 12)
 
     @cached_property
     def stream_ids(self) -> list[str]:
@@ -137,7 +185,8 @@ class Baseline:
 
     @property
     def default_investment(self) -> float:
-        return self.people * LOADED_COST_PER_WEEK * PLAN_WEEKS
+        """The investment in force: the stored assumption, else the plan's default."""
+        return (self.investment or Investment.default(self.people)).total
 
     @classmethod
     def from_plan(cls, plan: dict[str, pd.DataFrame]) -> "Baseline":
@@ -154,7 +203,8 @@ class Baseline:
                    float(acq["new_enterprise_customers"]), float(acq["avg_deal_size_usd"]),
                    100.0 - float(acq["customer_retention_pct"]),
                    stated["revenue_target_annual_low"], stated["revenue_target_annual_high"],
-                   stated["roi_target_pct"], engineers + leads, engineers, stated.to_dict())
+                   stated["roi_target_pct"], engineers + leads, engineers, stated.to_dict(),
+                   Investment.from_plan(plan, engineers + leads))
 
     def neutral_levers(self) -> dict[str, float]:
         levers = {f"mult_{s}": 100.0 for s in self.stream_ids}

@@ -17,7 +17,7 @@ from datetime import date
 
 import pandas as pd
 
-from transforms import alerts, fmt, overview, recording, status
+from transforms import alerts, business, fmt, overview, recording, security, status
 from transforms.calendar import PLAN_WEEKS, week_end, week_start
 from transforms.model import PlanData, target_rows
 
@@ -124,6 +124,81 @@ def due_next(inp: Inputs) -> pd.DataFrame:
         columns="_o").drop_duplicates(["metric_id", "op", "target"])
 
 
+def due_this_week(inp: Inputs) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(met, missed): the targets that fall due in the report's own week, judged on the data at its end.
+    A target stated in several tables of the plan (same metric, operator and value) counts once."""
+    rows = target_rows(inp.now)
+    rows = rows[rows["due_week"] == inp.week].drop_duplicates(["metric_id", "op", "target"])
+    met = rows["status"] == status.MET
+    return rows[met], rows[~met].assign(_o=rows["status"].map(status.ORDER)).sort_values(
+        ["_o", "target_id"]).drop(columns="_o")
+
+
+def _target_line(r) -> str:
+    return f"{r.label} — {r.status_badge} ({r.current}, target {r.text_as_written})"
+
+
+def due_blocks(inp: Inputs) -> list[tuple[str, object]]:
+    """The report blocks listing the targets due this week, missed first, each with its value."""
+    met, missed = due_this_week(inp)
+    if not len(met) and not len(missed):
+        return [("p", f"No target falls due in week {inp.week}.")]
+    lines = lambda rows, what: _more([_target_line(r) for r in rows.head(MAX_ITEMS).itertuples()],   # noqa: E731
+                                     len(rows), what) or ["None."]
+    return [("p", f"**Missed ({len(missed)})**"), ("ul", lines(missed, "targets missed")),
+            ("p", f"**Met ({len(met)})**"), ("ul", lines(met, "targets met"))]
+
+
+def _week_rows(inp: Inputs) -> pd.DataFrame:
+    """The history within the report's plan week, up to its evaluation day."""
+    if inp.at is None or inp.history.empty:
+        return inp.history.iloc[0:0]
+    days = pd.to_datetime(inp.history["as_of"])
+    first = pd.Timestamp(week_start(inp.week, inp.now.start)) if inp.week > 0 else days.min()
+    return inp.history[(days >= first) & (days <= inp.at)]
+
+
+def violation_exposure(inp: Inputs) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(latest day, this week): violations observed × the plan's per-violation cost range, per violation
+    type that has both a cost per violation and a count metric (TCPA, state law)."""
+    risks = inp.now.plan["compliance_risks"]
+    latest = inp.now.latest_map()
+    week = _week_rows(inp).groupby("metric_id")["value"].sum().to_dict()
+    return security.violation_exposure(risks, latest), security.violation_exposure(risks, week)
+
+
+def _exposure_text(frame: pd.DataFrame) -> str:
+    """"2 TCPA violations × $500–$1.5K = **$1K–$3K**", or "none" (a type without data is left out)."""
+    seen = frame[frame["violations"].fillna(0) > 0]
+    if seen.empty:
+        return "none" if frame["violations"].notna().any() else NO_DATA
+    parts = [f"{fmt.number(r.violations, 0)} {r.violation_type.removesuffix(' violations')} violation"
+             f"{'s' if r.violations != 1 else ''} × {fmt.money(r.cost_low)}–{fmt.money(r.cost_high)}"
+             for r in seen.itertuples()]
+    return " + ".join(parts) + f" = **{fmt.money(seen['low'].sum())}–{fmt.money(seen['high'].sum())}**"
+
+
+def sprint_completion(inp: Inputs) -> str:
+    """"93% (61 of 65 planned story points)", from team_metrics_daily's completed and planned points."""
+    history = inp.history[pd.to_datetime(inp.history["as_of"]) <= (inp.at or pd.Timestamp.max)]
+    weeks = recording.sprint_completion(history, inp.now.registry, inp.now.start)
+    row = weeks[weeks["week"] == inp.week]
+    if row.empty or pd.isna(row["pct"].iloc[0]):
+        return f"{NO_DATA} (no planned story points this week)"
+    r = row.iloc[0]
+    return (f"{fmt.pct(r['pct'], 0)} ({fmt.number(r['completed'], 0)} completed of {fmt.number(r['planned'], 0)} "
+            "planned story points)")
+
+
+def build_failure(inp: Inputs) -> float | None:
+    """The build failure rate on the report's day: 100 − the teams' mean build success (recording rule)."""
+    if inp.at is None:
+        return None
+    rate = recording.build_failure_daily(inp.history[pd.to_datetime(inp.history["as_of"]) <= inp.at],
+                                         inp.now.registry)
+    return None if rate.empty else float(rate["value"].iloc[-1])
+
+
 def overdue(inp: Inputs) -> pd.DataFrame:
     """Targets whose due week has passed and that are still not met, oldest first."""
     rows = target_rows(inp.now)
@@ -174,33 +249,24 @@ def executive(inp: Inputs) -> Report:
               f"{h_now - h_prev:+.1f} points since week {inp.week - 1}" if not (pd.isna(h_now) or pd.isna(h_prev))
               else f"change since week {inp.week - 1}: {NO_DATA}")
     critical = _alert_lines(inp, ev, "critical")
+    issues, untracked = critical_issues(inp, critical)
     pipeline, low, high = overview.pipeline(data)
     summary = Section("🎯 Executive Summary").add("ul", [
         f"**Overall Progress**: {fmt.pct(met / total * 100 if total else 0, 0)} complete ({met} of {total} "
         f"milestone targets met; {pts})",
         f"**System Health Score**: {fmt.score(h_prev)}/100 → {fmt.score(h_now)}/100 ({change}; target: +3 points/week)",
-        f"**Critical Blockers**: {len(critical)} critical alert{'s' if len(critical) != 1 else ''} firing"
-        + (", requiring executive intervention" if critical else " (none requires executive intervention)"),
+        f"**Critical Blockers**: {len(issues)} issue{'s' if len(issues) != 1 else ''} requiring executive intervention"
+        + (" (listed below)" if issues else "") + f"; {len(critical)} critical alert{'s' if len(critical) != 1 else ''} firing",
         f"**Revenue Pipeline**: {fmt.money(pipeline) if pipeline is not None else NO_DATA} identified "
         f"(target: {fmt.money(low)} – {fmt.money(high)} annually)"])
 
-    issues = Section("🚨 Critical Issues Requiring Action")
-    formation = data.plan["team_formation"]
-    engineers = formation[formation["step"].str.contains("engineer", case=False)]
-    done = engineers["metric_id"].map(data.latest_map())
-    unassigned = (f"{int((done.fillna(0) < 100).sum())} of {len(engineers)} teams still without their engineers"
-                  if done.notna().any() else NO_DATA)
-    violations = data.value("compliance_violations_per_day")
-    vulns = data.value("critical_vulnerabilities")
-    items = critical or ["No critical alert is firing at the end of the week."]
-    items += [f"**Team Formation**: {unassigned}",
-              f"**Compliance Risk**: compliance violations on the latest day: "
-              f"{fmt.number(violations, 0) if violations is not None else NO_DATA}; daily violation exposure in "
-              "dollars: no data (the plan gives no cost per violation)",
-              f"**Technical Debt**: critical security vulnerabilities: "
-              f"{fmt.number(vulns, 0) if vulns is not None else NO_DATA}",
-              "**Resource Constraints**: no data (budget and tooling approvals are not tracked)"]
-    issues.add("ol", items)
+    issue_section = Section("🚨 Critical Issues Requiring Action").add(
+        "ol", issues or ["No critical issue at the end of the week: no critical alert firing, no target due this "
+                         "week missed, no team without its engineers, no violation, no critical vulnerability."])
+    if untracked:
+        issue_section.add("p", "Not in the data, so not judged: " + "; ".join(untracked) + ".")
+
+    due_section = Section(f"🎯 Targets Due in Week {inp.week}", due_blocks(inp))
 
     wins = Section("📈 Key Achievements This Week")
     met_rows = newly_met(inp)
@@ -239,15 +305,45 @@ def executive(inp: Inputs) -> Report:
         if inp.at is not None else pd.DataFrame()
     growth_text = (f"{'+' if growth['growth'].iloc[-1] >= 0 else ''}{fmt.money(growth['growth'].iloc[-1])} over the 7 days "
                    f"to {pd.Timestamp(growth['as_of'].iloc[-1]):%d %b}" if len(growth) else NO_DATA)
-    plan_avoid = _stated(data, "cost_avoidance_total")
-    roi = _stated(data, "roi_target_pct")
     money.add("ul", [
         f"**Revenue Pipeline Growth**: {growth_text}",
-        f"**Cost Avoidance**: {NO_DATA} this week (protection levels are not tracked as observations); "
-        f"the plan's figure at target protection is {fmt.money(plan_avoid)}",
-        f"**ROI Projection**: {NO_DATA} (the plan states no investment to divide by; target: {fmt.number(roi, 0)}%)"])
+        f"**Cost Avoidance**: {business.cost_avoidance_achieved(data).sentence()} "
+        "(Σ annual exposure × (protection reached − protection at week 0))",
+        f"**ROI Projection**: {business.roi(data).sentence()}"])
     title, subtitle = _header(inp, "DCE Weekly Executive Report")
-    return Report(title, subtitle, [summary, issues, wins, dashboard, nxt, money])
+    return Report(title, subtitle, [summary, issue_section, due_section, wins, dashboard, nxt, money])
+
+
+def critical_issues(inp: Inputs, critical: list[str]) -> tuple[list[str], list[str]]:
+    """(issues, untracked): only real issues — a firing critical alert, a target due this week and
+    missed, a team without its engineers, a violation, a critical vulnerability. A line that would report
+    zero of something is left out; a figure without data goes to `untracked`, not to the issues."""
+    data = inp.now
+    issues, untracked = list(critical), []
+    met, missed = due_this_week(inp)
+    if len(missed):
+        issues.append(f"**Targets Missed**: {len(missed)} of {len(missed) + len(met)} targets due in week "
+                      f"{inp.week} missed (listed under Targets Due)")
+    formation = data.plan["team_formation"]
+    engineers = formation[formation["step"].str.contains("engineer", case=False)]
+    done = engineers["metric_id"].map(data.latest_map())
+    if done.isna().all():
+        untracked.append("team formation")
+    elif (open_ := int((done.fillna(0) < 100).sum())):
+        issues.append(f"**Team Formation**: {open_} of {len(engineers)} teams still without their engineers")
+    day, week = violation_exposure(inp)
+    if day["violations"].isna().all() and week["violations"].isna().all():
+        untracked.append("violations priced per call (TCPA, state law)")
+    elif day["violations"].fillna(0).sum() > 0 or week["violations"].fillna(0).sum() > 0:
+        issues.append(f"**Compliance Risk**: daily violation exposure on the latest day: {_exposure_text(day)}; "
+                      f"this week: {_exposure_text(week)} (cost per violation from the plan's risk matrix)")
+    vulns = security.critical_vulnerabilities(data)
+    if vulns.count is None:
+        untracked.append("critical security vulnerabilities")
+    elif vulns.count > 0:
+        issues.append(f"**Technical Debt**: {vulns.text()} critical security vulnerabilities open")
+    untracked.append("budget and tooling approvals (Resource Constraints)")
+    return issues, untracked
 
 
 def technical(inp: Inputs) -> Report:
@@ -262,7 +358,7 @@ def technical(inp: Inputs) -> Report:
     dev = Section("🏗️ Development Progress").add("h3", "Team Velocity").add("ul", [
         f"**Total Story Points**: {fmt.number(total, 0) if total is not None else NO_DATA}/{fmt.number(capacity, 0)} "
         f"(target: {fmt.number(target, 0)}/week)" + (f", from {days} day(s) of data" if days is not None else ""),
-        f"**Sprint Completion**: {NO_DATA} (planned story points are not tracked as a metric)",
+        f"**Sprint Completion**: {sprint_completion(inp)}",
         f"**Cross-team Integration**: {_value(data, 'cross_team_integration_tests')} successful integration tests"])
     team_rows = []
     for t in teams.itertuples():
@@ -273,16 +369,18 @@ def technical(inp: Inputs) -> Report:
                           "Status": status.badge(status.evaluate(pts, ">=", t.velocity_target, "higher_better"))})
     dev.add("table", pd.DataFrame(team_rows))
     latest = data.latest_map()
-    builds = [latest[f"build_success_rate_{t.lower()}"] for t in teams["team"] if f"build_success_rate_{t.lower()}" in latest]
-    vulns = data.registry[data.registry["metric_id"].str.startswith("vuln_")]["metric_id"]
-    sev = {s: [latest[m] for m in vulns if m.endswith(f"_{s}") and m in latest] for s in ("critical", "high", "medium")}
-    scan = (", ".join(f"{fmt.number(sum(v), 0)} {s}" if v else f"{s}: {NO_DATA}" for s, v in sev.items())
-            + " open findings (vulnerability tracking, all categories)") if any(sev.values()) else NO_DATA
+    failure = build_failure(inp)
+    builds = (f"{fmt.pct(100 - failure, 1)} (mean of the teams; target: 98%); build failure rate "
+              f"{fmt.pct(failure, 1)} (alert above 10%)" if failure is not None else f"{NO_DATA} (target: 98%)")
+    critical = security.critical_vulnerabilities(data)
+    findings = {s: security.open_findings(data, s) for s in ("high", "medium")}
+    scan = (f"{critical.text()} critical, " + ", ".join(
+        f"{fmt.number(v, 0)} {s}" if v is not None else f"{s}: {NO_DATA}" for s, v in findings.items())
+        + " open findings (vulnerability tracking, all categories)")
     dev.add("h3", "Quality Metrics").add("ul", [
         f"**Test Coverage**: {_value(data, 'test_coverage_overall_pct')} (target: 90%)",
-        f"**Build Success Rate**: {fmt.pct(sum(builds) / len(builds), 1) + ' (mean of the teams)' if builds else NO_DATA}"
-        " (target: 98%)",
-        f"**Security Scan**: {scan}",
+        f"**Build Success Rate**: {builds}",
+        f"**Security Scan**: {scan if critical.count is not None or any(v is not None for v in findings.values()) else NO_DATA}",
         f"**Performance Tests**: {NO_DATA} (target: 100% passing)"])
 
     feat = Section("🚀 Feature Delivery")
@@ -322,6 +420,9 @@ def technical(inp: Inputs) -> Report:
             items.append(f"{SECTION_NAMES.get(section, section)}: {fmt.pct(share, 0)} complete "
                          f"({int((part['status'] == status.MET).sum())} of {len(part)} targets met)")
     crit.add("ul", items)
+    crit.add("h3", f"Targets Due in Week {inp.week}")
+    crit.blocks += due_blocks(inp)
+    crit.add("p", f"**ROI**: {business.roi(data).sentence()}.")
     title, subtitle = _header(inp, "DCE Technical Team Report")
     return Report(title, subtitle, [dev, feat, health, risks, crit])
 
@@ -398,16 +499,19 @@ def file_name(kind: str, week: int, ext: str) -> str:
 # --- command line (reads the database; the building above stays pure) ------------------------------------
 
 def _load_inputs(week: int | None) -> Inputs:
+    from loaders import assumptions
     from loaders import build as db_build
     from loaders import db, queries
     from transforms.calendar import DEFAULT_START, current_week
     db_build.ensure_built()
     with db.connect() as con:
         plan = {name: queries.plan_table(con, name) for name in
-                ("revenue_streams", "cost_avoidance", "security_controls", "compliance_requirements", "teams",
+                ("revenue_streams", "cost_avoidance", "customer_acquisition", "security_controls", "vulnerabilities",
+                 "compliance_requirements", "compliance_risks", "compliance_risk_coverage", "teams",
                  "team_formation", "test_coverage", "alert_rules", "contacts", "stated_totals", "calendar")}
         registry, targets = queries.registry(con), queries.targets(con)
         plan["metrics"] = registry
+        plan["assumptions"] = assumptions.current(con)
         latest_date = queries.latest_date(con)
         cal = dict(zip(plan["calendar"]["key"], plan["calendar"]["value"]))
         start = date.fromisoformat(str(cal.get("plan_start", DEFAULT_START)))

@@ -14,8 +14,7 @@ import plotly.graph_objects as go
 from transforms import fmt
 from transforms.model import PlanData, memo
 from transforms.projection import Baseline, Projection, project
-
-NA = "N/A"
+from transforms.table import Table
 
 
 # --- the plan's side, computed once per data version (PlanData memo): a rerun only re-projects --
@@ -28,16 +27,6 @@ def baseline(data: PlanData) -> Baseline:
 @memo
 def plan_projection(data: PlanData) -> Projection:
     return project(baseline(data))
-
-
-@memo
-def plan_tables(data: PlanData) -> dict[str, pd.DataFrame]:
-    """The page's tables of the plan as written (profile: ~18 ms a rerun with the two above)."""
-    base = baseline(data)
-    return {"revenue": revenue_table(base),
-            "costs": cost_table(plan_projection(data).costs, stated_total=base.stated["cost_avoidance_total"]),
-            "customers": customer_table(data.plan["customer_acquisition"]),
-            "market": market_table(data.plan["market_position"])}
 
 
 @dataclass(frozen=True)
@@ -110,94 +99,59 @@ def preset_levers(base: Baseline, name: str) -> dict[str, float]:
     return levers
 
 
-# --- the plan's tables, for people -------------------------------------------------------
-
-def revenue_table(base: Baseline) -> pd.DataFrame:
-    s = base.streams
-    cols = {"current": "Current", "month_3": "Month 3", "month_6": "Month 6", "month_12": "Month 12",
-            "annual_target": "Annual target"}
-    rows = [{"Stream": r["stream"], **{v: fmt.money(r[k]) for k, v in cols.items()}} for _, r in s.iterrows()]
-    rows.append({"Stream": "Total (computed)", **{v: fmt.money(s[k].sum()) for k, v in cols.items()}})
-    return pd.DataFrame(rows)
-
+# --- the what-if tables (transforms.table.Table: raw values on screen and in the CSV) --------------
 
 def cost_table(costs: pd.DataFrame, protection_col: str = "target_protection",
-               stated_total: float | None = None) -> pd.DataFrame:
+               stated_total: float | None = None) -> Table:
     """Risk, exposure, protections, savings = exposure × (target − current), with a computed total."""
     exposure = costs["annual_exposure"]
-    out = pd.DataFrame({"Risk": costs["risk"], "Annual exposure": exposure.map(fmt.money),
-                        "Current protection": costs["current_protection"].map(fmt.pct),
-                        "Target protection": costs[protection_col].map(fmt.pct),
-                        "Savings": costs["savings"].map(fmt.money),
-                        "Plan states": costs["stated_savings"].map(fmt.money)})
-    weighted = lambda col: (exposure * costs[col]).sum() / exposure.sum()   # noqa: E731
-    total = {"Risk": "Total (computed)", "Annual exposure": fmt.money(exposure.sum()),
-             "Current protection": fmt.pct(weighted("current_protection")),
-             "Target protection": fmt.pct(weighted(protection_col)),
-             "Savings": fmt.money(costs["savings"].sum()), "Plan states": fmt.money(stated_total)}
-    return pd.concat([out, pd.DataFrame([total])], ignore_index=True)
+    weighted = lambda col: float((exposure * costs[col]).sum() / exposure.sum())   # noqa: E731
+    data = pd.DataFrame({
+        "Risk": [*costs["risk"], "Total (computed)"],
+        "Annual exposure": [*exposure, float(exposure.sum())],
+        "Current protection": [*costs["current_protection"], weighted("current_protection")],
+        "Target protection": [*costs[protection_col], weighted(protection_col)],
+        "Savings": [*costs["savings"], float(costs["savings"].sum())],
+        "Plan states": [*costs["stated_savings"], stated_total]})
+    return Table(data, {"Annual exposure": "$", "Current protection": "%", "Target protection": "%",
+                        "Savings": "$", "Plan states": "$"})
 
 
-def customer_table(acquisition: pd.DataFrame) -> pd.DataFrame:
-    show = lambda v, u: NA if fmt.is_missing(v) else fmt.value(v, u).removesuffix("/100")   # noqa: E731
-    return pd.DataFrame({"Metric": acquisition["label"],
-                         **{label: [show(v, u) for v, u in zip(acquisition[col], acquisition["unit"])]
-                            for col, label in (("baseline", "Baseline"), ("month_3", "Month 3"),
-                                               ("month_6", "Month 6"), ("month_12", "Month 12"))}})
-
-
-def market_table(market: pd.DataFrame) -> pd.DataFrame:
-    unit = lambda label, u: "%" if u == "%" else (" days" if "days" in label else " hours")   # noqa: E731
-    show = lambda v, label, u: NA if fmt.is_missing(v) else (                                # noqa: E731
-        fmt.pct(v) if u == "%" else f"{fmt.number(v)}{unit(label, u)}")
-    return pd.DataFrame({
-        "Metric": market["label"].str.replace(r" \((days|hours)\)", "", regex=True),
-        "Current": [show(v, lbl, u) for v, lbl, u in zip(market["current"], market["label"], market["unit"])],
-        "Target": [show(v, lbl, u) for v, lbl, u in zip(market["target"], market["label"], market["unit"])],
-        "Notes": market["notes"]})
-
-
-def monthly_table(proj: Projection, base: Baseline) -> pd.DataFrame:
+def monthly_table(proj: Projection, base: Baseline) -> Table:
     m = proj.monthly
-    money = lambda v: fmt.money(v, 2)   # noqa: E731
-    cols = {"Month": m["month"].tolist(), "Plan level": [money(v) for v in m["plan_total"].tolist()],
-            "Scenario level": [money(v) for v in m["total"].tolist()],
-            "Scenario earned to date": [money(v) for v in m["cumulative"].tolist()]}
+    cols = {"Month": m["month"].to_numpy(), "Plan level": m["plan_total"].to_numpy(),
+            "Scenario level": m["total"].to_numpy(), "Scenario earned to date": m["cumulative"].to_numpy()}
     for sid, name in zip(base.stream_ids, base.streams["stream"]):
-        cols[name] = [money(v) for v in m[sid].tolist()]
-    return pd.DataFrame(cols)          # one constructor: a column insert per stream was a third of the table's time
+        cols[name] = m[sid].to_numpy()
+    frame = pd.DataFrame(cols)         # one constructor: a column insert per stream was a third of the table's time
+    return Table(frame, {c: ("count" if c == "Month" else "$") for c in frame.columns})
 
 
 # --- saved scenarios ----------------------------------------------------------------------
 
-money2 = lambda v: fmt.money(v, 2)   # noqa: E731
-OUTCOMES = {"annual_total": ("Annual revenue impact", money2), "month_12": ("Month-12 level", money2),
-            "year_one_earned": ("Earned in months 1–12", money2),
-            "cost_avoidance": ("Cost avoidance", fmt.money), "investment": ("Investment", fmt.money),
-            "roi_pct": ("ROI", lambda v: fmt.pct(v, 0)), "p10": ("P10 annual", money2),
-            "p50": ("P50 annual", money2), "p90": ("P90 annual", money2)}
+OUTCOMES = {"annual_total": ("Annual revenue impact", "$"), "month_12": ("Month-12 level", "$"),
+            "year_one_earned": ("Earned in months 1–12", "$"), "cost_avoidance": ("Cost avoidance", "$"),
+            "investment": ("Investment", "$"), "roi_pct": ("ROI", "%"), "p10": ("P10 annual", "$"),
+            "p50": ("P50 annual", "$"), "p90": ("P90 annual", "$")}
 
 
-def _lever_text(spec: Lever, value) -> str:
-    if fmt.is_missing(value):
-        return "—"
+def _lever_unit(spec: Lever) -> str:
     if spec.key in ("deal_size", "investment"):
-        return fmt.money(value)
-    if spec.format.endswith("%%"):
-        return fmt.pct(value)
-    return fmt.number(value)
+        return "$"
+    return "%" if spec.format.endswith("%%") else "count"
 
 
-def compare(saved: pd.DataFrame, base: Baseline) -> pd.DataFrame:
-    """Outcomes then levers (rows) of saved scenarios (one column each, "name (#id)")."""
+def compare(saved: pd.DataFrame, base: Baseline) -> Table:
+    """Outcomes then levers (rows) of saved scenarios (one column each, "name (#id)"), each row in its unit."""
     specs = lever_specs(base)
-    rows = [{"": "Outcome", "What": v[0]} for v in OUTCOMES.values()] + [{"": "Lever", "What": s.label} for s in specs]
-    out = pd.DataFrame(rows)
+    rows = ([("Outcome", label, unit, key) for key, (label, unit) in OUTCOMES.items()]
+            + [("Lever", s.label, _lever_unit(s), s.key) for s in specs])
+    data = {"": [r[0] for r in rows], "What": [r[1] for r in rows], "unit": [r[2] for r in rows]}
     for r in saved.itertuples():
-        values = [f(r.outcomes[k]) if k in r.outcomes else "—" for k, (_, f) in OUTCOMES.items()]
-        values += [_lever_text(s, r.levers.get(s.key)) for s in specs]
-        out[f"{r.name} (#{r.scenario_id})"] = values
-    return out
+        values = {**r.outcomes, **r.levers}
+        data[f"{r.name} (#{r.scenario_id})"] = [values.get(key, float("nan")) for *_, key in rows]
+    frame = pd.DataFrame(data)
+    return Table(frame, {"unit": "hidden", **{c: "unit:unit" for c in frame.columns[3:]}})
 
 
 def flat(saved: pd.DataFrame) -> pd.DataFrame:
@@ -207,12 +161,12 @@ def flat(saved: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def listing(saved: pd.DataFrame) -> pd.DataFrame:
-    return pd.DataFrame({"#": saved["scenario_id"], "Name": saved["name"],
-                         "Annual revenue impact": [money2(o.get("annual_total")) for o in saved["outcomes"]],
-                         "ROI": [fmt.pct(o.get("roi_pct"), 0) for o in saved["outcomes"]],
-                         "Saved": [f"{pd.Timestamp(t):%d %b %Y %H:%M}" for t in saved["saved_at"]],
-                         "By": saved["saved_by"]})
+def listing(saved: pd.DataFrame) -> Table:
+    frame = pd.DataFrame({"#": saved["scenario_id"], "Name": saved["name"],
+                          "Annual revenue impact": [o.get("annual_total") for o in saved["outcomes"]],
+                          "ROI": [o.get("roi_pct") for o in saved["outcomes"]],
+                          "Saved": pd.to_datetime(saved["saved_at"]), "By": saved["saved_by"]})
+    return Table(frame, {"#": "count", "Annual revenue impact": "$", "ROI": "%", "Saved": "date"})
 
 
 # --- charts (plotly figures; the page only shows them) --------------------------------------

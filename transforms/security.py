@@ -5,10 +5,13 @@ the audit can never disagree about 9.5 vs the plan's stated 11.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import pandas as pd
 
 from transforms import audit, fmt, status
 from transforms.model import PlanData, target_rows, memo
+from transforms.table import Table
 
 SEVERITIES = ("critical", "high", "medium", "low")
 RISK_ORDER = ("CRITICAL", "HIGH", "MEDIUM")
@@ -91,20 +94,150 @@ def risk_level(reqs: pd.DataFrame, impl: pd.Series) -> str:
     return next((level for level in RISK_ORDER if level in open_levels), "LOW")
 
 
+# The plan's words for a risk's status, read as the one status vocabulary (status.VOCABULARIES).
+STATED_PROTECTION = {"UNPROTECTED": status.NOT_MET, "PARTIALLY PROTECTED": status.PARTIAL,
+                     "PROTECTED": status.MET}
+PROTECTED_AT = 100.0        # every covering requirement fully implemented
+
+RISK_RULE = ("**How the matrix is computed.** A risk's protection is the mean implementation of the compliance "
+             "requirements that cover it (equal weights; a requirement without data counts as 0%; the mapping is "
+             "data, `data/plan/compliance_risk_coverage.csv`, listed below). Expected loss = annual exposure × "
+             "(1 − protection): the annual exposure is the plan's own Annual Risk (its lower bound, \"$6M+\" → $6M), "
+             "the figure its cost-avoidance table uses too, so the probability is shown as written and not "
+             "multiplied in again. Status: 🟢 Protected when every covering requirement is fully implemented "
+             "(protection 100%), 🟡 Partially protected from a quarter of the way (the app's one partial rule), "
+             "🔴 Unprotected below that. The plan's own status is shown where it differs from the computed one.")
+
+
+def _stated_status(text: str) -> str | None:
+    """"🔴 UNPROTECTED" → not_met (a leading emoji or mark is dropped)."""
+    words = str(text).upper().split()
+    if words and not words[0][0].isalpha():
+        words = words[1:]
+    return STATED_PROTECTION.get(" ".join(words))
+
+
 @memo
 def risk_matrix(data: PlanData) -> pd.DataFrame:
-    """The compliance risk matrix with expected annual loss = probability × annual exposure."""
+    """The compliance risk matrix, live: per violation type the protection its covering requirements
+    reach (as of the week), expected loss = annual exposure × (1 − protection) and the computed status."""
     risks = data.plan["compliance_risks"].copy()
-    risks["expected_loss"] = risks["probability_pct"] / 100 * risks["annual_risk"]
+    coverage = data.plan["compliance_risk_coverage"]
+    impl = coverage["metric_id"].map(data.latest_map())
+    per_risk = coverage.assign(impl=impl.fillna(0.0), known=impl.notna()).groupby("violation_type").agg(
+        protection=("impl", "mean"), known=("known", "sum"), requirements=("metric_id", "size"))
+    risks = risks.merge(per_risk, left_on="violation_type", right_index=True, how="left")
+    risks["protection"] = risks["protection"].where(risks["known"] > 0)
+    risks["expected_loss"] = risks["annual_risk"] * (1 - risks["protection"].fillna(0.0) / 100)
+    risks["status"] = [status.evaluate(p, ">=", PROTECTED_AT, "higher_better") for p in risks["protection"]]
+    risks["stated_status"] = risks["status_as_written"].map(_stated_status)
     return risks
 
 
-def risk_table(risks: pd.DataFrame) -> pd.DataFrame:
-    return pd.DataFrame({"Violation type": risks["violation_type"],
-                         "Probability": [f"{l} ({fmt.pct(p, 0)})" for l, p in zip(risks["probability_label"], risks["probability_pct"])],
-                         "Impact": risks["impact_text"], "Annual exposure": [fmt.money(v) + "+" for v in risks["annual_risk"]],
-                         "Expected loss": [fmt.money(v) for v in risks["expected_loss"]],
-                         "Status (as written)": risks["status_as_written"]})
+def risk_table(risks: pd.DataFrame) -> Table:
+    differs = risks["stated_status"] != risks["status"]
+    data = pd.DataFrame({
+        "Violation type": risks["violation_type"],
+        "Probability": [f"{l} ({fmt.pct(p, 0)})" for l, p in zip(risks["probability_label"], risks["probability_pct"])],
+        "Impact": risks["impact_text"], "Annual exposure": risks["annual_risk"],
+        "Protection": risks["protection"], "Requirements": risks["requirements"],
+        "Expected loss": risks["expected_loss"], "Status (computed)": risks["status"],
+        "Plan's status (week 0)": risks["status_as_written"].where(differs, "")})
+    return Table(data, {"Annual exposure": "$", "Protection": "%", "Requirements": "hidden",
+                        "Expected loss": "$", "Status (computed)": "status:protection"})
+
+
+def coverage_table(data: PlanData) -> Table:
+    """Which requirements cover which risk, with each requirement's implementation as of the week."""
+    coverage = data.plan["compliance_risk_coverage"]
+    names = data.plan["compliance_requirements"].set_index("metric_id")
+    frame = pd.DataFrame({"Violation type": coverage["violation_type"],
+                          "Requirement": coverage["metric_id"].map(names["regime"] + ": " + names["requirement"]),
+                          "metric_id": coverage["metric_id"],
+                          "Implementation": coverage["metric_id"].map(data.latest_map()),
+                          "Why it covers the risk": coverage["why"]})
+    return Table(frame, {"metric_id": "id", "Implementation": "%"})
+
+
+def risk_sentence(risks: pd.DataFrame, snapshot: pd.DataFrame) -> str:
+    counts = risks["status"].value_counts()
+    return (f"Annual exposure **{fmt.money(risks['annual_risk'].sum())}+** across {len(risks)} violation types "
+            f"(the plan's lower bounds). Expected loss at the protection reached: "
+            f"**{fmt.money(risks['expected_loss'].sum())}** a year, down from "
+            f"{fmt.money(snapshot['expected_loss'].sum())} at week 0; "
+            f"{int(counts.get(status.MET, 0))} protected, {int(counts.get(status.PARTIAL, 0))} partially protected, "
+            f"{int(counts.get(status.NOT_MET, 0))} unprotected.")
+
+
+def risk_figure(risks: pd.DataFrame) -> dict:
+    """Exposure and the expected loss left at the protection reached, per violation type (a plotly
+    figure as a plain dict: transforms import no plotting library)."""
+    names = list(risks["violation_type"])
+    bars = [dict(type="bar", orientation="h", y=names, x=list(risks["annual_risk"]), name="Annual exposure",
+                 marker=dict(color="#d9d9d9"), hovertemplate="%{y}: exposure %{x:$,.0f}<extra></extra>"),
+            dict(type="bar", orientation="h", y=names, x=list(risks["expected_loss"]), name="Expected loss now",
+                 marker=dict(color="#d62728"), text=[fmt.money(v) for v in risks["expected_loss"]],
+                 textposition="outside", cliponaxis=False,
+                 hovertemplate="%{y}: expected loss %{x:$,.0f}<extra></extra>")]
+    return dict(data=bars, layout=dict(
+        barmode="overlay", height=260, margin=dict(l=10, r=40, t=10, b=10), legend=dict(orientation="h", y=-0.2),
+        xaxis=dict(tickprefix="$", tickformat="~s"), yaxis=dict(autorange="reversed")))
+
+
+def violation_exposure(risks: pd.DataFrame, counts: dict[str, float]) -> pd.DataFrame:
+    """Violations observed × the plan's per-violation cost range, per violation type that has a count
+    metric (compliance_risks.violations_metric_id; TCPA $500–$1,500 and state law $100–$500 per call).
+    Columns violation_type, metric_id, violations (NaN: no data), cost_low, cost_high, low, high."""
+    priced = risks.dropna(subset=["violations_metric_id", "violation_cost_low"])
+    violations = priced["violations_metric_id"].map(lambda m: counts.get(m, float("nan"))).astype(float)
+    return pd.DataFrame({"violation_type": priced["violation_type"], "metric_id": priced["violations_metric_id"],
+                         "violations": violations, "cost_low": priced["violation_cost_low"],
+                         "cost_high": priced["violation_cost_high"],
+                         "low": violations * priced["violation_cost_low"],
+                         "high": violations * priced["violation_cost_high"]}).reset_index(drop=True)
+
+
+# --- critical vulnerabilities: one figure for every page and report ---------------------------------
+
+CRITICAL_ID = "critical_vulnerabilities"
+
+
+@dataclass(frozen=True)
+class Critical:
+    count: float | None          # the figure shown everywhere (None: no data)
+    source: str                  # where it comes from, in words
+    breakdown: float | None      # Σ of the scan's per-category critical cells (None: no cell observed)
+
+    def text(self) -> str:
+        if self.count is None:
+            return "no data"
+        note = (f" (the scan's categories add up to {fmt.number(self.breakdown, 0)})"
+                if self.breakdown is not None and self.breakdown != self.count else "")
+        return f"{fmt.number(self.count, 0)}{note}"
+
+
+@memo
+def critical_vulnerabilities(data: PlanData) -> Critical:
+    """Open critical vulnerabilities as of the week: the headline `critical_vulnerabilities` metric
+    (metrics_daily, what the critical alert evaluates), else the sum of the scan's critical cells."""
+    latest = data.latest_map()
+    cells = data.plan["vulnerabilities"]
+    cells = cells.loc[cells["severity"] == "critical", "metric_id"]
+    seen = [latest[m] for m in cells if m in latest]
+    breakdown = float(sum(seen)) if seen else None
+    if latest.get(CRITICAL_ID) is not None:
+        return Critical(float(latest[CRITICAL_ID]), "the daily critical-vulnerability count", breakdown)
+    if breakdown is not None:
+        return Critical(breakdown, "the sum of the vulnerability scan's critical cells", breakdown)
+    return Critical(None, "no scan result yet", None)
+
+
+def open_findings(data: PlanData, severity: str) -> float | None:
+    """Σ open findings of one severity over the scan's categories (None: no cell observed)."""
+    latest = data.latest_map()
+    cells = data.plan["vulnerabilities"]
+    seen = [latest[m] for m in cells.loc[cells["severity"] == severity, "metric_id"] if m in latest]
+    return float(sum(seen)) if seen else None
 
 
 def rules_table(rules: pd.DataFrame) -> pd.DataFrame:

@@ -16,6 +16,10 @@ import pandas as pd
 MET, PARTIAL, NOT_MET, NO_DATA = "met", "partial", "not_met", "no_data"
 EMOJI = {MET: "🟢", PARTIAL: "🟡", NOT_MET: "🔴", NO_DATA: "⚪"}
 LABEL = {MET: "Met", PARTIAL: "Partial", NOT_MET: "Not met", NO_DATA: "No data"}
+# The same four statuses in the words a table of the plan uses for them (its risk matrix says
+# "UNPROTECTED" / "PARTIALLY PROTECTED"): the rule stays the one above, only the words change.
+VOCABULARIES = {"protection": {MET: "Protected", PARTIAL: "Partially protected", NOT_MET: "Unprotected",
+                               NO_DATA: "No data"}}
 ORDER = {NOT_MET: 0, PARTIAL: 1, NO_DATA: 2, MET: 3}
 PARTIAL_FROM = 0.25
 DONE_AT = 100.0
@@ -58,8 +62,12 @@ def evaluate(value, op: str, target, direction: str) -> str:
     return PARTIAL if progress(value, op, target, direction) >= PARTIAL_FROM else NOT_MET
 
 
-def badge(status: str) -> str:
-    return f"{EMOJI[status]} {LABEL[status]}"
+def words(vocabulary: str | None = None) -> dict[str, str]:
+    return VOCABULARIES[vocabulary] if vocabulary else LABEL
+
+
+def badge(status: str, vocabulary: str | None = None) -> str:
+    return f"{EMOJI[status]} {words(vocabulary)[status]}"
 
 
 def target_in_force(targets: pd.DataFrame, week: int) -> pd.DataFrame:

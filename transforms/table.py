@@ -7,7 +7,8 @@ ISO dates and status words, with the unit in the column header ("Annual target (
 spreadsheet can sum and chart what it receives and nothing is rounded away.
 
 Kinds: a registry unit ("$", "%", "ms", "score", "points", "count", "per_sec", "index", "done",
-"number"), or "text", "date", "datetime", "status" (a transforms.status key), "unit:<column>" for a column whose
+"number"), or "text", "date", "datetime", "status" (a transforms.status key; "status:<vocabulary>" shows it
+in the words of transforms.status.VOCABULARIES, e.g. "status:protection"), "unit:<column>" for a column whose
 unit varies by row and is read from <column> (exported beside it as "Unit", not shown on screen);
 "id" and "hidden" (exported, not shown: ids and raw fields a details view or a spreadsheet needs),
 "screen" (shown, not exported: a phrase whose data sits in hidden columns); or a dict {word: shown text}
@@ -61,8 +62,9 @@ class Table:
                 continue
             if isinstance(kind, dict):
                 out[column] = values
-            elif kind == "status":
-                out[column] = values.map(lambda s: status.LABEL.get(s, s), na_action="ignore")
+            elif _is_status(kind):
+                labels = status.words(_vocabulary(kind))
+                out[column] = values.map(lambda s: labels.get(s, s), na_action="ignore")
             elif kind == "date" or _midnight_stamps(values):
                 out[column] = pd.to_datetime(values).dt.date
             elif isinstance(kind, str) and kind in HEADER_UNITS:
@@ -70,6 +72,14 @@ class Table:
             else:
                 out[column] = values
         return pd.DataFrame(out, index=self.data.index).reset_index(drop=True)
+
+
+def _is_status(kind) -> bool:
+    return isinstance(kind, str) and (kind == "status" or kind.startswith("status:"))
+
+
+def _vocabulary(kind: str) -> str | None:
+    return kind.split(":", 1)[1] if ":" in kind else None
 
 
 def _midnight_stamps(values: pd.Series) -> bool:
@@ -86,8 +96,10 @@ def _display_column(frame: pd.DataFrame, column: str, kind: str) -> pd.Series:
         return values.map(lambda v: kind.get(v, v), na_action="ignore").fillna("")
     if kind in ("text", "screen"):
         return values.astype(object).where(values.notna(), "")
-    if kind == "status":
-        return values.map(lambda s: status.badge(s) if s in status.LABEL else "", na_action="ignore").fillna("")
+    if _is_status(kind):
+        vocabulary = _vocabulary(kind)
+        return values.map(lambda s: status.badge(s, vocabulary) if s in status.LABEL else "",
+                          na_action="ignore").fillna("")
     if kind == "date":
         return pd.Series([fmt.day(v) for v in values], index=values.index)
     if kind == "datetime":

@@ -10,14 +10,14 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from loaders import build, db, queries
+from loaders import assumptions, build, db, queries
 from transforms.calendar import DEFAULT_START, week_end
 from transforms.model import PlanData
 
 PLAN_REFERENCE = ("revenue_streams", "cost_avoidance", "customer_acquisition", "market_position",
                   "security_controls", "vulnerabilities", "compliance_requirements", "compliance_risks",
-                  "teams", "team_formation", "test_coverage", "checklists", "alert_rules", "contacts",
-                  "stated_totals", "calendar")
+                  "compliance_risk_coverage", "teams", "team_formation", "test_coverage", "checklists",
+                  "alert_rules", "contacts", "stated_totals", "calendar")
 
 
 @st.cache_resource(show_spinner="Building the database from the plan data…")
@@ -36,6 +36,7 @@ def _base(version: tuple) -> dict:
     with db.connect() as con:
         plan = {name: queries.plan_table(con, name) for name in PLAN_REFERENCE}
         plan["metrics"] = queries.registry(con)
+        plan["assumptions"] = assumptions.current(con)      # the ROI's investment (edited on /business)
         sample = queries.active_sample_batch(con)
         return {"registry": plan["metrics"], "targets": queries.targets(con), "plan": plan,
                 "latest_date": queries.latest_date(con), "batches": queries.batches(con),

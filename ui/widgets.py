@@ -45,7 +45,7 @@ def _with_history_links(frame, shown: pd.DataFrame, column_config: dict | None):
     labels = dict(zip(registry["metric_id"], registry["label"]))
     week = st.session_state.get("_shown_week")
     suffix = "" if week is None else f"&week={week}"
-    links = [f"metric?metric={quote_plus(labels[m])}{suffix}" if m in labels else None for m in frame.data["metric_id"]]
+    links = [f"metric?metric={quote_plus(labels[m])}{suffix}" if m in labels else "" for m in frame.data["metric_id"]]   # "" not None: a total row shows blank, not "None"
     config["History"] = st.column_config.LinkColumn("History", display_text="history", width="small",
                                                     help="Open the metric's targets, chart and observations")
     return shown.assign(History=links), config
