@@ -3,9 +3,16 @@
 For a metric with at least two observed days, against the target in force:
 - expected: the value a straight line from the baseline (first observation) to the target at its
   due date (the last day of the due week) reaches by `today`;
-- projected: the latest value carried forward to the due date along the recent trend (the
-  least-squares slope over the last two weeks of daily means, or over the whole history when the
-  last two weeks hold fewer than two days);
+- projected: the latest value carried forward to the due date along a curve that may flatten
+  (FLATTENING, the default): value = A + B·(1 − e^(−k·t))/k, fitted by least squares to the daily
+  values of the last six weeks, each day weighing half as much as one two weeks later (recent pace
+  counts most; the whole window still shapes the curve). k = 0 is a straight line; k > 0 a pace
+  that slows by e^(−k) a day, so the projected change can never exceed B/k. The rate k is the
+  best fit among RATES. Then the physical bound applies (a rate stays within 0–100%, a latency,
+  a count or money stays ≥ 0) and counts are whole. LINEAR, the earlier model (the least-squares
+  slope of the last two weeks carried forward in a straight line), stays as the back-test's
+  baseline: on the sample history the flattening curve calls the week-12 outcome right more often
+  (`backtest`, `make bench` row pace_backtest_hit_rate; numbers in the README);
 - verdict: on track (projected meets the target), at risk (projected misses, but the current value
   is at or ahead of the expected pace), off track (behind pace and projected to miss).
 Direction comes from the target's operator (and the metric's direction for the pace comparison):
@@ -16,6 +23,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import numpy as np
 import pandas as pd
 
 from transforms import fmt, status
@@ -28,6 +36,10 @@ NON_NEGATIVE = {"count", "ms", "$", "per_sec", "points"}
 # velocity_<team> holds points per day; its targets are per week (see transforms.teams)
 DAILY_TO_WEEKLY_PREFIX = "velocity_"
 MIN_DAYS = 2
+FLATTENING, LINEAR = "flattening", "linear"
+HALF_LIFE_DAYS = 14.0                    # a day weighs half as much as one two weeks later
+MIN_DAYS_FOR_CURVE = 4                   # with fewer days a curve fits anything: a straight line then
+RATES = np.concatenate([[0.0], np.geomspace(0.005, 0.3, 40)])    # k per day (0.3: the pace halves in 2.3 days)
 
 
 def _clip(value: float, unit: str | None) -> float:
@@ -36,7 +48,44 @@ def _clip(value: float, unit: str | None) -> float:
         value = max(low, value)
     if high is not None:
         value = min(high, value)
-    return value
+    return float(round(value)) if unit == "count" else value
+
+
+def _growth(rates: np.ndarray, t) -> np.ndarray:
+    """(1 − e^(−k·t)) / k for every k (t where k = 0): the change per unit of pace after t days."""
+    t = np.asarray(t, dtype=float)
+    k = rates.reshape(-1, *([1] * t.ndim))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        curved = -np.expm1(-k * t) / k
+    return np.where(k == 0, t, curved)
+
+
+def flattening_change(days, values, ahead: float) -> float:
+    """The change from the last day to `ahead` days later along the best-fitting flattening curve.
+
+    days: offsets from the last observed day (≤ 0); values: the daily values. Weighted least squares
+    (HALF_LIFE_DAYS) of value = A + B·g_k(t) for each k of RATES; the smallest residual wins (ties:
+    the straighter curve)."""
+    x = np.asarray(days, dtype=float)
+    y = np.asarray(values, dtype=float)
+    if len(x) < MIN_DAYS or ahead <= 0:
+        return 0.0
+    rates = RATES if len(x) >= MIN_DAYS_FOR_CURVE else RATES[:1]
+    w = 0.5 ** (-x / HALF_LIFE_DAYS)
+    w = w / w.sum()
+    g = _growth(rates, x)                                   # (k, n)
+    g_mean = g @ w
+    y_mean = y @ w
+    gc = g - g_mean[:, None]
+    var = (gc ** 2) @ w
+    cov = gc @ (w * (y - y_mean))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        sse = np.where(var > 0, (w * (y - y_mean) ** 2).sum() - cov ** 2 / var, np.inf)
+    best = int(np.argmin(np.round(sse, 12)))
+    if not np.isfinite(sse[best]):
+        return 0.0
+    pace_now = cov[best] / var[best]                        # B: the fitted pace (per day) on the last day
+    return float(pace_now * _growth(rates[best:best + 1], ahead)[0])
 
 
 def _target_value(op: str, target) -> float:
@@ -50,8 +99,12 @@ def _behind(current: float, expected: float, direction: str, op: str) -> bool:
 
 
 def assess(*, baseline: float, first_date, current: float, last_date, slope: float | None, n_days: int,
-           op: str, target, due_date: date | None, direction: str, unit: str | None, today: date) -> dict:
-    """Pace of one metric. All dates explicit (no wall clock). Returns expected, projected, verdict."""
+           op: str, target, due_date: date | None, direction: str, unit: str | None, today: date,
+           fit: tuple | None = None) -> dict:
+    """Pace of one metric. All dates explicit (no wall clock). Returns expected, projected, verdict.
+
+    fit: (day offsets, daily values) of the recent history: projected along the flattening curve;
+    without it, along `slope` in a straight line (the LINEAR model)."""
     if n_days < MIN_DAYS or pd.isna(current):
         return {"expected": float("nan"), "projected": float("nan"), "verdict": NO_HISTORY}
     goal = _target_value(op, target)
@@ -62,7 +115,11 @@ def assess(*, baseline: float, first_date, current: float, last_date, slope: flo
     share = 1.0 if span <= 0 else min(1.0, max(0.0, (today - first).days / span))
     expected = baseline + (goal - baseline) * share
     ahead = max(0, (due - last).days)
-    projected = _clip(current + (slope if slope is not None and not pd.isna(slope) else 0.0) * ahead, unit)
+    if fit is not None:
+        change = flattening_change(fit[0], fit[1], ahead)
+    else:
+        change = (slope if slope is not None and not pd.isna(slope) else 0.0) * ahead
+    projected = _clip(current + change, unit)
     if status.is_met(projected, op, None if op == "done" else goal):
         verdict = ON_TRACK
     elif not _behind(current, expected, direction, op):
@@ -72,12 +129,13 @@ def assess(*, baseline: float, first_date, current: float, last_date, slope: flo
     return {"expected": expected, "projected": projected, "verdict": verdict}
 
 
-def pace(rows: pd.DataFrame, trends: pd.DataFrame, today: date, start: date = DEFAULT_START) -> pd.DataFrame:
+def pace(rows: pd.DataFrame, trends: pd.DataFrame, today: date, start: date = DEFAULT_START,
+         model: str = FLATTENING) -> pd.DataFrame:
     """Add expected, projected, verdict and `pace` (text) to target rows.
 
     rows: target rows (transforms.model.target_rows) with metric_id, op, target, due_week, direction, unit.
     trends: loaders.queries.trend_inputs — one row per metric (baseline, first_date, current, last_date,
-    n_days, slope_recent, n_recent, slope_all).
+    n_days, slope_recent, n_recent, slope_all, and fit_x / fit_y for the FLATTENING model).
     """
     by_metric = trends.set_index("metric_id") if len(trends) else pd.DataFrame()
     out = []
@@ -85,11 +143,12 @@ def pace(rows: pd.DataFrame, trends: pd.DataFrame, today: date, start: date = DE
         if row.metric_id in by_metric.index and not str(row.metric_id).startswith(DAILY_TO_WEEKLY_PREFIX):
             t = by_metric.loc[row.metric_id]
             slope = t["slope_recent"] if t["n_recent"] >= MIN_DAYS else t["slope_all"]
+            fit = (t["fit_x"], t["fit_y"]) if model == FLATTENING and "fit_x" in t.index else None
             due = None if pd.isna(row.due_week) else week_end(int(row.due_week), start)
             out.append(assess(baseline=t["baseline"], first_date=t["first_date"], current=t["current"],
                               last_date=t["last_date"], slope=slope, n_days=int(t["n_days"]), op=row.op,
                               target=row.target, due_date=due, direction=row.direction, unit=row.unit,
-                              today=today))
+                              today=today, fit=fit))
         else:
             out.append({"expected": float("nan"), "projected": float("nan"), "verdict": NO_HISTORY})
     frame = pd.DataFrame(out, index=rows.index, columns=["expected", "projected", "verdict"])
@@ -118,3 +177,39 @@ def summary_sentence(paced: pd.DataFrame, what: str) -> str:
     text = (f"Pace of the {judged} {what} with history: **{c[ON_TRACK]} on track**, {c[AT_RISK]} at risk, "
             f"{c[OFF_TRACK]} off track")
     return text + (f"; {c[NO_HISTORY]} without enough history." if c[NO_HISTORY] else ".")
+
+
+def backtest(trends_by_week: dict[int, pd.DataFrame], actual: pd.DataFrame, targets: pd.DataFrame,
+             registry: pd.DataFrame, end_week: int, start: date = DEFAULT_START,
+             model: str = FLATTENING) -> pd.DataFrame:
+    """Project from earlier weeks to `end_week` and compare the verdict with what happened.
+
+    trends_by_week: {from week: trend_inputs as of that week's last day}; actual: latest values
+    (metric_id, value, as_of) as of `end_week`'s last day. Every metric whose target in force at
+    `end_week` is due by then (or standing) is projected to the end of `end_week` against that target
+    (weekly velocity per team aside: its observations are daily points). A prediction is a hit when
+    "on track" meets the target at `end_week` and "at risk"/"off track" misses it. Metrics with no
+    observation after the projection day are left out (nothing happened to compare with).
+    Columns: metric_id, from_week, op, target, projected, verdict, actual, actual_met, hit."""
+    due = week_end(end_week, start)
+    final = status.target_in_force(targets, end_week)
+    final = final[(final["due_week"].isna() | (final["due_week"] <= end_week))
+                  & ~final["metric_id"].str.startswith(DAILY_TO_WEEKLY_PREFIX)]
+    rows = final.rename(columns={"value": "target"}).merge(
+        registry[["metric_id", "unit", "direction"]], on="metric_id").assign(due_week=end_week)
+    outcome = actual.set_index("metric_id")
+    out = []
+    for week, trends in sorted(trends_by_week.items()):
+        projected = pace(rows, trends, week_end(week, start), start, model)
+        for row in projected.itertuples(index=False):
+            if row.verdict == NO_HISTORY or row.metric_id not in outcome.index:
+                continue
+            happened = outcome.loc[row.metric_id]
+            if pd.Timestamp(happened["as_of"]).date() <= week_end(week, start) or pd.Timestamp(happened["as_of"]).date() > due:
+                continue
+            met = status.is_met(float(happened["value"]), row.op, None if row.op == "done" else row.target)
+            out.append({"metric_id": row.metric_id, "from_week": week, "op": row.op, "target": row.target,
+                        "projected": row.projected, "verdict": row.verdict, "actual": float(happened["value"]),
+                        "actual_met": bool(met), "hit": (row.verdict == ON_TRACK) == bool(met)})
+    return pd.DataFrame(out, columns=["metric_id", "from_week", "op", "target", "projected", "verdict",
+                                      "actual", "actual_met", "hit"])
