@@ -2,6 +2,7 @@
 import plotly.graph_objects as go
 import streamlit as st
 
+from transforms import audit as plan_audit
 from transforms import fmt, overview
 from ui import data as ui_data
 from ui import widgets
@@ -58,3 +59,9 @@ st.subheader("Consistency audit")
 audit = overview.audit_table(snapshot)
 st.markdown(overview.audit_sentence(audit))
 widgets.table(overview.audit_display(audit), "consistency_audit")
+st.caption(plan_audit.PRECISION_RULE)
+
+st.subheader("Contradictions between parts of the plan")
+contradictions = overview.plan_contradictions(snapshot)
+st.markdown(plan_audit.contradictions_sentence(contradictions))
+widgets.table(plan_audit.contradiction_table(contradictions), "plan_contradictions")

@@ -74,4 +74,6 @@ def value(value, unit: str | None) -> str:
         return f"{number(value)}/100"
     if unit == "points":
         return f"{number(value)} pts"
+    if unit == "h":                  # hours (a response time)
+        return f"{number(value)} h"
     return number(value)

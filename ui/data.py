@@ -17,7 +17,7 @@ from transforms.model import PlanData
 PLAN_REFERENCE = ("revenue_streams", "cost_avoidance", "customer_acquisition", "market_position",
                   "security_controls", "vulnerabilities", "compliance_requirements", "compliance_risks",
                   "teams", "team_formation", "test_coverage", "checklists", "alert_rules", "contacts",
-                  "stated_totals", "calendar")
+                  "stated_totals", "calendar", "contradictions")
 
 
 @st.cache_resource(show_spinner="Building the database from the plan data…")
