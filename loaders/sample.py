@@ -66,6 +66,8 @@ FIRST_READING_PCT = {"system_uptime_pct": 99.0, "financial_service_accuracy_pct"
                      "memory_usage_under_load_pct": 95.0, "violation_prevention_pct": 70.0,
                      "customer_retention_pct": 84.0, "compliance_violation_rate_pct": 1.2}
 TEAM_UTILISATION = [0.05, 0.2, 0.45, 0.7, 0.84, 0.93, 0.95, 0.95, 0.96, 0.95, 0.96]   # weeks 1–11
+# Checklist figures the app computes (transforms.phases.computed_values): the sample never uploads them.
+COMPUTED_BY_THE_APP = {"all_slas_met"}
 CATEGORY_END = {"security_score": 93, "compliance_score": 96, "performance_score": 98,
                 "business_value_score": 82, "operational_score": 96}
 
@@ -201,8 +203,8 @@ def generate(plan_dir: Path = PLAN_DIR) -> dict[str, pd.DataFrame]:
             series = _continuous(meta, mine, baseline.get(metric_id), rng)
         if series is None:
             series = _untargeted(metric_id, t, rng)
-        if series is None:
-            continue
+        if series is None or metric_id in COMPUTED_BY_THE_APP:    # drawn all the same: every later draw,
+            continue                                                # so every other sample value, stays as it was
         if meta["unit"] != "done" and (meta["freshness_days"] or 1) > 1:
             series = series[series.index.isin(SUNDAYS)]
         obs.append(pd.DataFrame({"metric_id": metric_id, "as_of": series.index, "value": series.values}))

@@ -40,7 +40,7 @@ st.markdown("**Velocity against target** (latest week with data; per-team target
 widgets.table(teams.target_table(grid, roster), "velocity_targets")
 
 st.subheader("Recognition")
-items = phases.checklist_items(data)
+record = phases.checklist_record(data, ui_data.plan_data_at_weeks(phases.CHECKLIST_WEEKS, data.week))
 champions = teams.sprint_champions(grid, roster)
 coverage_map = data.plan["test_coverage"]
 leaders = teams.quality_leaders(ui_data.weekly(data, list(coverage_map["metric_id"]), "last"), coverage_map)
@@ -51,9 +51,10 @@ else:
     st.markdown(f"Sprint Champion (highest velocity ÷ capacity) of the latest week: **{latest}**; Quality Leader "
                 f"(best mean test coverage): **{leaders.dropna().iloc[-1] if leaders.notna().any() else 'nobody yet'}**.")
     widgets.table(teams.recognition(champions, leaders, grid, roster), "recognition")
-rewards = teams.rewards(phases.checklist_summary(items))
-st.markdown(f"Milestone rewards unlock when every item of their week's checklist is ticked: "
-            f"**{int((rewards['Unlocked'] == '🔓 Unlocked').sum())} of {len(rewards)}** unlocked.")
+rewards = teams.rewards(phases.checklist_summary(record))
+st.markdown(f"Milestone rewards unlock when every item of their week's checklist was met at the end of that week, "
+            f"and stay unlocked: **{int(rewards.data['Unlocked'].sum())} of {len(rewards.data)}** unlocked by week "
+            f"{data.week}.")
 widgets.table(rewards, "milestone_rewards")
 
 st.subheader("Team formation")

@@ -40,6 +40,12 @@ FLATTENING, LINEAR = "flattening", "linear"
 HALF_LIFE_DAYS = 14.0                    # a day weighs half as much as one two weeks later
 MIN_DAYS_FOR_CURVE = 4                   # with fewer days a curve fits anything: a straight line then
 RATES = np.concatenate([[0.0], np.geomspace(0.005, 0.3, 40)])    # k per day (0.3: the pace halves in 2.3 days)
+METHOD = ("Pace: each projection follows a curve fitted to the last six weeks of daily values, recent days weighing "
+          "most (a day counts half as much as one two weeks later). The curve may flatten, as progress towards a "
+          "target usually does, and never passes a physical bound (0–100% for a rate, 0 for a latency, a count or "
+          "money). **On track**: the projection meets the target by its due week; **at risk**: it misses, but the "
+          "metric is at or ahead of a straight line from its first value to the target; **off track**: behind that "
+          "line and projected to miss.")
 
 
 def _clip(value: float, unit: str | None) -> float:

@@ -9,6 +9,7 @@ import pandas as pd
 
 from transforms import fmt, status
 from transforms.phases import REWARDS
+from transforms.table import Table
 
 WEEKLY_TOTAL_TARGET = 60     # the plan's WeeklyTargetsMissed threshold (dce:team_velocity_total < 60)
 
@@ -80,15 +81,23 @@ def recognition(champions: pd.Series, leaders: pd.Series, grid: pd.DataFrame, te
         "Quality Leader": [leaders.get(w) or "— (no coverage yet)" for w in weeks]})
 
 
-def rewards(checklist_summary: pd.DataFrame) -> pd.DataFrame:
-    """Milestone rewards, unlocked only when every item of that week's checklist is ticked."""
+def rewards(checklist_summary: pd.DataFrame) -> Table:
+    """Milestone rewards: unlocked when every item of that week's checklist was met at the end of that
+    week (transforms.phases.checklist_summary), and unlocked for good from then on."""
     summary = checklist_summary.set_index("week")
     rows = []
     for week, reward in REWARDS.items():
         r = summary.loc[week]
-        rows.append({"Week": week, "Reward": reward, "Checklist": f"{r['ticked']} of {r['total']} ticked",
-                     "Unlocked": "🔓 Unlocked" if r["complete"] else "🔒 Locked"})
-    return pd.DataFrame(rows)
+        if not r["due"]:
+            state = f"⏳ Due at the end of week {week} ({r['holds']} of {r['total']} met so far)"
+        elif r["complete"]:
+            state = f"🔓 Unlocked at the end of week {week}"
+        else:
+            state = f"🔒 Locked: {r['earned']} of {r['total']} met at the end of week {week}"
+        rows.append({"Week": week, "Reward": reward, "Checklist": state, "Items earned": r["earned"],
+                     "Items": r["total"], "Due": bool(r["due"]), "Unlocked": bool(r["complete"])})
+    return Table(pd.DataFrame(rows), {"Checklist": "screen", "Items earned": "hidden", "Items": "hidden",
+                                      "Due": "hidden", "Unlocked": "hidden"})
 
 
 def formation(data_latest: dict, formation_map: pd.DataFrame) -> tuple[pd.DataFrame, int, int]:

@@ -87,6 +87,12 @@ def history(metric_ids: list[str], extremes: bool = True):
     return series(version(), tuple(metric_ids), extremes)
 
 
+def plan_data_at_weeks(weeks, up_to: int) -> dict[int, PlanData]:
+    """{week: the plan bundle as of the end of that week} for each of `weeks` up to week `up_to`:
+    what a checklist week is judged on."""
+    return {week: plan_data(week) for week in weeks if week <= up_to}
+
+
 def plan_data_as_picked() -> PlanData:
     """The plan bundle as of the app-wide week (sidebar, ?week=N; default: where the data reaches)."""
     from ui.widgets import picked_week
