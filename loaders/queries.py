@@ -191,7 +191,7 @@ def sample_batches(con) -> list[int]:
 # --- added for alerts, reports and the workbook export (issue #5) ------------------------------
 
 EXPORT_TABLES = ("metrics", "targets", "observations", "metrics_daily", "team_metrics_daily",
-                 "compliance_metrics_daily", "batches", "scenarios")
+                 "compliance_metrics_daily", "batches", "scenarios", "nominations")
 
 
 def rule_history(con, as_of=None, days: int | None = None) -> pd.DataFrame:

@@ -208,6 +208,7 @@ def generate(plan_dir: Path = PLAN_DIR) -> dict[str, pd.DataFrame]:
         if meta["unit"] != "done" and (meta["freshness_days"] or 1) > 1:
             series = series[series.index.isin(SUNDAYS)]
         obs.append(pd.DataFrame({"metric_id": metric_id, "as_of": series.index, "value": series.values}))
+    obs.append(_team_award_inputs(teams))
     observations = pd.concat(obs, ignore_index=True)
     observations["value"] = observations["value"].round(4)
 
@@ -259,6 +260,27 @@ def generate(plan_dir: Path = PLAN_DIR) -> dict[str, pd.DataFrame]:
     team = team[[c.name for c in schema.TEAM_METRICS_DAILY.columns]]
     return {"observations": observations, "metrics_daily": metrics_daily[[c.name for c in schema.METRICS_DAILY.columns]],
             "team_metrics_daily": team, "compliance_metrics_daily": compliance}
+
+
+# Weekly cross-team integrations and business value per team (Integration Masters, Customer Impact): teams
+# start delivering in week 3; Integration leads on integrations, Financial and Compliance on business value.
+INTEGRATION_RATE = {"Security": 1.0, "Compliance": 1.2, "Infrastructure": 1.6, "Financial": 0.8, "Integration": 2.4}
+VALUE_SCALE = {"Security": 60_000, "Compliance": 140_000, "Infrastructure": 50_000, "Financial": 180_000,
+               "Integration": 90_000}
+
+
+def _team_award_inputs(teams: pd.DataFrame) -> pd.DataFrame:
+    """team_integrations_<team> and team_business_value_<team>, one figure per team each Sunday (the week's
+    total, 0 in a week without any). Their own random stream: the other sample values do not move."""
+    rng = np.random.default_rng(SEED + 11)
+    ramp = np.clip((np.arange(1, WEEKS + 1) - 2) / 4.0, 0.0, 1.0)            # 0 in weeks 1–2, full from week 6
+    rows = []
+    for team in teams["team"]:
+        integrations = rng.poisson(INTEGRATION_RATE.get(team, 1.0) * ramp)
+        value = np.round(VALUE_SCALE.get(team, 80_000) * ramp * rng.gamma(2.0, 0.5, WEEKS) * (rng.random(WEEKS) < 0.8), -3)
+        for prefix, figures in (("team_integrations_", integrations), ("team_business_value_", value)):
+            rows.append(pd.DataFrame({"metric_id": f"{prefix}{team.lower()}", "as_of": SUNDAYS, "value": figures.astype(float)}))
+    return pd.concat(rows, ignore_index=True)
 
 
 def _untargeted(metric_id: str, t: np.ndarray, rng) -> pd.Series | None:

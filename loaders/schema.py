@@ -132,10 +132,17 @@ SCENARIOS = Table("scenarios", (
     _c("saved_by", "VARCHAR", required=False),
 ), key=("scenario_id",), description="Saved what-if scenarios.")
 
+NOMINATIONS = Table("nominations", (
+    _c("nomination_id", "BIGINT"), _c("week", "INTEGER"), _c("award", "VARCHAR"), _c("person", "VARCHAR"),
+    _c("team", "VARCHAR"), _c("reason", "VARCHAR"), _c("nominated_by", "VARCHAR"),
+    _c("nominated_at", "TIMESTAMP"),
+), key=("nomination_id",), description="Individual recognition: who was nominated for which award, for which "
+                                        "plan week, why, by whom and when (loaders/nominations.py).")
+
 PLAN_TABLES = (METRICS, TARGETS)
 UPLOADABLE = (OBSERVATIONS, METRICS_DAILY, TEAM_METRICS_DAILY, COMPLIANCE_METRICS_DAILY)
 ALL_TABLES = (METRICS, TARGETS, OBSERVATIONS, METRICS_DAILY, TEAM_METRICS_DAILY,
-              COMPLIANCE_METRICS_DAILY, BATCHES, SCENARIOS)
+              COMPLIANCE_METRICS_DAILY, BATCHES, SCENARIOS, NOMINATIONS)
 TABLES = {t.name: t for t in ALL_TABLES}
 
 # Reference tables of the plan shipped as CSV under data/plan/ and loaded as

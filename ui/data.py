@@ -167,3 +167,16 @@ def _alert_evaluation(v: tuple, at):
     from transforms import alerts
     data = _plan_data(v, None)
     return alerts.evaluate(data.plan["alert_rules"], _rule_history(v), data.registry, at)
+
+
+# --- added for recognition (issue #11) ----------------------------------------------------------
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _nominations(version: tuple, up_to_week: int):
+    from loaders import nominations as store
+    return store.listing(up_to_week=up_to_week, db=version[0])
+
+
+def nominations(data: PlanData):
+    """The nominations for plan weeks up to the week `data` is shown as of (re-read after any write)."""
+    return _nominations(version(), data.week)
