@@ -230,3 +230,14 @@ def export_tables(con, max_rows: int) -> dict[str, tuple[pd.DataFrame, int]]:
         frame = con.execute(f'SELECT * FROM "{name}" {where} LIMIT ?', [max_rows]).df()
         out[name] = (frame.drop(columns=["superseded_by"], errors="ignore"), total)
     return out
+
+
+def metric_observations(con, metric_id: str, as_of=None, limit: int = 1000) -> pd.DataFrame:
+    """One metric's live observations on or before `as_of`, newest first, with the batch each came from."""
+    cutoff = "" if as_of is None else "AND o.as_of <= ?"
+    return con.execute(f"""
+        SELECT o.as_of, o.value, o.batch_id, b.kind, b.file_name, b.loaded_at
+        FROM observations o LEFT JOIN batches b USING (batch_id)
+        WHERE o.{LIVE} AND o.metric_id = ? {cutoff}
+        ORDER BY o.as_of DESC, o.batch_id DESC LIMIT ?""",
+        [metric_id] + ([] if as_of is None else [as_of]) + [limit]).df()

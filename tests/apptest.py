@@ -10,13 +10,12 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def run_page(name: str, week: int | None = None, timeout: int = 90) -> AppTest:
-    """pages/<name>.py run alone; `week` arrives as the app's ?week= URL parameter."""
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    at = AppTest.from_file(str(ROOT / "pages" / f"{name}.py"), default_timeout=timeout)
-    if week is not None:
-        at.query_params["week"] = str(week)
-    return at.run()
+    """pages/<name>.py as the app serves it (app.py's navigation and week picker around it);
+    `week` arrives as the app's ?week= URL parameter."""
+    at = run_app(week, timeout)
+    if name != "overview" and not at.exception:
+        at.switch_page(f"pages/{name}.py").run()
+    return at
 
 
 def run_app(week: int | None = None, timeout: int = 90) -> AppTest:

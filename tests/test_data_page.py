@@ -13,6 +13,7 @@ from streamlit.testing.v1 import AppTest
 
 from loaders import load, schema, templates
 from loaders.errors import LoadError
+from tests.apptest import run_page
 from tests.conftest import ROOT, data_files
 from tests.conftest import TEST_DATA as DATA
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -53,8 +54,7 @@ def button(at: AppTest, key: str):
 
 
 def overview_score() -> str:
-    st.cache_data.clear()
-    at = AppTest.from_file(str(ROOT / "pages" / "overview.py"), default_timeout=60).run()
+    at = run_page("overview")
     return at.metric[0].value
 
 
@@ -157,14 +157,14 @@ def test_title_row_money_workbook_loads_after_mapping_the_metric_ids(db):
 # ---- load, replace-by-period, no-op, undo --------------------------------------------------------
 
 def test_load_replace_by_period_noop_and_undo_restore_the_figures(db, tmp_path):
-    assert overview_score() == "55.4 / 100"
+    assert overview_score() == "55.4/100"
     week = "metric_id,as_of,value\nsecurity_score,2025-01-13,80\nsecurity_score,2025-01-19,85\n"
     at = upload(page(), "week1.csv", week.encode())
     assert "covers 2025-01-13 – 2025-01-19 and replaces no rows" in text(at)
     button(at, "load").click().run()
     assert any("batch 2: loaded 2 rows into observations from week1.csv" in s.value for s in at.success)
     assert live(db, "security_score") == 85
-    assert overview_score() == "60.4 / 100"                       # 55.35 + 0.25 × (85 − 65)
+    assert overview_score() == "60.4/100"                       # 55.35 + 0.25 × (85 − 65)
 
     fixed = "metric_id,as_of,value\nsecurity_score,2025-01-13,81\nsecurity_score,2025-01-19,90\n"
     at = upload(page(), "week1_fixed.csv", fixed.encode())
@@ -195,7 +195,7 @@ def test_load_replace_by_period_noop_and_undo_restore_the_figures(db, tmp_path):
     at.checkbox(key="undo_confirm_2").check().run()
     button(at, "undo").click().run()
     assert live(db, "security_score") == 65
-    assert overview_score() == "55.4 / 100"
+    assert overview_score() == "55.4/100"
     history = page().dataframe[0].value
     assert history["rolled back"].iloc[0].startswith("yes")
 

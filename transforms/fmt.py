@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import math
 
+import pandas as pd
+
 
 def _trim(number: float, decimals: int) -> str:
     text = f"{number:,.{decimals}f}"
@@ -10,8 +12,7 @@ def _trim(number: float, decimals: int) -> str:
 
 
 def is_missing(value) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value)) or value is getattr(
-        __import__("pandas"), "NA", object())
+    return value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA
 
 
 def money(value, decimals: int = 3) -> str:
@@ -49,11 +50,16 @@ def score(value, decimals: int = 1) -> str:
 
 def day(value) -> str:
     """13 Jan 2025 (a date or timestamp; the time of day is not shown)."""
-    import pandas as pd
     if value is None or value is pd.NaT or (not isinstance(value, str) and pd.isna(value)):
         return ""
     stamp = pd.Timestamp(value)
     return f"{stamp.day} {stamp:%b %Y}"
+
+
+def moment(value) -> str:
+    """1 Dec 2026 04:58 (a timestamp to the minute)."""
+    text = day(value)
+    return f"{text} {pd.Timestamp(value):%H:%M}" if text else ""
 
 
 def value(value, unit: str | None) -> str:
@@ -76,4 +82,28 @@ def value(value, unit: str | None) -> str:
         return f"{number(value)} pts"
     if unit == "h":                  # hours (a response time)
         return f"{number(value)} h"
+    if unit == "days":
+        return f"{number(value, 0)} day{'' if float(value) == 1 else 's'}"
     return number(value)
+
+
+def change(amount, unit: str | None) -> str:
+    """A difference in a unit, signed: +4.2 pts (scores and percentages move in points), +$1.2M, −3 ms."""
+    if is_missing(amount):
+        return "—"
+    size = abs(float(amount))
+    if unit in ("%", "score", "index", "done"):
+        shown = f"{_trim(size, 1)} pts"
+    else:
+        shown = value(size, unit)
+    if shown.lstrip("$").startswith("0") and not any(ch in shown for ch in "123456789"):
+        return f"±{shown}"              # rounds to nothing: no direction to claim
+    return ("+" if amount >= 0 else "-") + shown     # ASCII minus: st.metric colours a delta by its sign
+
+
+MARKDOWN_SPECIAL = "\\`*_{}[]()<>#+-.!|~$:"
+
+
+def md_escape(text) -> str:
+    """Text shown as itself inside Markdown (labels, messages): every Markdown character escaped."""
+    return "".join("\\" + ch if ch in MARKDOWN_SPECIAL else ch for ch in str(text))

@@ -94,6 +94,23 @@ def target_rows(data: PlanData, section: str | None = None, in_force: bool = Fal
     return rows.reset_index(drop=True)
 
 
+SECTION_TITLES = {
+    "health_category": "Health score categories", "phase1_week1": "Phase 1 · week 1 milestones",
+    "phase1_week2": "Phase 1 · week 2 milestones", "phase1_week3": "Phase 1 · week 3 milestones",
+    "phase2_business": "Phase 2 · business value", "phase2_performance": "Phase 2 · performance",
+    "phase3_final": "Phase 3 · final success criteria", "sla": "Performance SLAs",
+    "current_performance": "Current performance", "load_testing": "Load testing",
+    "security_control": "Security scorecard", "vulnerability": "Vulnerability tracking", "tcpa": "TCPA compliance",
+    "gdpr": "GDPR compliance", "customer_acquisition": "Customer acquisition", "market_position": "Market position",
+    "team_velocity": "Team velocity", "test_coverage": "Test coverage by team", "code_quality": "Code quality",
+    "checklist_w1": "Week 1 checklist", "checklist_w2": "Week 2 checklist", "checklist_w4": "Week 4 checklist",
+    "checklist_w8": "Week 8 checklist", "checklist_w12": "Week 12 checklist"}
+
+
+def section_title(section: str) -> str:
+    return SECTION_TITLES.get(section, section.replace("_", " ").capitalize())
+
+
 KPI_COLUMNS = {"label": "Metric", "text_as_written": "Target", "current": "Current", "status_badge": "Status",
                "team": "Team"}
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from transforms import fmt
 from transforms.model import kpi_table
 
 LATENCY_METRICS = ("api_latency_p50_ms", "api_latency_p95_ms", "api_latency_p99_ms")
@@ -45,3 +46,18 @@ def latency_table(lines: pd.DataFrame) -> pd.DataFrame:
 def enough_history(history: pd.DataFrame) -> bool:
     """A trend needs at least two observations of one series."""
     return bool(len(history)) and int(history.groupby("metric_id").size().max()) >= 2
+
+
+def up_to(history: pd.DataFrame, day) -> pd.DataFrame:
+    """The history as it stood on `day` (None: all of it)."""
+    if day is None or history.empty:
+        return history
+    return history[pd.to_datetime(history["as_of"]) <= pd.Timestamp(day)]
+
+
+def latency_sentence(lines: pd.DataFrame, limits: dict[str, float]) -> str:
+    """"Latest: p50 17.8 ms (SLA < 10 ms), …" """
+    last = lines.sort_values("as_of").groupby("percentile")["value"].last()
+    return "Latest: " + ", ".join(
+        f"**{p} {fmt.value(v, 'ms')}** (SLA < {fmt.value(limits[p], 'ms')})" if p in limits else f"**{p} {fmt.value(v, 'ms')}**"
+        for p, v in last.items()) + "."

@@ -117,6 +117,20 @@ def weekly(data: PlanData, metric_ids: list[str], how: str = "sum"):
     return _weekly(version(), tuple(metric_ids), data.start, as_of, how)
 
 
+def weekly_all(data: PlanData):
+    """Every metric's last value in each plan week up to the week shown (one query, cached)."""
+    return weekly(data, list(data.registry["metric_id"]), how="last")
+
+
+def paced_targets(data: PlanData):
+    """Every target row with status and pace (transforms.pace) as of the week shown; once per PlanData."""
+    from transforms import model, pace
+    key = ("ui.data.paced_targets",)
+    if key not in data._memo:
+        data._memo[key] = pace.pace(model.target_rows(data), trend_inputs(data), data.as_of, data.start)
+    return data._memo[key]
+
+
 @st.cache_data(show_spinner=False, max_entries=16)
 def _trend_inputs(version: tuple, as_of: date | None):
     with db.connect() as con:
@@ -167,6 +181,17 @@ def _alert_evaluation(v: tuple, at):
     from transforms import alerts
     data = _plan_data(v, None)
     return alerts.evaluate(data.plan["alert_rules"], _rule_history(v), data.registry, at)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _metric_observations(version: tuple, metric_id: str, as_of):
+    with db.connect() as con:
+        return queries.metric_observations(con, metric_id, as_of)
+
+
+def metric_observations(data: PlanData, metric_id: str):
+    """One metric's live observations up to the day shown, newest first, with their batches (≤ 1,000)."""
+    return _metric_observations(version(), metric_id, data.as_of)
 
 
 # --- added for recognition (issue #11) ----------------------------------------------------------
