@@ -136,10 +136,11 @@ def test_fewer_than_four_days_fit_only_a_line():
 
 def test_projections_never_pass_the_physical_bound():
     fit = (np.arange(-13, 1), 60 + 3.0 * np.arange(14))                  # 3 points a day towards 100%
-    result = run(current=99.0, fit=fit)
+    result = run(current=99.0, fit=pace.fit_flattening(*fit))
     assert result["projected"] == 100.0
     fall = (np.arange(-13, 1), 5 - 0.4 * np.arange(14))                  # a latency falling 0.4 ms a day
-    assert run(current=0.2, fit=fall, op="<", target=1.0, direction="lower_better", unit="ms")["projected"] == 0.0
+    assert run(current=0.2, fit=pace.fit_flattening(*fall), op="<", target=1.0, direction="lower_better",
+               unit="ms")["projected"] == 0.0
     counts = (np.arange(-13, 1), 9 - 0.3 * np.arange(14))
-    assert run(current=5.0, fit=counts, op="=", target=0.0, direction="lower_better", unit="count",
+    assert run(current=5.0, fit=pace.fit_flattening(*counts), op="=", target=0.0, direction="lower_better", unit="count",
                due_date=TODAY + pd.Timedelta(days=3))["projected"] == 4.0   # 5 − 0.9 → a whole count

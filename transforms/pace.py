@@ -66,32 +66,51 @@ def _growth(rates: np.ndarray, t) -> np.ndarray:
     return np.where(k == 0, t, curved)
 
 
-def flattening_change(days, values, ahead: float) -> float:
-    """The change from the last day to `ahead` days later along the best-fitting flattening curve.
+# The fit runs for every target row a page shows: its basis and weights for whole-day offsets come from
+# tables built once (profile: 0.25 ms a fit computing them, ~0.05 ms looking them up).
+_TABLE_DAYS = 64
+_OFFSETS = np.arange(-_TABLE_DAYS + 1, 1)
+_BASIS = _growth(RATES, _OFFSETS)                                   # (rate, offset)
+_WEIGHTS = 0.5 ** (-_OFFSETS / HALF_LIFE_DAYS)
+
+
+def fit_flattening(days, values) -> tuple[float, float]:
+    """(k, pace on the last day) of the best-fitting flattening curve value = A + B·(1 − e^(−k·t))/k.
 
     days: offsets from the last observed day (≤ 0); values: the daily values. Weighted least squares
-    (HALF_LIFE_DAYS) of value = A + B·g_k(t) for each k of RATES; the smallest residual wins (ties:
-    the straighter curve)."""
+    (HALF_LIFE_DAYS) for each k of RATES; the smallest residual wins, ties going to the straighter curve.
+    Fewer than MIN_DAYS_FOR_CURVE days: a straight line (k = 0)."""
     x = np.asarray(days, dtype=float)
     y = np.asarray(values, dtype=float)
-    if len(x) < MIN_DAYS or ahead <= 0:
-        return 0.0
-    rates = RATES if len(x) >= MIN_DAYS_FOR_CURVE else RATES[:1]
-    w = 0.5 ** (-x / HALF_LIFE_DAYS)
+    if len(x) < MIN_DAYS or np.ptp(x) == 0:
+        return 0.0, 0.0
+    n_rates = len(RATES) if len(x) >= MIN_DAYS_FOR_CURVE else 1
+    index = x.astype(int) + _TABLE_DAYS - 1
+    if (index == x + _TABLE_DAYS - 1).all() and index.min() >= 0:
+        g, w = _BASIS[:n_rates, index], _WEIGHTS[index]
+    else:
+        g, w = _growth(RATES[:n_rates], x), 0.5 ** (-x / HALF_LIFE_DAYS)
     w = w / w.sum()
-    g = _growth(rates, x)                                   # (k, n)
-    g_mean = g @ w
-    y_mean = y @ w
-    gc = g - g_mean[:, None]
-    var = (gc ** 2) @ w
-    cov = gc @ (w * (y - y_mean))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        sse = np.where(var > 0, (w * (y - y_mean) ** 2).sum() - cov ** 2 / var, np.inf)
-    best = int(np.argmin(np.round(sse, 12)))
-    if not np.isfinite(sse[best]):
+    gc = g - (g @ w)[:, None]
+    yc = y - y @ w
+    var = (gc * gc) @ w
+    cov = gc @ (w * yc)
+    sse = (w * yc) @ yc - cov * cov / var
+    best = int(np.flatnonzero(sse <= sse.min() + 1e-12 * max(1.0, abs(sse.min())))[0])
+    return float(RATES[best]), float(cov[best] / var[best])
+
+
+def change_along(fit: tuple[float, float], ahead: float) -> float:
+    """The change `ahead` days after the last day along a fitted curve (fit_flattening)."""
+    rate, pace_now = fit
+    if ahead <= 0:
         return 0.0
-    pace_now = cov[best] / var[best]                        # B: the fitted pace (per day) on the last day
-    return float(pace_now * _growth(rates[best:best + 1], ahead)[0])
+    return pace_now * (ahead if rate == 0 else -np.expm1(-rate * ahead) / rate)
+
+
+def flattening_change(days, values, ahead: float) -> float:
+    """The change from the last day to `ahead` days later along the best-fitting flattening curve."""
+    return change_along(fit_flattening(days, values), ahead)
 
 
 def _target_value(op: str, target) -> float:
@@ -109,8 +128,8 @@ def assess(*, baseline: float, first_date, current: float, last_date, slope: flo
            fit: tuple | None = None) -> dict:
     """Pace of one metric. All dates explicit (no wall clock). Returns expected, projected, verdict.
 
-    fit: (day offsets, daily values) of the recent history: projected along the flattening curve;
-    without it, along `slope` in a straight line (the LINEAR model)."""
+    fit: (k, pace) from fit_flattening: projected along that flattening curve; without it, along `slope`
+    in a straight line (the LINEAR model)."""
     if n_days < MIN_DAYS or pd.isna(current):
         return {"expected": float("nan"), "projected": float("nan"), "verdict": NO_HISTORY}
     goal = _target_value(op, target)
@@ -122,7 +141,7 @@ def assess(*, baseline: float, first_date, current: float, last_date, slope: flo
     expected = baseline + (goal - baseline) * share
     ahead = max(0, (due - last).days)
     if fit is not None:
-        change = flattening_change(fit[0], fit[1], ahead)
+        change = change_along(fit, ahead)
     else:
         change = (slope if slope is not None and not pd.isna(slope) else 0.0) * ahead
     projected = _clip(current + change, unit)
@@ -144,12 +163,17 @@ def pace(rows: pd.DataFrame, trends: pd.DataFrame, today: date, start: date = DE
     n_days, slope_recent, n_recent, slope_all, and fit_x / fit_y for the FLATTENING model).
     """
     by_metric = trends.set_index("metric_id") if len(trends) else pd.DataFrame()
+    fits: dict[str, tuple[float, float]] = {}         # one fit per metric, however many targets it has
     out = []
     for row in rows.itertuples(index=False):
         if row.metric_id in by_metric.index and not str(row.metric_id).startswith(DAILY_TO_WEEKLY_PREFIX):
             t = by_metric.loc[row.metric_id]
             slope = t["slope_recent"] if t["n_recent"] >= MIN_DAYS else t["slope_all"]
-            fit = (t["fit_x"], t["fit_y"]) if model == FLATTENING and "fit_x" in t.index else None
+            fit = None
+            if model == FLATTENING and "fit_x" in t.index:
+                if row.metric_id not in fits:
+                    fits[row.metric_id] = fit_flattening(t["fit_x"], t["fit_y"])
+                fit = fits[row.metric_id]
             due = None if pd.isna(row.due_week) else week_end(int(row.due_week), start)
             out.append(assess(baseline=t["baseline"], first_date=t["first_date"], current=t["current"],
                               last_date=t["last_date"], slope=slope, n_days=int(t["n_days"]), op=row.op,
