@@ -5,6 +5,7 @@ import pandas as pd
 
 from transforms import fmt
 from transforms.model import kpi_table
+from transforms.table import Table
 
 LATENCY_METRICS = ("api_latency_p50_ms", "api_latency_p95_ms", "api_latency_p99_ms")
 
@@ -36,11 +37,11 @@ def latency_lines(history: pd.DataFrame, sla_rows: pd.DataFrame) -> tuple[pd.Dat
     return history.assign(percentile=history["metric_id"].map(names), value=history["value"].round(1)), limits
 
 
-def latency_table(lines: pd.DataFrame) -> pd.DataFrame:
-    """The chart's points as a table: one row per day (a date, not a timestamp), a column per percentile."""
+def latency_table(lines: pd.DataFrame) -> Table:
+    """The chart's points as a table: one row per day, a column per percentile (in ms)."""
     table = lines.pivot_table(index="as_of", columns="percentile", values="value").reset_index()
-    table["as_of"] = pd.to_datetime(table["as_of"]).dt.date
-    return table.rename(columns={"as_of": "Date"}).rename_axis(columns=None)
+    table = table.rename(columns={"as_of": "Date"}).rename_axis(columns=None)
+    return Table(table, {"Date": "date", **{p: "ms" for p in table.columns if p != "Date"}})
 
 
 def enough_history(history: pd.DataFrame) -> bool:
