@@ -53,7 +53,7 @@ def served(plan_db, tmp_path_factory):
 
 def test_upload_a_real_xlsx_see_report_and_preview_load_it_and_see_it_on_overview(served, tmp_path):
     base, page, db = served
-    assert "55.4 / 100" in page_text(page, base)
+    assert "55.4/100" in page_text(page, base)
     page_text(page, f"{base}/data")
     bad = tmp_path / "week2_bad.xlsx"
     bad.write_bytes(xlsx([["metric_id", "as_of", "value"], ["security_score", "2025-01-20", "eighty-five"]]))
@@ -71,7 +71,7 @@ def test_upload_a_real_xlsx_see_report_and_preview_load_it_and_see_it_on_overvie
     assert "covers 2025-01-20 and replaces no rows" in body
     page.get_by_role("button", name="Load 1 rows into observations").click()
     page.wait_for_selector("text=batch 2: loaded 1 rows into observations from week2.xlsx", timeout=120_000)
-    assert "60.4 / 100" in page_text(page, base)
+    assert "60.4/100" in page_text(page, base)
 
 
 def test_a_cli_load_while_the_app_is_served_shows_on_the_next_rerun(served, tmp_path):
@@ -86,5 +86,5 @@ def test_a_cli_load_while_the_app_is_served_shows_on_the_next_rerun(served, tmp_
         assert "Executive overview" in page_text(page, base)
         served_pages += 1
     assert job.returncode == 0 and "loaded 1 rows into observations from cron.csv" in job.stdout.read()
-    assert "62.9 / 100" in page_text(page, base)         # 55.35 + 0.25 × (95 − 65): 2025-01-27 is the latest
+    assert "62.9/100" in page_text(page, base)         # 55.35 + 0.25 × (95 − 65): 2025-01-27 is the latest
     assert served_pages >= 1
