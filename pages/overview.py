@@ -55,5 +55,7 @@ st.caption(plan_audit.PRECISION_RULE)
 
 st.subheader("Contradictions between parts of the plan")
 contradictions = overview.plan_contradictions(snapshot)
-st.markdown(plan_audit.contradictions_sentence(contradictions))
-widgets.table(plan_audit.contradiction_table(contradictions), "plan_contradictions")
+st.markdown(plan_audit.contradictions_sentence(contradictions) + "\n\n" +
+            "\n".join(plan_audit.contradiction_lines(contradictions)))
+with st.expander("The contradictions as a table"):
+    widgets.table(plan_audit.contradiction_table(contradictions), "plan_contradictions")

@@ -47,8 +47,7 @@ widgets.table(teams.target_table(grid, roster), "velocity_targets")
 st.subheader("Team recognition")
 coverage_map = data.plan["test_coverage"]
 summed, last = teams.award_inputs(roster, coverage_map)
-awards = teams.team_awards(ui_data.weekly(data, summed, "sum"), ui_data.weekly(data, last, "last"), coverage_map,
-                           roster, data.week)
+awards = teams.team_awards(data, ui_data.weekly(data, summed, "sum"), ui_data.weekly(data, last, "last"))
 st.markdown("Computed each week from the data, as the plan names them (ties listed together):\n" +
             "\n".join(f"- **{name}**: {rule}." for name, rule in teams.AWARD_RULES.items()))
 if data.week < 1:
@@ -76,8 +75,8 @@ with st.expander("Nominate someone", expanded=not len(nominated)):
     nomination_form(list(roster["team"]), data.week)
 
 st.subheader("Milestone rewards")
-record = phases.checklist_record(data, ui_data.plan_data_at_weeks(phases.CHECKLIST_WEEKS, data.week))
-rewards = teams.rewards(phases.checklist_summary(record))
+_, summary, _ = phases.checklist_view(data, ui_data.plan_data_at_weeks(phases.CHECKLIST_WEEKS, data.week))
+rewards = teams.rewards(summary)
 st.markdown(f"Milestone rewards unlock when every item of their week's checklist was met at the end of that week, "
             f"and stay unlocked: **{int(rewards.data['Unlocked'].sum())} of {len(rewards.data)}** unlocked by week "
             f"{data.week}.")

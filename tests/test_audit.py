@@ -154,3 +154,6 @@ def test_overview_lists_the_audit_and_the_contradictions_at_any_week(sample_db_p
     assert len(contradictions) == 7 and (contradictions["Agree?"] == "🔴 contradict").all()
     assert contradictions["A stands in"].str.len().gt(0).all() and contradictions["B stands in"].str.len().gt(0).all()
     assert "half a unit of its last written digit" in " ".join(c.value for c in at.caption)
+    body = "\n".join(m.value for m in at.markdown)
+    assert body.count("- 🔴 contradict — **") == 7
+    assert "\\$2M/month" in body and "\\$24M \\(12 × \\$2M\\)" in body        # '$' escaped: no LaTeX

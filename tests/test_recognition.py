@@ -41,7 +41,7 @@ def awards_as_of(db, week: int) -> dict[str, pd.DataFrame]:
     with duckdb.connect(str(db), read_only=True) as con:
         sums = queries.weekly_sums(con, summed, START, week_end(week))
         lasts = queries.weekly_last(con, last, START, week_end(week))
-    return teams.team_awards(sums, lasts, COVERAGE, ROSTER, week)
+    return teams.awards_from(sums, lasts, COVERAGE, ROSTER, week)
 
 
 @pytest.fixture(scope="module")

@@ -179,11 +179,11 @@ def consistency_audit(plan: dict[str, pd.DataFrame], latest: dict[str, float]) -
 
 # --- contradictions between sections of the plan ---------------------------------------------------
 
-RELATIONS = {      # (what agreement means, test on a and the list b, given a tolerance)
+RELATIONS = {      # (what A should do for the two to agree, test on a and the list b, given a tolerance)
     "=": ("equal", lambda a, b, tol: all(abs(a - x) <= tol for x in b)),
-    "in": ("equal to one of", lambda a, b, tol: any(abs(a - x) <= tol for x in b)),
-    "<=": ("at most", lambda a, b, tol: all(a <= x + tol for x in b)),
-    "within": ("within", lambda a, b, tol: min(b) - tol <= a <= max(b) + tol),
+    "in": ("equal one of", lambda a, b, tol: any(abs(a - x) <= tol for x in b)),
+    "<=": ("be at most", lambda a, b, tol: all(a <= x + tol for x in b)),
+    "within": ("lie within", lambda a, b, tol: min(b) - tol <= a <= max(b) + tol),
 }
 _DURATION = re.compile(r"^(\d+(?:\.\d+)?)([smhdw])$")
 _HOURS = {"s": 1 / 3600, "m": 1 / 60, "h": 1.0, "d": 24.0, "w": 168.0}
@@ -239,15 +239,18 @@ def _figures_text(values: list[float], unit: str, relation: str) -> str:
     return joined.join(fmt.value(v, unit) for v in values)
 
 
+def _a_text(value: float, unit: str, factor: float) -> str:
+    return fmt.value(value, unit) + (f" ({fmt.number(factor, 0)} × {fmt.value(value / factor, unit)})" if factor != 1 else "")
+
+
 def contradiction_table(rows: pd.DataFrame) -> Table:
     """Both figures as written, where each stands in the plan, and what the data gives for each."""
-    a_text = [fmt.value(v, u) + (f" ({fmt.number(f, 0)} × {fmt.value(v / f, u)})" if f != 1 else "")
-              for v, u, f in zip(rows["a_value"], rows["unit"], rows["a_factor"])]
+    a_text = [_a_text(v, u, f) for v, u, f in zip(rows["a_value"], rows["unit"], rows["a_factor"])]
     data = pd.DataFrame({
         "Agree?": ["🟢 agree" if ok else "🔴 contradict" for ok in rows["consistent"]],
         "Contradiction": rows["label"],
         "Figure A": rows["a_as_written"], "A stands in": rows["a_section"], "A from the data": a_text,
-        "Should be": [RELATIONS[r][0] for r in rows["relation"]],
+        "A should": [RELATIONS[r][0] for r in rows["relation"]],
         "Figure B": rows["b_as_written"], "B stands in": rows["b_section"],
         "B from the data": [_figures_text(v, u, r) for v, u, r in zip(rows["b_values"], rows["unit"], rows["relation"])],
         "Why they should agree": rows["note"],
@@ -258,6 +261,20 @@ def contradiction_table(rows: pd.DataFrame) -> Table:
              "contradiction_id": "id", "consistent": "hidden", "A value": "hidden", "B values": "hidden",
              "unit": "hidden"}
     return Table(data, kinds)
+
+
+def contradiction_lines(rows: pd.DataFrame) -> list[str]:
+    """One Markdown bullet per contradiction: both figures as written, where each stands, what the data gives."""
+    esc = fmt.md_escape
+    lines = []
+    for row in rows.to_dict("records"):
+        a = _a_text(row["a_value"], row["unit"], row["a_factor"])
+        b = _figures_text(row["b_values"], row["unit"], row["relation"])
+        mark = "🟢 agree" if row["consistent"] else "🔴 contradict"
+        lines.append(f"- {mark} — **{esc(row['label'])}**: {esc(row['a_as_written'])} ({esc(row['a_section'])}; "
+                     f"{esc(a)}) should {RELATIONS[row['relation']][0]} {esc(row['b_as_written'])} "
+                     f"({esc(row['b_section'])}; {esc(b)}). {esc(row['note'])}")
+    return lines
 
 
 def contradictions_sentence(rows: pd.DataFrame) -> str:

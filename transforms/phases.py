@@ -8,7 +8,7 @@ from __future__ import annotations
 import pandas as pd
 
 from transforms import fmt, overview, status
-from transforms.model import PlanData, kpi_table, target_rows, memo
+from transforms.model import PlanData, kpi_table, memo, remember, target_rows
 from transforms.table import Table
 
 PHASES = (
@@ -29,6 +29,14 @@ def milestone_rows(data: PlanData) -> pd.DataFrame:
     """Every target row of the three phases, with status (each against its own target)."""
     rows = target_rows(data)
     return rows[rows["section"].isin(SECTIONS)].reset_index(drop=True)
+
+
+def paced_milestones(data: PlanData, trends: pd.DataFrame, today) -> pd.DataFrame:
+    """milestone_rows with pace (transforms.pace) from `trends` (ui.data.trend_inputs of the same data);
+    computed once per `data`."""
+    from transforms import pace
+    return remember(data, ("phases.paced_milestones",),
+                    lambda: pace.pace(milestone_rows(data), trends, today, data.start))
 
 
 def progress(rows: pd.DataFrame) -> pd.DataFrame:
@@ -71,9 +79,15 @@ def side_by_side(rows: pd.DataFrame, week: int) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
-def timeline(data: PlanData, record: pd.DataFrame) -> pd.DataFrame:
+def timeline(data: PlanData, at_week: dict[int, PlanData]) -> pd.DataFrame:
     """Milestones with a due week in the plan: phase rows (status now) and checklist items (one point per
-    item: as judged at the end of its week once that week is over, else its status now)."""
+    item: as judged at the end of its week once that week is over, else its status now; at_week as for
+    checklist_record). Computed once per `data`."""
+    return remember(data, ("phases.timeline", tuple(sorted(at_week))), lambda: _timeline(data, at_week))
+
+
+def _timeline(data: PlanData, at_week: dict[int, PlanData]) -> pd.DataFrame:
+    record = checklist_record(data, at_week)
     phase = milestone_rows(data)
     lanes = {s: title.split(":")[0] for _, title, sections in PHASES for s in sections}
     points = phase.assign(lane=phase["section"].map(lanes))[["lane", "label", "due_week", "status", "text_as_written"]]
@@ -91,9 +105,15 @@ def timeline(data: PlanData, record: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
+def timeline_table(line: pd.DataFrame) -> Table:
+    return Table(pd.DataFrame({"Lane": line["lane"], "Due week": line["due_week"], "Milestone": line["label"],
+                               "Status": line["status"]}), {"Status": "status"})
+
+
 # --- weekly checklists: each item judged at the end of its own week ------------------------------------
 
 SLA_ITEM_METRIC = "all_slas_met"      # "All SLAs met": computed from the 14 SLA statuses, never uploaded
+COMPUTED_METRICS = (SLA_ITEM_METRIC, overview.HEALTH_ID)       # the checklist figures computed_values gives
 RULES = ("An item is judged on the data at the end of its own week: met then, it is **earned** and stays "
          "earned; beside it, whether it still holds now. A milestone reward unlocks when its week's checklist "
          "was complete at the end of that week, and stays unlocked. **All SLAs met** counts the SLA targets of "
@@ -126,8 +146,9 @@ def _checklist_rows(data: PlanData) -> pd.DataFrame:
 def checklist_items(data: PlanData) -> pd.DataFrame:
     """Each checklist item as `data` stands, ticked only when every target row of it is met.
 
-    Columns: week, item, description, celebration, targets (n), met (n), ticked, status (worst), current
-    (as people read it), metrics and values (the raw figures, "; "-joined, in target order)."""
+    Columns: week, item, description, celebration, metric_id (the item's primary metric, checklists.csv),
+    targets (n), met (n), ticked, status (worst), current (as people read it), metrics and values (the raw
+    figures, "; "-joined, in target order)."""
     by_item: dict[tuple[str, str], list[dict]] = {}
     for row in _checklist_rows(data)[["section", "label", "status", "current", "metric_id", "value"]].to_dict("records"):
         by_item.setdefault((row["section"], row["label"]), []).append(row)    # one pass, not a filter per item
@@ -138,7 +159,7 @@ def checklist_items(data: PlanData) -> pd.DataFrame:
         worst = min(states, key=lambda s: status.ORDER[s]) if mine else status.NO_DATA
         met = states.count(status.MET)
         out.append({"week": int(item.week), "item": item.item, "description": item.description,
-                    "celebration": item.celebration, "targets": len(mine), "met": met,
+                    "celebration": item.celebration, "metric_id": item.metric_id, "targets": len(mine), "met": met,
                     "ticked": bool(mine) and met == len(mine), "status": worst,
                     "current": " · ".join(r["current"] for r in mine),
                     "metrics": "; ".join(r["metric_id"] for r in mine),
@@ -149,17 +170,21 @@ def checklist_items(data: PlanData) -> pd.DataFrame:
 def checklist_record(now: PlanData, at_week: dict[int, PlanData]) -> pd.DataFrame:
     """Every item judged at the end of its own week (earned or missed, for good) and as `now` stands.
 
-    at_week: {checklist week: the PlanData as of that week} for each checklist week up to now.week.
-    Columns: week, item, description, celebration, due (its week is over), earned (None until due),
-    status_then, value_then, values_then, status_now, holds (ticked now), value_now, values_now,
-    metrics, standing ("earned week 4 · still holds")."""
+    at_week: {checklist week: the PlanData as of that week} (same data version) for each checklist week
+    up to now.week. Columns: week, item, description, celebration, metric_id, metrics, due (its week is
+    over), earned (None until due), status_then, value_then, values_then, status_now, holds (ticked now),
+    value_now, values_now, standing ("earned week 4 · still holds"). Computed once per `now`."""
+    return remember(now, ("phases.checklist_record", tuple(sorted(at_week))), lambda: _record(now, at_week))
+
+
+def _record(now: PlanData, at_week: dict[int, PlanData]) -> pd.DataFrame:
     current = checklist_items(now)
     then = {w: checklist_items(d).set_index("item") for w, d in at_week.items()}
     out = []
     for item in current.to_dict("records"):
         week = item["week"]
         past = then[week].loc[item["item"]] if week in then else None
-        out.append({**{k: item[k] for k in ("week", "item", "description", "celebration", "metrics")},
+        out.append({**{k: item[k] for k in ("week", "item", "description", "celebration", "metric_id", "metrics")},
                     "due": past is not None, "earned": None if past is None else bool(past["ticked"]),
                     "status_then": None if past is None else past["status"],
                     "value_then": "" if past is None else past["current"],
@@ -192,23 +217,33 @@ def checklist_summary(record: pd.DataFrame) -> pd.DataFrame:
 
 
 def checklist_table(record: pd.DataFrame, now_week: int) -> Table:
-    """One week's items: as they stood at the end of their week, and now."""
-    due = bool(record["due"].iloc[0]) if len(record) else False
+    """One week's items: their standing, how they stood at the end of their week (once it is over) and at
+    the week shown (while that is a later one)."""
     week = int(record["week"].iloc[0]) if len(record) else 0
-    data = pd.DataFrame({
-        "": ["☑" if e else "☐" for e in record["earned"].fillna(False)],
-        "Item": record["item"], "What": record["description"],
-        f"End of week {week}": record["value_then"] if due else "not over yet",
-        f"Status, week {week}": record["status_then"].fillna(""),
-        f"Now (week {now_week})": record["value_now"], "Status now": record["status_now"],
-        "Standing": record["standing"],
-        "metric_id": record["metrics"], f"Values, week {week}": record["values_then"],
-        f"Values, week {now_week}": record["values_now"], "Earned": record["earned"], "Holds now": record["holds"]})
-    kinds = {"": "screen", f"End of week {week}": "screen", f"Status, week {week}": "status",
-             f"Now (week {now_week})": "screen", "Status now": "status", "metric_id": "id",
-             f"Values, week {week}": "hidden", f"Values, week {now_week}": "hidden", "Earned": "hidden",
-             "Holds now": "hidden"}
-    return Table(data, kinds)
+    due = bool(record["due"].iloc[0]) if len(record) else False
+    data, kinds = {"Item": record["item"], "Standing": record["standing"], "What": record["description"]}, {}
+    if due:
+        data.update({f"End of week {week}": record["value_then"], f"Status, week {week}": record["status_then"]})
+        kinds.update({f"End of week {week}": "screen", f"Status, week {week}": "status"})
+    if now_week != week:
+        data.update({f"Week {now_week}": record["value_now"], f"Status, week {now_week}": record["status_now"]})
+        kinds.update({f"Week {now_week}": "screen", f"Status, week {now_week}": "status"})
+    computed = record["metric_id"].isin(COMPUTED_METRICS)       # no history of their own to link to
+    data.update({"metric_id": record["metric_id"].where(~computed), "Metrics": record["metrics"],
+                 f"Values, week {week}": record["values_then"], f"Values, week {now_week}": record["values_now"],
+                 "Earned": record["earned"], "Holds now": record["holds"]})
+    kinds.update({"metric_id": "id", "Metrics": "hidden", f"Values, week {week}": "hidden",
+                  f"Values, week {now_week}": "hidden", "Earned": "hidden", "Holds now": "hidden"})
+    return Table(pd.DataFrame(data), kinds)
+
+
+def checklist_view(now: PlanData, at_week: dict[int, PlanData]) -> tuple[pd.DataFrame, pd.DataFrame, dict[int, Table]]:
+    """(record, per-week summary, {week: its checklist table}) as of `now`; computed once per `now`."""
+    def build():
+        record = checklist_record(now, at_week)
+        tables = {int(w): checklist_table(group, now.week) for w, group in record.groupby("week")}
+        return record, checklist_summary(record), tables
+    return remember(now, ("phases.checklist_view", tuple(sorted(at_week))), build)
 
 
 def celebration_line(summary_row) -> str:

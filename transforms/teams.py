@@ -8,6 +8,7 @@ from __future__ import annotations
 import pandas as pd
 
 from transforms import fmt, status
+from transforms.model import PlanData, remember
 from transforms.phases import REWARDS
 from transforms.table import Table
 
@@ -58,6 +59,8 @@ AWARD_RULES = {
 }
 AWARD_UNITS = {"Sprint Champions": "points", "Quality Leaders": "%", "Integration Masters": "count",
                "Customer Impact": "$"}
+AWARD_FIGURES = {"Sprint Champions": "Velocity", "Quality Leaders": "Quality score",
+                 "Integration Masters": "Integrations", "Customer Impact": "Business value"}
 
 
 def team_ids(teams: pd.DataFrame, prefix: str) -> list[str]:
@@ -111,7 +114,15 @@ def award_inputs(teams: pd.DataFrame, coverage_map: pd.DataFrame) -> tuple[list[
     return summed, list(coverage_map["metric_id"]) + team_ids(teams, "build_success_rate_")
 
 
-def team_awards(weekly_sums: pd.DataFrame, weekly_last: pd.DataFrame, coverage_map: pd.DataFrame,
+def team_awards(data: PlanData, weekly_sums: pd.DataFrame, weekly_last: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """Each team award's winners per week up to data.week (AWARD_RULES), from the rows award_inputs names
+    read for `data` (ui.data.weekly); computed once per `data`."""
+    coverage_map, teams = data.plan["test_coverage"], data.plan["teams"]
+    return remember(data, ("teams.team_awards",),
+                    lambda: awards_from(weekly_sums, weekly_last, coverage_map, teams, data.week))
+
+
+def awards_from(weekly_sums: pd.DataFrame, weekly_last: pd.DataFrame, coverage_map: pd.DataFrame,
                 teams: pd.DataFrame, up_to_week: int) -> dict[str, pd.DataFrame]:
     """Each team award's winners per week (AWARD_RULES), from the rows award_inputs names."""
     def grid(prefix):
@@ -129,7 +140,7 @@ def recognition(awards: dict[str, pd.DataFrame], up_to_week: int) -> Table:
     for award, result in awards.items():
         by_week = result.set_index("week") if len(result) else pd.DataFrame(columns=["teams", "value"])
         data[award] = [", ".join(by_week.loc[w, "teams"]) or "—" if w in by_week.index else "no data" for w in weeks]
-        figure = f"{award}: figure"
+        figure = AWARD_FIGURES[award]
         data[figure] = [by_week.loc[w, "value"] if w in by_week.index else float("nan") for w in weeks]
         kinds[figure] = AWARD_UNITS[award]
     return Table(pd.DataFrame(data), kinds)
