@@ -40,7 +40,7 @@ class Plan:
     def __init__(self, db):
         with duckdb.connect(str(db), read_only=True) as con:
             self.live = con.execute("SELECT metric_id, as_of, avg(value) AS value FROM observations "
-                                    "WHERE superseded_by IS NULL GROUP BY ALL ORDER BY as_of").df()
+                                    "GROUP BY ALL ORDER BY as_of").df()          # the live view
         self.live["as_of"] = pd.to_datetime(self.live["as_of"])
         self.targets = pd.read_csv(PLAN / "targets.csv")
         metrics = pd.read_csv(PLAN / "metrics.csv")

@@ -21,7 +21,7 @@ def sample(sample_db_path, monkeypatch):
 
 def latest(db, metric_id: str, week: int):
     with duckdb.connect(str(db), read_only=True) as con:
-        row = con.execute("""SELECT value FROM observations WHERE superseded_by IS NULL AND metric_id = ?
+        row = con.execute("""SELECT value FROM observations WHERE metric_id = ?
                              AND as_of <= ? ORDER BY as_of DESC, batch_id DESC LIMIT 1""",
                           [metric_id, week_end(week)]).fetchone()
     return None if row is None else row[0]

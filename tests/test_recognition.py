@@ -23,7 +23,7 @@ COVERAGE = pd.read_csv(ROOT / "data" / "plan" / "test_coverage.csv")
 
 def live(db) -> pd.DataFrame:
     with duckdb.connect(str(db), read_only=True) as con:
-        rows = con.execute("SELECT metric_id, as_of, value FROM observations WHERE superseded_by IS NULL").df()
+        rows = con.execute("SELECT metric_id, as_of, value FROM observations").df()
     rows["as_of"] = pd.to_datetime(rows["as_of"])
     rows["week"] = (rows["as_of"] - pd.Timestamp(START)).dt.days // 7 + 1
     return rows[rows["week"] >= 1]
