@@ -150,13 +150,15 @@ def weekly_last(con, metric_ids: list[str], start, as_of=None) -> pd.DataFrame:
         [start, metric_ids, start] + ([] if as_of is None else [as_of])).df()
 
 
-def trend_inputs(con, as_of=None, window_days: int = 14) -> pd.DataFrame:
+def trend_inputs(con, as_of=None, window_days: int = 14, fit_days: int = 42) -> pd.DataFrame:
     """Per metric, what pace and projection need, aggregated in DuckDB (one row per metric).
 
     Daily means first (a day with many rows counts once), then: the baseline (first day's value),
     the latest day and value, the number of days observed, and the least-squares slope (value per
     day) over the last `window_days` days before the latest one (`slope_recent`, `n_recent`) and
-    over the whole history (`slope_all`).
+    over the whole history (`slope_all`). `fit_x` / `fit_y`: the daily values of the last `fit_days`
+    days as two lists (day offsets from the latest day, 0 or negative; values), which the
+    projection fits its flattening curve to (transforms.pace) — at most `fit_days` points a metric.
     """
     where = "TRUE" if as_of is None else "as_of <= ?"
     # One pass over the daily values: the recent window is a FILTER from each metric's last day
@@ -165,17 +167,20 @@ def trend_inputs(con, as_of=None, window_days: int = 14) -> pd.DataFrame:
     # made it 0.9 s).
     return con.execute(f"""
         WITH daily AS NOT MATERIALIZED ({_daily(where)}),
-        recent AS (SELECT metric_id, max(as_of) - CAST(? AS INTEGER) AS after
+        recent AS (SELECT metric_id, max(as_of) AS last_day, max(as_of) - CAST(? AS INTEGER) AS after
                    FROM observations WHERE {where} GROUP BY metric_id)
         SELECT d.metric_id, min(d.as_of) AS first_date, max(d.as_of) AS last_date,
                arg_min(d.value, d.as_of) AS baseline, arg_max(d.value, d.as_of) AS current,
                count(*) AS n_days,
                regr_slope(d.value, d.as_of - DATE '2000-01-01') AS slope_all,
                regr_slope(d.value, d.as_of - DATE '2000-01-01') FILTER (WHERE d.as_of > r.after) AS slope_recent,
-               count(*) FILTER (WHERE d.as_of > r.after) AS n_recent
+               count(*) FILTER (WHERE d.as_of > r.after) AS n_recent,
+               list(d.as_of - r.last_day ORDER BY d.as_of) FILTER (WHERE d.as_of > r.last_day - CAST(? AS INTEGER)) AS fit_x,
+               list(d.value ORDER BY d.as_of) FILTER (WHERE d.as_of > r.last_day - CAST(? AS INTEGER)) AS fit_y
         FROM daily d JOIN recent r USING (metric_id)
         GROUP BY d.metric_id ORDER BY d.metric_id""",
-        ([] if as_of is None else [as_of] * 2) + [window_days] + ([] if as_of is None else [as_of])).df()
+        ([] if as_of is None else [as_of] * 2) + [window_days] + ([] if as_of is None else [as_of])
+        + [fit_days, fit_days]).df()
 
 
 def sample_batches(con) -> list[int]:
@@ -187,7 +192,7 @@ def sample_batches(con) -> list[int]:
 # --- added for alerts, reports and the workbook export (issue #5) ------------------------------
 
 EXPORT_TABLES = ("metrics", "targets", "observations", "metrics_daily", "team_metrics_daily",
-                 "compliance_metrics_daily", "batches", "scenarios", "assumptions")
+                 "compliance_metrics_daily", "batches", "scenarios", "assumptions", "nominations")
 
 
 def rule_history(con, as_of=None, days: int | None = None) -> pd.DataFrame:

@@ -80,6 +80,8 @@ FIRST_READING_PCT = {"system_uptime_pct": 99.0, "financial_service_accuracy_pct"
                      "memory_usage_under_load_pct": 95.0, "violation_prevention_pct": 70.0,
                      "customer_retention_pct": 84.0, "compliance_violation_rate_pct": 1.2}
 TEAM_UTILISATION = [0.05, 0.2, 0.45, 0.7, 0.84, 0.93, 0.95, 0.95, 0.96, 0.95, 0.96]   # weeks 1–11
+# Checklist figures the app computes (transforms.phases.computed_values): the sample never uploads them.
+COMPUTED_BY_THE_APP = {"all_slas_met"}
 CATEGORY_END = {"security_score": 93, "compliance_score": 96, "performance_score": 98,
                 "business_value_score": 82, "operational_score": 96}
 
@@ -219,11 +221,12 @@ def generate(plan_dir: Path = PLAN_DIR) -> dict[str, pd.DataFrame]:
             series = _continuous(meta, mine, baseline.get(metric_id), gen)
         if series is None:
             series = _untargeted(metric_id, t, gen)
-        if series is None:
-            continue
+        if series is None or metric_id in COMPUTED_BY_THE_APP:    # drawn all the same: every later draw,
+            continue                                                # so every other sample value, stays as it was
         if meta["unit"] != "done" and (meta["freshness_days"] or 1) > 1:
             series = series[series.index.isin(SUNDAYS)]
         obs.append(pd.DataFrame({"metric_id": metric_id, "as_of": series.index, "value": series.values}))
+    obs.append(_team_award_inputs(teams))
     observations = pd.concat(obs, ignore_index=True)
     observations["value"] = observations["value"].round(4)
 
@@ -316,6 +319,27 @@ def _consistent(observations: pd.DataFrame, critical: np.ndarray, plan_dir: Path
     replaced = set().union(*(set(d["metric_id"]) for d in derived))
     kept = observations[~observations["metric_id"].isin(replaced)]
     return pd.concat([kept, *derived], ignore_index=True)
+
+
+# Weekly cross-team integrations and business value per team (Integration Masters, Customer Impact): teams
+# start delivering in week 3; Integration leads on integrations, Financial and Compliance on business value.
+INTEGRATION_RATE = {"Security": 1.0, "Compliance": 1.2, "Infrastructure": 1.6, "Financial": 0.8, "Integration": 2.4}
+VALUE_SCALE = {"Security": 60_000, "Compliance": 140_000, "Infrastructure": 50_000, "Financial": 180_000,
+               "Integration": 90_000}
+
+
+def _team_award_inputs(teams: pd.DataFrame) -> pd.DataFrame:
+    """team_integrations_<team> and team_business_value_<team>, one figure per team each Sunday (the week's
+    total, 0 in a week without any). Their own random stream: the other sample values do not move."""
+    rng = np.random.default_rng(SEED + 11)
+    ramp = np.clip((np.arange(1, WEEKS + 1) - 2) / 4.0, 0.0, 1.0)            # 0 in weeks 1–2, full from week 6
+    rows = []
+    for team in teams["team"]:
+        integrations = rng.poisson(INTEGRATION_RATE.get(team, 1.0) * ramp)
+        value = np.round(VALUE_SCALE.get(team, 80_000) * ramp * rng.gamma(2.0, 0.5, WEEKS) * (rng.random(WEEKS) < 0.8), -3)
+        for prefix, figures in (("team_integrations_", integrations), ("team_business_value_", value)):
+            rows.append(pd.DataFrame({"metric_id": f"{prefix}{team.lower()}", "as_of": SUNDAYS, "value": figures.astype(float)}))
+    return pd.concat(rows, ignore_index=True)
 
 
 def _untargeted(metric_id: str, t: np.ndarray, rng) -> pd.Series | None:

@@ -150,10 +150,17 @@ ASSUMPTIONS = Table("assumptions", (
 ), key=("name", "saved_at"),
    description="Editable assumptions (the ROI's investment): every edit is a row, the newest per name applies.")
 
+NOMINATIONS = Table("nominations", (
+    _c("nomination_id", "BIGINT"), _c("week", "INTEGER"), _c("award", "VARCHAR"), _c("person", "VARCHAR"),
+    _c("team", "VARCHAR"), _c("reason", "VARCHAR"), _c("nominated_by", "VARCHAR"),
+    _c("nominated_at", "TIMESTAMP"),
+), key=("nomination_id",), description="Individual recognition: who was nominated for which award, for which "
+                                        "plan week, why, by whom and when (loaders/nominations.py).")
+
 PLAN_TABLES = (METRICS, TARGETS)
 UPLOADABLE = (OBSERVATIONS, METRICS_DAILY, TEAM_METRICS_DAILY, COMPLIANCE_METRICS_DAILY)
 ALL_TABLES = (METRICS, TARGETS, OBSERVATIONS, METRICS_DAILY, TEAM_METRICS_DAILY,
-              COMPLIANCE_METRICS_DAILY, BATCHES, SCENARIOS, ASSUMPTIONS)
+              COMPLIANCE_METRICS_DAILY, BATCHES, SCENARIOS, ASSUMPTIONS, NOMINATIONS)
 TABLES = {t.name: t for t in ALL_TABLES}
 
 # Reference tables of the plan shipped as CSV under data/plan/ and loaded as

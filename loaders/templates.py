@@ -64,6 +64,16 @@ def csv_bytes(table: schema.Table) -> bytes:
     return out.getvalue().encode("utf-8")
 
 
+def observation_rows(metric_ids: list[str], as_of, value: float = 0) -> bytes:
+    """The observations template with one row per metric for day `as_of`, ready to fill in and upload
+    (e.g. a week's per-team figures the plan's wide tables have no column for)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(schema.OBSERVATIONS.column_names)
+    writer.writerows([metric_id, str(as_of), value] for metric_id in metric_ids)
+    return out.getvalue().encode("utf-8")
+
+
 def xlsx_bytes(table: schema.Table) -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Font

@@ -2,6 +2,7 @@
 import streamlit as st
 
 from transforms import alerts, attention, kpis, overview
+from transforms import audit as plan_audit
 from ui import charts
 from ui import data as ui_data
 from ui import widgets
@@ -50,3 +51,11 @@ st.markdown(overview.audit_sentence(audit))
 widgets.table(overview.audit_worst(audit), "consistency_audit_worst")
 with st.expander(f"All {len(audit)} checks of the plan's stated totals"):
     widgets.table(overview.audit_display(audit), "consistency_audit")
+st.caption(plan_audit.PRECISION_RULE)
+
+st.subheader("Contradictions between parts of the plan")
+contradictions = overview.plan_contradictions(snapshot)
+st.markdown(plan_audit.contradictions_sentence(contradictions) + "\n\n" +
+            "\n".join(plan_audit.contradiction_lines(contradictions)))
+with st.expander("The contradictions as a table"):
+    widgets.table(plan_audit.contradiction_table(contradictions), "plan_contradictions")

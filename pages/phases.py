@@ -9,8 +9,10 @@ from ui import widgets
 
 data = ui_data.plan_data_as_picked()
 today = data.latest_date if data.week == data.data_week else week_end(data.week, data.start)
-rows = pace.pace(phases.milestone_rows(data), ui_data.trend_inputs(data), today, data.start)
+rows = phases.paced_milestones(data, ui_data.trend_inputs(data), today)
 progress = phases.progress(rows)
+checklist_weeks = ui_data.plan_data_at_weeks(phases.CHECKLIST_WEEKS, data.week)
+record, summary, checklist_tables = phases.checklist_view(data, checklist_weeks)
 
 st.title("Phase progress")
 widgets.sample_banner(data)
@@ -25,6 +27,7 @@ for col, r in zip(cols, progress.itertuples()):
     col.metric(r.Phase, f"{r.Met} / {r.Total}", help=r.Scope, border=True)
     col.progress(r.Met / r.Total if r.Total else 0.0)
 st.markdown(pace.summary_sentence(rows, "milestone targets"))
+st.caption(pace.METHOD)
 
 for number, title, sections in phases.PHASES:
     st.subheader(title)
@@ -42,9 +45,10 @@ for number, title, sections in phases.PHASES:
             widgets.table(phases.week_table(part[part["section"] == section]), section)
 
 st.subheader("12-week milestone timeline")
-line = phases.timeline(data)
-st.markdown(f"{len(line)} milestones with a due week; each marker is coloured by its status now. "
-            f"The dotted line marks plan week {data.week}.")
+line = phases.timeline(data, checklist_weeks)
+st.markdown(f"{len(line)} milestones with a due week. Phase targets are coloured by their status now; checklist "
+            f"items by how they stood at the end of their week once it is over. The dotted line marks plan week "
+            f"{data.week}.")
 fig = go.Figure()
 lanes = list(dict.fromkeys(line["lane"]))
 for state, group in line.groupby("status", sort=False):
@@ -60,16 +64,18 @@ fig.update_layout(shapes=[dict(type="line", x0=data.week, x1=data.week, yref="pa
                   xaxis=dict(title="Plan week", range=[0.4, 12.6], dtick=1),
                   yaxis=dict(tickvals=list(range(len(lanes))), ticktext=lanes, range=[-0.5, len(lanes) - 0.1]))
 st.plotly_chart(fig, config={"displayModeBar": False})
-widgets.table(line[["lane", "due_week", "label", "badge"]].rename(columns={
-    "lane": "Lane", "due_week": "Due week", "label": "Milestone", "badge": "Status"}), "milestone_timeline")
+widgets.table(phases.timeline_table(line), "milestone_timeline")
 
 st.subheader("Weekly milestones and celebrations")
-items = phases.checklist_items(data)
-summary = phases.checklist_summary(items)
-st.markdown(f"**{int(summary['complete'].sum())} of {len(summary)}** weekly checklists complete; "
-            f"{int(summary['ticked'].sum())} of {int(summary['total'].sum())} items ticked. An item with "
-            "several targets is ticked only when all of them are met.")
+due = summary[summary["due"]]
+st.markdown(f"**{int(due['complete'].sum())} of {len(due)}** weekly checklists due by week {data.week} were complete "
+            f"at the end of their week; {int(due['earned'].sum())} of {int(due['total'].sum())} of their items "
+            f"earned, {int(record.loc[record['due'], 'holds'].sum())} hold now. An item with several targets is met "
+            "only when all of them are.")
+st.caption(phases.RULES)
 for row in summary.to_dict("records"):
-    with st.expander(f"Week {row['week']}: {row['ticked']} of {row['total']} ticked", expanded=row["week"] <= 2):
+    title = (f"Week {row['week']}: {row['earned']} of {row['total']} earned" if row["due"]
+             else f"Week {row['week']} (not over): {row['holds']} of {row['total']} met so far")
+    with st.expander(title, expanded=row["week"] <= 2):
         st.markdown(phases.celebration_line(row))
-        widgets.table(phases.checklist_table(items[items["week"] == row["week"]]), f"checklist_week_{row['week']}")
+        widgets.table(checklist_tables[row["week"]], f"checklist_week_{row['week']}")

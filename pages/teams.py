@@ -2,13 +2,18 @@
 import plotly.graph_objects as go
 import streamlit as st
 
+from loaders import nominations as nomination_store
+from loaders import templates
 from transforms import fmt, model, phases, teams
+from transforms.calendar import week_end
 from ui import data as ui_data
 from ui import widgets
+from ui.nominations import nomination_form
 
 data = ui_data.plan_data_as_picked()
 roster = data.plan["teams"]
-grid = teams.velocity_grid(ui_data.weekly(data, teams.velocity_ids(roster), "sum"), roster, data.week)
+grid = teams.team_grid(ui_data.weekly(data, teams.team_ids(roster, teams.VELOCITY_PREFIX), "sum"), roster,
+                       teams.VELOCITY_PREFIX, data.week)
 totals = teams.weekly_totals(grid)
 
 st.title("Team performance")
@@ -39,21 +44,42 @@ else:
 st.markdown("**Velocity against target** (latest week with data; per-team targets 14/14/14/10/8, total 60).")
 widgets.table(teams.target_table(grid, roster), "velocity_targets")
 
-st.subheader("Recognition")
-items = phases.checklist_items(data)
-champions = teams.sprint_champions(grid, roster)
+st.subheader("Team recognition")
 coverage_map = data.plan["test_coverage"]
-leaders = teams.quality_leaders(ui_data.weekly(data, list(coverage_map["metric_id"]), "last"), coverage_map)
-if champions.empty and leaders.empty:
-    st.markdown("No sprint or coverage history yet, so there is no Sprint Champion or Quality Leader to name.")
+summed, last = teams.award_inputs(roster, coverage_map)
+awards = teams.team_awards(data, ui_data.weekly(data, summed, "sum"), ui_data.weekly(data, last, "last"))
+st.markdown("Computed each week from the data, as the plan names them (ties listed together):\n" +
+            "\n".join(f"- **{name}**: {rule}." for name, rule in teams.AWARD_RULES.items()))
+if data.week < 1:
+    st.markdown("No plan week has ended yet, so no team award is given.")
 else:
-    latest = champions.dropna().iloc[-1] if champions.notna().any() else "nobody yet"
-    st.markdown(f"Sprint Champion (highest velocity ÷ capacity) of the latest week: **{latest}**; Quality Leader "
-                f"(best mean test coverage): **{leaders.dropna().iloc[-1] if leaders.notna().any() else 'nobody yet'}**.")
-    widgets.table(teams.recognition(champions, leaders, grid, roster), "recognition")
-rewards = teams.rewards(phases.checklist_summary(items))
-st.markdown(f"Milestone rewards unlock when every item of their week's checklist is ticked: "
-            f"**{int((rewards['Unlocked'] == '🔓 Unlocked').sum())} of {len(rewards)}** unlocked.")
+    st.markdown(teams.recognition_sentence(awards, data.week))
+    widgets.table(teams.recognition(awards, data.week), "team_recognition")
+st.caption("Integration Masters and Customer Impact read two per-team figures the plan's tables have no column for: "
+           "`team_integrations_<team>` (cross-team integrations delivered) and `team_business_value_<team>` "
+           "(annualised revenue or savings of the features released), uploaded as observations on the Data page.")
+st.download_button("⬇ Template: this week's integrations and business value (CSV)", on_click="ignore",
+                   data=templates.observation_rows(teams.uploaded_award_ids(roster), week_end(max(data.week, 1), data.start)),
+                   file_name=f"team_recognition_week{max(data.week, 1)}.csv", mime="text/csv")
+
+st.subheader("Individual recognition")
+nominated = ui_data.nominations(data)
+st.markdown("Daily Heroes, Weekly MVPs, Cross-team Champions and Innovation Awards need people's judgement: "
+            "nominate someone below. " + (teams.nominations_sentence(nominated, data.week, nomination_store.AWARDS)
+                                           if data.week >= 1 else ""))
+if len(nominated):
+    widgets.table(teams.nominations_table(nominated), "nominations")
+else:
+    st.info(f"No nominations for weeks up to {data.week} yet.", icon=":material/military_tech:")
+with st.expander("Nominate someone", expanded=not len(nominated)):
+    nomination_form(list(roster["team"]), data.week)
+
+st.subheader("Milestone rewards")
+_, summary, _ = phases.checklist_view(data, ui_data.plan_data_at_weeks(phases.CHECKLIST_WEEKS, data.week))
+rewards = teams.rewards(summary)
+st.markdown(f"Milestone rewards unlock when every item of their week's checklist was met at the end of that week, "
+            f"and stay unlocked: **{int(rewards.data['Unlocked'].sum())} of {len(rewards.data)}** unlocked by week "
+            f"{data.week}.")
 widgets.table(rewards, "milestone_rewards")
 
 st.subheader("Team formation")

@@ -23,6 +23,7 @@ st.caption(widgets.as_of_caption(data))
 
 st.subheader("Performance SLAs")
 st.markdown(model.progress_sentence(sla, "SLA targets") + " " + pace.summary_sentence(sla, "SLAs"))
+st.caption(pace.METHOD)
 widgets.table(technical.sla_table(sla), "sla_targets")
 
 st.subheader("Current performance status")

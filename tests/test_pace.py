@@ -1,6 +1,7 @@
 """Pace and projection with "today" passed explicitly (no wall clock), and the page transforms' edge cases."""
 from datetime import date
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -96,3 +97,50 @@ def test_pace_uses_the_whole_history_when_the_last_two_weeks_hold_one_day():
 
 def test_status_and_pace_agree_on_direction():
     assert status.evaluate(61.0, "<", 50.0, "lower_better") != status.MET
+
+
+# --- the flattening projection (pace.FLATTENING) ----------------------------------------------------
+
+def test_a_straight_line_is_carried_forward_straight():
+    days = np.arange(-20, 1)
+    assert pace.flattening_change(days, 50 + 0.5 * days, 10) == pytest.approx(5.0)
+
+
+@pytest.mark.parametrize("k, tolerance", [(pace.RATES[20], 1e-6),   # a rate of the grid: found exactly
+                                          (0.08, 0.5)])             # between two: the nearer one, close
+def test_a_curve_that_flattens_projects_its_level_not_the_line(k, tolerance):
+    # 90 − 40·e^(−k·(t + 41)): the level it flattens at is 90
+    days = np.arange(-41, 1)
+    values = 90 - 40 * np.exp(-k * (days + 41))
+    change = pace.flattening_change(days, values, 42)
+    assert values[-1] + change == pytest.approx(90 - 40 * np.exp(-k * 83), abs=tolerance)
+    slope = np.polyfit(days[-14:], values[-14:], 1)[0]
+    assert values[-1] + slope * 42 > 92          # the straight line runs past the level it flattens at
+
+
+def test_recent_days_weigh_more_than_old_ones():
+    # flat for four weeks, then rising 1 a day for two: the projection leans to the recent pace
+    days = np.arange(-41, 1)
+    values = np.where(days > -14, days + 14, 0.0)
+    whole_window = np.polyfit(days, values, 1)[0] * 14
+    weights = 0.5 ** (-days / pace.HALF_LIFE_DAYS)
+    weighted = np.polyfit(days, values, 1, w=np.sqrt(weights))[0] * 14
+    assert pace.flattening_change(days, values, 14) == pytest.approx(weighted) and weighted > 1.4 * whole_window
+
+
+def test_fewer_than_four_days_fit_only_a_line():
+    days, values = np.array([-2, -1, 0]), np.array([10.0, 12.0, 13.0])
+    slope = np.polyfit(days, values, 1, w=np.sqrt(0.5 ** (-days / pace.HALF_LIFE_DAYS)))[0]
+    assert pace.flattening_change(days, values, 4) == pytest.approx(slope * 4)
+
+
+def test_projections_never_pass_the_physical_bound():
+    fit = (np.arange(-13, 1), 60 + 3.0 * np.arange(14))                  # 3 points a day towards 100%
+    result = run(current=99.0, fit=pace.fit_flattening(*fit))
+    assert result["projected"] == 100.0
+    fall = (np.arange(-13, 1), 5 - 0.4 * np.arange(14))                  # a latency falling 0.4 ms a day
+    assert run(current=0.2, fit=pace.fit_flattening(*fall), op="<", target=1.0, direction="lower_better",
+               unit="ms")["projected"] == 0.0
+    counts = (np.arange(-13, 1), 9 - 0.3 * np.arange(14))
+    assert run(current=5.0, fit=pace.fit_flattening(*counts), op="=", target=0.0, direction="lower_better", unit="count",
+               due_date=TODAY + pd.Timedelta(days=3))["projected"] == 4.0   # 5 − 0.9 → a whole count

@@ -61,6 +61,8 @@ COLUMNS = {
                     "response_time", "escalation_chain", "threshold_as_written", "kind"],
     "contacts": ["role", "group", "responsibility"],
     "stated_totals": ["total_id", "label", "stated_value", "unit", "text_as_written"],
+    "contradictions": ["contradiction_id", "label", "a_section", "a_as_written", "a_source", "a_factor", "relation",
+                       "b_section", "b_as_written", "b_source", "unit", "note"],
 }
 
 ROW_COUNTS = {
@@ -68,6 +70,7 @@ ROW_COUNTS = {
     "market_position": 4, "security_controls": 6, "vulnerabilities": 20,
     "compliance_requirements": 11, "compliance_risks": 4, "compliance_risk_coverage": 16, "teams": 5, "team_formation": 20,
     "test_coverage": 18, "alert_rules": 11, "contacts": 11, "checklists": 25,
+    "contradictions": 7,
 }
 
 

@@ -80,6 +80,8 @@ def value(value, unit: str | None) -> str:
         return f"{number(value)}/100"
     if unit == "points":
         return f"{number(value)} pts"
+    if unit == "h":                  # hours (a response time)
+        return f"{number(value)} h"
     if unit == "days":
         return f"{number(value, 0)} day{'' if float(value) == 1 else 's'}"
     return number(value)

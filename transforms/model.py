@@ -72,6 +72,16 @@ def memo(fn):
     return wrapper
 
 
+def remember(data: PlanData, key: tuple, compute):
+    """compute() once per PlanData object under `key`: for results whose inputs are fixed by the data's
+    version and week but are not hashable arguments (frames read for that week, other weeks' bundles)."""
+    if key not in data._memo:
+        result = compute()
+        with _MEMO_LOCK:
+            data._memo.setdefault(key, result)
+    return data._memo[key]
+
+
 def _registry_columns(data: PlanData) -> pd.DataFrame:
     return data.registry[["metric_id", "unit", "direction", "weight", "freshness_days"]]
 

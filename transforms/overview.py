@@ -126,6 +126,11 @@ def audit_table(data: PlanData) -> pd.DataFrame:
     return audit.consistency_audit({**data.plan, "targets": data.targets}, data.latest_map())
 
 
+@memo
+def plan_contradictions(data: PlanData) -> pd.DataFrame:
+    return audit.contradictions({**data.plan, "targets": data.targets}, data.latest_map())
+
+
 def health_trend(history: pd.DataFrame, weights: pd.DataFrame, until=None) -> pd.DataFrame:
     """dce:overall_health_score per day from the category series, up to `until`.
 

@@ -17,7 +17,7 @@ from transforms.model import PlanData
 PLAN_REFERENCE = ("revenue_streams", "cost_avoidance", "customer_acquisition", "market_position",
                   "security_controls", "vulnerabilities", "compliance_requirements", "compliance_risks",
                   "compliance_risk_coverage", "teams", "team_formation", "test_coverage", "checklists",
-                  "alert_rules", "contacts", "stated_totals", "calendar")
+                  "alert_rules", "contacts", "stated_totals", "calendar", "contradictions")
 
 
 @st.cache_resource(show_spinner="Building the database from the plan data…")
@@ -86,6 +86,12 @@ def history(metric_ids: list[str], extremes: bool = True):
     """Daily history, at most ~2,000 points a series: extremes kept for charts of the series itself;
     `extremes=False` gives aligned bucket means for figures combining several series."""
     return series(version(), tuple(metric_ids), extremes)
+
+
+def plan_data_at_weeks(weeks, up_to: int) -> dict[int, PlanData]:
+    """{week: the plan bundle as of the end of that week} for each of `weeks` up to week `up_to`:
+    what a checklist week is judged on."""
+    return {week: plan_data(week) for week in weeks if week <= up_to}
 
 
 def plan_data_as_picked() -> PlanData:
@@ -187,3 +193,16 @@ def _metric_observations(version: tuple, metric_id: str, as_of):
 def metric_observations(data: PlanData, metric_id: str):
     """One metric's live observations up to the day shown, newest first, with their batches (≤ 1,000)."""
     return _metric_observations(version(), metric_id, data.as_of)
+
+
+# --- added for recognition (issue #11) ----------------------------------------------------------
+
+@st.cache_data(show_spinner=False, max_entries=8)
+def _nominations(version: tuple, up_to_week: int):
+    from loaders import nominations as store
+    return store.listing(up_to_week=up_to_week, db=version[0])
+
+
+def nominations(data: PlanData):
+    """The nominations for plan weeks up to the week `data` is shown as of (re-read after any write)."""
+    return _nominations(version(), data.week)

@@ -1,0 +1,43 @@
+"""The nomination form on /teams: individual recognition recorded in the database (loaders.nominations)."""
+from __future__ import annotations
+
+import streamlit as st
+
+from loaders import nominations as store
+from loaders.errors import BusyError
+
+NOTE_KEY, ERROR_KEY = "_nomination_saved", "_nomination_error"
+
+
+def _submit() -> None:
+    """Record what the form holds. On success the person and the reason are cleared (team, award, week and
+    nominator stay for the next one); on a refusal everything typed stays, to be corrected."""
+    state = st.session_state
+    try:
+        nomination_id = store.record(state["nom_person"], state["nom_team"], state["nom_award"], int(state["nom_week"]),
+                                     state["nom_reason"], nominated_by=state["nom_by"])
+    except (ValueError, BusyError) as exc:
+        state[ERROR_KEY] = f"Not recorded: {exc}"
+    else:
+        state[NOTE_KEY] = f"Nomination #{nomination_id} recorded for week {state['nom_week']}."
+        state["nom_person"], state["nom_reason"] = "", ""
+
+
+def nomination_form(teams: list[str], week: int) -> None:
+    """Person, team, award, plan week (default `week`), reason and who nominates. Messages never repeat what
+    was typed (they render as Markdown); the listing shows it in table cells."""
+    if note := st.session_state.pop(NOTE_KEY, None):
+        st.success(note)
+    if error := st.session_state.pop(ERROR_KEY, None):
+        st.error(error)
+    with st.form("nominate", clear_on_submit=False):
+        left, right = st.columns(2)
+        left.text_input("Person", max_chars=store.MAX_NAME, key="nom_person")
+        right.selectbox("Team", teams, key="nom_team")
+        left.selectbox("Award", list(store.AWARDS), format_func=lambda a: f"{a} — {store.AWARDS[a]}", key="nom_award")
+        weeks = list(range(store.FIRST_WEEK, store.LAST_WEEK + 1))
+        right.selectbox("For plan week", weeks, index=weeks.index(min(max(week, 1), store.LAST_WEEK)), key="nom_week")
+        st.text_area("Why", max_chars=store.MAX_REASON, placeholder="What they did, and its effect", key="nom_reason")
+        st.text_input("Nominated by", max_chars=store.MAX_NAME, help="Your name (empty: the server's login name)",
+                      key="nom_by")
+        st.form_submit_button("Record nomination", icon=":material/military_tech:", on_click=_submit)
