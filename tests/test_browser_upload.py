@@ -74,9 +74,25 @@ def test_upload_a_real_xlsx_see_report_and_preview_load_it_and_see_it_on_overvie
     assert "60.4/100" in page_text(page, base)
 
 
-def test_a_one_day_correction_names_the_value_it_replaces_and_changes_only_that_day(served, tmp_path):
+@pytest.fixture
+def served_after_week2(plan_db, tmp_path):
+    """A server of its own over the plan with week2.xlsx (security_score 85 on 2025-01-20) loaded as batch 2,
+    so the test does not depend on which other test ran before it, or on which worker."""
+    from loaders import load
+    db = tmp_path / "dce.duckdb"
+    shutil.copy(plan_db, db)
+    week2 = tmp_path / "week2.xlsx"
+    week2.write_bytes(xlsx([["metric_id", "as_of", "value"], ["security_score", "2025-01-20", 85]]))
+    assert load.load_file(week2, db=db).batch_id == 2
+    with served_app(db, copy=False) as base, playwright.sync_playwright() as p:
+        browser = launch_chromium(p)
+        yield base, browser.new_page(viewport={"width": 1440, "height": 2000}), db
+        browser.close()
+
+
+def test_a_one_day_correction_names_the_value_it_replaces_and_changes_only_that_day(served_after_week2, tmp_path):
     """After week2.xlsx (security_score 85 on 2025-01-20): a CSV correcting that one day."""
-    base, page, db = served
+    base, page, db = served_after_week2
     page_text(page, f"{base}/data")
     fix = tmp_path / "fix_0120.csv"
     fix.write_text("metric_id,as_of,value\nsecurity_score,2025-01-20,88\n")
