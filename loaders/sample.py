@@ -149,9 +149,9 @@ def _continuous(meta, targets: pd.DataFrame, baseline, rng) -> pd.Series | None:
     series = pd.Series(path, index=DAYS)[DAYS >= DAYS[0] + pd.Timedelta(days=t0)]
     if unit in ("%", "score"):
         series = series.clip(0.0, 100.0)
-    if unit in ("count", "per_sec", "$", "ms"):
+    if unit in ("count", "per_sec", "$", "$/month", "ms", "days", "h"):
         series = series.clip(lower=0.0)
-    if unit == "count":
+    if unit in ("count", "days", "h"):
         series = series.round()
     return series
 

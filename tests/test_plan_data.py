@@ -14,7 +14,7 @@ import pytest
 
 PLAN = Path(__file__).resolve().parent.parent / "data" / "plan"
 
-UNITS = {"%", "index", "ms", "$", "count", "points", "score", "per_sec", "done"}
+UNITS = {"%", "index", "ms", "$", "count", "points", "score", "per_sec", "done", "$/month", "days", "h"}
 DIRECTIONS = {"higher_better", "lower_better", "done"}
 CATEGORIES = {"security", "compliance", "performance", "business_value", "operational", "team", "quality"}
 OPS = {"<", "<=", ">", ">=", "=", "done"}

@@ -68,6 +68,8 @@ def value(value, unit: str | None) -> str:
         return "no data"
     if unit == "$":
         return money(value)
+    if unit == "$/month":
+        return f"{money(value)}/month"
     if unit in ("%", "index"):      # index: a percentage that may exceed 100 (feature parity 110%)
         return pct(value, 2)
     if unit == "ms":

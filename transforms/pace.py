@@ -32,7 +32,7 @@ from transforms.calendar import DEFAULT_START, week_end
 ON_TRACK, AT_RISK, OFF_TRACK, NO_HISTORY = "on track", "at risk", "off track", "not enough history"
 EMOJI = {ON_TRACK: "🟢", AT_RISK: "🟡", OFF_TRACK: "🔴", NO_HISTORY: "⚪"}
 BOUNDED = {"%": (0.0, 100.0), "done": (0.0, 100.0), "score": (0.0, 100.0)}
-NON_NEGATIVE = {"count", "ms", "$", "per_sec", "points"}
+NON_NEGATIVE = {"count", "ms", "$", "$/month", "per_sec", "points", "days", "h"}
 # velocity_<team> holds points per day; its targets are per week (see transforms.teams)
 DAILY_TO_WEEKLY_PREFIX = "velocity_"
 MIN_DAYS = 2

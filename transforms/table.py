@@ -23,7 +23,8 @@ import pandas as pd
 from transforms import fmt, status
 
 HEADER_UNITS = {"$": "USD", "%": "%", "ms": "ms", "score": "score /100", "points": "points", "per_sec": "per s",
-                "index": "%", "done": "% done", "days": "days"}
+                "index": "%", "done": "% done", "days": "days",
+                "$/month": "USD per month", "h": "hours"}
 HIDDEN = ("id", "hidden")
 
 
