@@ -45,7 +45,7 @@ else:
 
 st.subheader("Rules")
 st.markdown(f"{len(ev.current)} rules from the plan's escalation matrix, its Prometheus rule "
-            "(`WeeklyTargetsMissed`) and the freshness rule; each with its current state and why.")
+            "(WeeklyTargetsMissed: weekly velocity targets missed) and the freshness rule; each with its current state and why.")
 widgets.table(alerts.rule_table(ev, rules, data.registry), "alert_rules")
 st.subheader("Contacts")
 widgets.table(data.plan["contacts"].rename(columns=str.title), "contacts")

@@ -4,7 +4,7 @@ import streamlit as st
 
 from loaders import nominations as nomination_store
 from loaders import templates
-from transforms import fmt, model, phases, teams
+from transforms import alerts, fmt, model, phases, teams
 from transforms.calendar import week_end
 from ui import data as ui_data
 from ui import widgets
@@ -30,9 +30,11 @@ else:
     st.markdown(f"Week {int(last['week'])}: **{fmt.number(last['total'], 0)} points** of the 60/week target "
                 f"(capacity {int(roster['capacity_points'].sum())}). Weekly total below 60 in **{len(missed)} of "
                 f"{len(totals)}** weeks" + (f" (weeks {', '.join(map(str, missed['week']))})." if len(missed) else "."))
-    if bool(last["missed"]):
-        st.warning(f"**WeeklyTargetsMissed** — week {int(last['week'])} velocity {fmt.number(last['total'], 0)} is "
-                   "below the target of 60 points/week.", icon=":material/warning:")
+    rule, state, why = alerts.rule_state(ui_data.alert_evaluation(alerts.evaluation_day(data)),
+                                         data.plan["alert_rules"], teams.WEEKLY_RULE_ID)
+    if state in (alerts.FIRING, alerts.PENDING):        # the Alerts page's own evaluation: one state everywhere
+        (st.error if state == alerts.FIRING else st.warning)(
+            f"**{rule.name}** is {alerts.STATE_BADGE[state]}: {why}.", icon=":material/warning:")
     fig = go.Figure(go.Heatmap(z=grid.values, x=[f"W{w}" for w in grid.columns], y=list(grid.index),
                                text=grid.map(lambda v: "" if v != v else f"{v:.0f}").values, texttemplate="%{text}",
                                colorscale="Greens", zmin=0, zmax=float(roster["capacity_points"].max()),

@@ -31,7 +31,7 @@ def test_alerts_on_the_plan_snapshot(db):
     assert any("Overall health score drops" in e.value and "Respond within **15 minutes**" in e.value
                and "CTO (Technical health score, architecture decisions)" in e.value for e in at.error)
     # WeeklyTargetsMissed waits 7 days: the page says how far along it is
-    assert any("WeeklyTargetsMissed** is not firing" in i.value and "for 1 of the required 7 days" in i.value
+    assert any("Weekly velocity targets missed** is not firing" in i.value and "for 1 of the required 7 days" in i.value
                for i in at.info)
 
 
@@ -41,18 +41,18 @@ def test_alerts_on_the_sample_fire_and_pend_from_the_rules(sample_db):
     active = at.dataframe[0].value
     assert "🔴 Firing" in set(active["State"]) and "🟠 Pending" in set(active["State"])
     pending = active[active["State"] == "🟠 Pending"]
-    assert "WeeklyTargetsMissed" in set(pending["Alert"])
+    assert "Weekly velocity targets missed" in set(pending["Alert"])
     info = " ".join(i.value for i in at.info)
     assert "58 pts < 60 pts for 3 of the required 7 days" in info
     rules = at.dataframe[2].value
-    assert len(rules) == 11 and set(rules["Rule"]) >= {"WeeklyTargetsMissed", "KPI stale"}
+    assert len(rules) == 11 and set(rules["Rule"]) >= {"Weekly velocity targets missed", "KPI stale"}
     assert len(at.get("plotly_chart")) == 1
 
 
 def test_alerts_as_of_an_earlier_week_show_weekly_targets_missed_firing(sample_db):
     at = run_page("alerts", week=2)
     assert not at.exception
-    assert any("WeeklyTargetsMissed" in e.value and "firing since" in e.value for e in at.error)
+    assert any("Weekly velocity targets missed" in e.value and "firing since" in e.value for e in at.error)
 
 
 def test_reports_page_previews_and_offers_both_downloads(sample_db):

@@ -58,7 +58,7 @@ COLUMNS = {
     "team_formation": ["team", "step", "metric_id", "as_written"],
     "test_coverage": ["team", "level", "metric_id"],
     "alert_rules": ["rule_id", "name", "metric_id", "op", "threshold", "for_duration", "severity",
-                    "response_time", "escalation_chain", "threshold_as_written", "kind"],
+                    "response_time", "escalation_chain", "threshold_as_written", "kind", "source"],
     "contacts": ["role", "group", "responsibility"],
     "stated_totals": ["total_id", "label", "stated_value", "unit", "text_as_written"],
     "contradictions": ["contradiction_id", "label", "a_section", "a_as_written", "a_source", "a_factor", "relation",
@@ -484,7 +484,7 @@ def test_alert_rules(metrics):
     assert thresholds.severity.value_counts().to_dict() == {"critical": 5, "warning": 5}
     dur = r"\d+[smhdw]"
     assert a.for_duration.str.fullmatch(dur).all() and a.response_time.str.fullmatch(dur).all()
-    w = a.set_index("name").loc["WeeklyTargetsMissed"]
+    w = a.set_index("name").loc["Weekly velocity targets missed"]
     assert (w.metric_id, w.op, w.threshold, w.for_duration) == ("team_velocity_total", "<", 60, "7d")
     sec = a.set_index("name").loc["Security vulnerabilities"]
     assert (sec.metric_id, sec.op, sec.threshold) == ("critical_vulnerabilities", ">", 0)

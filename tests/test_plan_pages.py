@@ -116,7 +116,7 @@ def test_teams_with_sample_heatmap_and_recognition(with_sample):
     at = run_page("teams")
     body = text(at)
     assert not at.exception and len(charts(at)) == 1
-    assert "Week 12: **58 points**" in body and "WeeklyTargetsMissed" in body
+    assert "Week 12: **58 points**" in body and "**Weekly velocity targets missed** is 🟠 Pending" in body
     assert "(weeks 1, 2, 3, 4, 12)" in body
     grid = frames(at)[0]
     assert list(grid["Week 12"]) == [13, 13, 13, 10, 9]

@@ -76,6 +76,7 @@ class Rule:
     chain: tuple[str, ...]
     as_written: str
     kind: str = "threshold"
+    source: str = ""              # where the plan states it (the Prometheus name lives here, not in the title)
 
     @property
     def required_days(self) -> int:
@@ -92,7 +93,8 @@ def rules(frame: pd.DataFrame) -> list[Rule]:
                         str(r["severity"]), parse_duration(r["response_time"]),
                         tuple(p.strip() for p in str(r["escalation_chain"]).split(">") if p.strip()),
                         str(r.get("threshold_as_written") or ""),
-                        str(r.get("kind") or "threshold") if pd.notna(r.get("kind")) else "threshold"))
+                        str(r.get("kind") or "threshold") if pd.notna(r.get("kind")) else "threshold",
+                        str(r.get("source") or "") if pd.notna(r.get("source")) else ""))
     return out
 
 
@@ -408,9 +410,9 @@ def rule_table(ev: Evaluation, rule_frame: pd.DataFrame, registry: pd.DataFrame)
                      "Condition": rule.as_written,
                      "For": human_duration(rule.for_) if rule.for_ > pd.Timedelta(0) else "—",
                      "Respond within": human_duration(rule.response_time), "Escalation": " → ".join(rule.chain),
-                     "State": c["state"], "Why": c["explanation"]})
+                     "State": c["state"], "Why": c["explanation"], "Source": rule.source})
     return Table(pd.DataFrame(rows), {"rule_id": "id", "metric_id": "id", "State": STATE_BADGE, "Kind": "hidden",
-                                      "Metric": "hidden"})     # the condition names what it watches
+                                      "Metric": "hidden", "Source": "hidden"})     # the condition names what it watches
 
 
 def episode_table(ev: Evaluation, registry: pd.DataFrame) -> Table:
@@ -498,3 +500,10 @@ def evaluation_day(data) -> pd.Timestamp | None:
     if data.latest_date is None:
         return None
     return min(pd.Timestamp(week_end(data.week, data.start)), pd.Timestamp(data.latest_date))
+
+
+def rule_state(ev: Evaluation, rule_frame: pd.DataFrame, rule_id: str) -> tuple[Rule, str, str]:
+    """(rule, state, why) of one rule as the Alerts page shows it: any page that mentions an alert says this."""
+    rule = next(r for r in rules(rule_frame) if r.rule_id == rule_id)
+    row = ev.current.set_index("rule_id").loc[rule_id]
+    return rule, row["state"], row["explanation"]

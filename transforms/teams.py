@@ -12,6 +12,7 @@ from transforms.model import PlanData, remember
 from transforms.phases import REWARDS
 from transforms.table import Table
 
+WEEKLY_RULE_ID = "weekly_targets_missed"     # the alert rule /teams reports the state of
 WEEKLY_TOTAL_TARGET = 60     # the plan's WeeklyTargetsMissed threshold (dce:team_velocity_total < 60)
 
 
