@@ -82,8 +82,22 @@ FIRST_READING_PCT = {"system_uptime_pct": 99.0, "financial_service_accuracy_pct"
 TEAM_UTILISATION = [0.05, 0.2, 0.45, 0.7, 0.84, 0.93, 0.95, 0.95, 0.96, 0.95, 0.96]   # weeks 1–11
 # Checklist figures the app computes (transforms.phases.computed_values): the sample never uploads them.
 COMPUTED_BY_THE_APP = {"all_slas_met"}
+# Metrics the registry no longer holds, whose draws the sample still takes at their old place so every later
+# sample value stays what it was. test_coverage_unit_overall was the same KPI as test_coverage_overall_pct
+# (the plan's 'Overall' unit-test coverage and its headline 'Test Coverage', both 15%): one metric now.
+RETIRED = {"test_coverage_unit_overall": dict(
+    before="test_coverage_integration_overall", baseline=15.0,
+    meta=dict(metric_id="test_coverage_unit_overall", unit="%", direction="higher_better", freshness_days=1),
+    targets=dict(target_id=136, metric_id="test_coverage_unit_overall", due_week=12, op=">=", value=90.0))}
 CATEGORY_END = {"security_score": 93, "compliance_score": 96, "performance_score": 98,
                 "business_value_score": 82, "operational_score": 96}
+
+
+def _with_retired(records: list[dict]) -> list[dict]:
+    out = []
+    for meta in records:
+        out += [r["meta"] for r in RETIRED.values() if r["before"] == meta["metric_id"]] + [meta]
+    return out
 
 
 def _wide_metric_ids(registry: pd.DataFrame) -> set[str]:
@@ -206,7 +220,7 @@ def generate(plan_dir: Path = PLAN_DIR) -> dict[str, pd.DataFrame]:
     t = np.arange(len(DAYS), dtype=float)
 
     obs = []
-    for meta in registry.to_dict("records"):
+    for meta in _with_retired(registry.to_dict("records")):
         metric_id = meta["metric_id"]
         if metric_id in wide or metric_id in CATEGORY_END or metric_id == "overall_health_score":
             continue
@@ -214,6 +228,8 @@ def generate(plan_dir: Path = PLAN_DIR) -> dict[str, pd.DataFrame]:
             rng.normal(0.0, 0.8, len(t))      # the draw its loaded series used to take: later series keep their values
             continue
         mine = targets[targets["metric_id"] == metric_id]
+        if metric_id in RETIRED:
+            mine, baseline[metric_id] = pd.DataFrame([RETIRED[metric_id]["targets"]]), RETIRED[metric_id]["baseline"]
         gen = _own_stream(metric_id) or rng
         if meta["unit"] == "done":
             series = _done(meta, mine, gen)
@@ -221,7 +237,7 @@ def generate(plan_dir: Path = PLAN_DIR) -> dict[str, pd.DataFrame]:
             series = _continuous(meta, mine, baseline.get(metric_id), gen)
         if series is None:
             series = _untargeted(metric_id, t, gen)
-        if series is None or metric_id in COMPUTED_BY_THE_APP:    # drawn all the same: every later draw,
+        if series is None or metric_id in COMPUTED_BY_THE_APP or metric_id in RETIRED:   # drawn all the same: every later draw,
             continue                                                # so every other sample value, stays as it was
         if meta["unit"] != "done" and (meta["freshness_days"] or 1) > 1:
             series = series[series.index.isin(SUNDAYS)]
