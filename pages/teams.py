@@ -4,7 +4,7 @@ import streamlit as st
 
 from loaders import nominations as nomination_store
 from loaders import templates
-from transforms import alerts, fmt, model, phases, teams
+from transforms import alerts, fmt, kpis, model, phases, teams
 from transforms.calendar import week_end
 from ui import data as ui_data
 from ui import widgets
@@ -44,7 +44,7 @@ else:
     widgets.table(grid.reset_index().rename(columns=lambda c: f"Week {c}" if isinstance(c, int) else c.title()),
                   "velocity_by_week")
 st.markdown("**Velocity against target** (latest week with data; per-team targets 14/14/14/10/8, total 60).")
-widgets.table(teams.target_table(grid, roster), "velocity_targets")
+widgets.table(teams.target_table(grid, roster, kpis.velocity(data).value), "velocity_targets")
 
 st.subheader("Team recognition")
 coverage_map = data.plan["test_coverage"]

@@ -27,21 +27,23 @@ def weekly_totals(grid: pd.DataFrame) -> pd.DataFrame:
                          "missed": (totals < WEEKLY_TOTAL_TARGET).values})
 
 
-def target_table(grid: pd.DataFrame, teams: pd.DataFrame) -> pd.DataFrame:
-    """Each team's latest week with data against its capacity and target, then the total."""
+def target_table(grid: pd.DataFrame, teams: pd.DataFrame, total: float | None) -> Table:
+    """Each team's latest week with data against its capacity and target, then the total.
+
+    The total is the one velocity figure every page shows (kpis.velocity: the recorded 7-day total, the
+    plan's 0 at week 0), not a second sum of the team rows."""
     rows = []
     week = int(grid.columns[grid.notna().any()].max()) if grid.notna().any().any() else None
     for team in teams.itertuples():
         v = grid.loc[team.team, week] if week is not None else float("nan")
         rows.append((team.team, team.capacity_points, team.velocity_target, v))
-    rows.append(("Total", teams["capacity_points"].sum(), WEEKLY_TOTAL_TARGET,
-                 grid[week].sum(min_count=1) if week is not None else float("nan")))
-    out = pd.DataFrame(rows, columns=["Team", "Capacity", "Target", "value"])
-    states = [status.evaluate(v, ">=", t, "higher_better") for v, t in zip(out["value"], out["Target"])]
-    out[f"Week {week}" if week else "Velocity"] = [fmt.number(v, 0) if pd.notna(v) else "no data" for v in out["value"]]
-    out["Utilisation"] = [fmt.pct(v / c * 100, 0) if pd.notna(v) else "—" for v, c in zip(out["value"], out["Capacity"])]
-    out["Status"] = [status.badge(s) for s in states]
-    return out.drop(columns="value")
+    rows.append(("Total", teams["capacity_points"].sum(), WEEKLY_TOTAL_TARGET, float("nan") if total is None else total))
+    out = pd.DataFrame(rows, columns=["Team", "Capacity", "Target", "Velocity"])
+    out["Utilisation"] = out["Velocity"] / out["Capacity"] * 100
+    out["Status"] = [status.evaluate(v, ">=", t, "higher_better") for v, t in zip(out["Velocity"], out["Target"])]
+    header = f"Week {week}" if week else "Velocity"
+    return Table(out.rename(columns={"Velocity": header}), {"Capacity": "points", "Target": "points",
+                                                            header: "points", "Utilisation": "%", "Status": "status"})
 
 
 # --- team recognition, per week, as the plan names it ------------------------------------------------
