@@ -1,7 +1,19 @@
-"""The one way to format numbers for people: $1.5M, 99.9%, 12 ms."""
+"""The one way to format numbers and user text for people: $1.5M, 99.9%, 12 ms; a file name as text."""
 from __future__ import annotations
 
 import math
+import re
+
+# C0/C1 controls, line/paragraph separators and bidi overrides: they make one name look like two lines,
+# or like another name, wherever it is printed.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+# Every ASCII punctuation mark: CommonMark lets any of them be backslash-escaped, and escaping them all
+# also defuses what Streamlit adds to Markdown (autolinked URLs, :icons:, :color[...], $math$).
+_MD_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
+# GFM turns URLs and e-mail addresses in plain text into links after escapes are resolved, so escaping
+# cannot stop it; an invisible WORD JOINER inside each trigger ("http:", "www.", "@x") does.
+_AUTOLINK = re.compile(r"(?i)(?<=htt)(?=ps?:)|(?<=ww)(?=w\.)|(?<=@)(?=[\w-])|(?<=mailt)(?=o:)|(?<=xmp)(?=p:)")
+WORD_JOINER = "\u2060"
 
 
 def _trim(number: float, decimals: int) -> str:
@@ -66,3 +78,17 @@ def value(value, unit: str | None) -> str:
     if unit == "points":
         return f"{number(value)} pts"
     return number(value)
+
+
+def printable(text) -> str:
+    """`text` with every control character shown as its escape (\\r, \\n, \\x1b): one name stays one line."""
+    return _CONTROL.sub(lambda m: repr(m.group())[1:-1], str(text))
+
+
+def md_escape(text) -> str:
+    """User text (a file, column, sheet or scenario name, a cell value, a message quoting them) for any place
+    Streamlit renders Markdown: st.markdown/success/error/info/warning/caption/toast and widget labels.
+
+    It shows as the characters it holds: no link, image, emphasis, heading or line break of its own.
+    """
+    return _MD_PUNCTUATION.sub(r"\\\1", _AUTOLINK.sub(WORD_JOINER, printable(text)))
