@@ -30,9 +30,7 @@ with st.expander("Templates: the expected shape of each table (CSV or XLSX, with
 
 st.subheader("Upload")
 left, right = st.columns([3, 1])
-uploaded = left.file_uploader("CSV, XLSX or Parquet file", key="upload_file",
-                              help="The kind is read from the file's content, not its name. Limits: 200 MB, "
-                                   "20M rows, 200 columns.")
+uploaded = upload.uploader(left)
 choice = right.selectbox("Target table", upload.table_options(), key="upload_table",
                          help="Auto-detect picks the table from the column names.")
 

@@ -1,22 +1,22 @@
 """The /data page's upload flow: read → validate → (map) → preview → Load, and the report tables.
 
-Why a module: the page stays a list of sections; the state machine lives here. An upload is read
-once (the reader runs in a child process) and kept in session state with its validation, keyed on
-the uploaded file's id, the chosen table and the analyst's mapping, so a rerun never re-reads it.
+Why a module: the page stays a list of sections; the state machine lives here. An upload is spooled
+to disk once; it is read and validated in the capped child process (loaders/spool.py) once per table
+choice and mapping, and the result is kept in session state keyed on the uploaded file's id, the chosen
+table and the analyst's mapping, so a rerun never re-reads it.
 Nothing here writes except `commit` (loaders.load, one transaction). Every failure is shown as a
 message naming the file (and row/column/value where known): never a traceback.
 """
 from __future__ import annotations
 
-import os
 import re
-import tempfile
-from pathlib import Path
 
 import pandas as pd
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
+from streamlit.runtime.uploaded_file_manager import DeletedFile, UploadedFile
 
-from loaders import load, schema, templates
+from loaders import load, readers, schema, spool, templates
 from loaders.errors import BusyError, LoadError, Problem
 from transforms import fmt
 from transforms.export import to_csv_bytes
@@ -45,51 +45,101 @@ def template_buttons() -> None:
 
 # ---- reading and validating ----------------------------------------------------------------------
 
-def _read(uploaded) -> tuple[object | None, LoadError | BusyError | None]:
-    """Spill the upload to a temp file (the readers need a path), read it with a progress bar."""
-    suffix = Path(uploaded.name).suffix[:12]
-    with st.status(f"Reading {uploaded.name}…", expanded=False) as status:
-        bar = st.progress(0.0, text=STAGES["read"])
-        handle, path = tempfile.mkstemp(prefix="dce-upload-", suffix=suffix)
-        try:
-            with os.fdopen(handle, "wb") as out:
-                out.write(uploaded.getbuffer())
-            upload = load.read(path, display_name=uploaded.name,
-                               progress=lambda stage, f: bar.progress(f, text=STAGES.get(stage, stage)))
-        except (LoadError, BusyError) as exc:
-            status.update(label=f"{uploaded.name} could not be read", state="error")
-            return None, exc
-        finally:
-            Path(path).unlink(missing_ok=True)
-        bar.progress(1.0, text=f"Read {upload.table.num_rows:,} rows × {upload.table.num_columns} columns")
-        status.update(label=f"Read {uploaded.name}: {upload.table.num_rows:,} rows", state="complete")
-    return upload, None
+def uploader(container):
+    """The file uploader, with THE upload limit (loaders.readers.UPLOAD_LIMIT_MB); returns the upload the
+    page works on (`.name`, `.file_id`), or None.
+
+    The bytes are spooled to an anonymous temporary file at once and Streamlit's own copies are dropped
+    (it kept every upload in server memory until the session ended, and a closed tab's session is
+    never ended). From then on the widget's value is that UploadedFile, emptied, or a DeletedFile with
+    the same id: the spooled copy stands in for it until the analyst removes the file or uploads another.
+    """
+    uploaded = container.file_uploader(
+        "CSV, XLSX or Parquet file", key="upload_file", max_upload_size=readers.UPLOAD_LIMIT_MB,
+        help=f"The kind is read from the file's content, not its name. Limits: {readers.UPLOAD_LIMIT_MB} MB, "
+             f"{readers.DEFAULT_LIMITS.max_rows / 1e6:,.0f}M rows, {readers.DEFAULT_LIMITS.max_columns} columns.")
+    cache = st.session_state.setdefault("_upload", {})
+    if uploaded is not None:
+        if cache.get("file_id") != uploaded.file_id:
+            cache = _spool(uploaded)
+    else:
+        value = st.session_state.get("upload_file")
+        if not (isinstance(value, DeletedFile) and value.file_id == cache.get("file_id")):
+            forget()
+            return None
+    return cache["spooled"]
+
+
+def _spool(uploaded) -> dict:
+    forget()
+    cache = st.session_state.setdefault("_upload", {})
+    cache["file_id"] = uploaded.file_id
+    ctx = get_script_run_ctx()
+    records = ctx.uploaded_file_mgr.get_files(ctx.session_id, [uploaded.file_id]) if ctx is not None else []
+    try:
+        readers.check_size(uploaded.size, uploaded.name)
+        held = spool.spool(records[0].data if records else uploaded.getvalue(), uploaded.name)
+    except LoadError as exc:
+        held = _Refused(uploaded.name, exc)
+    held.file_id = uploaded.file_id
+    cache["spooled"] = held
+    del records
+    if ctx is not None:
+        ctx.uploaded_file_mgr.remove_file(ctx.session_id, uploaded.file_id)
+    # The widget's value keeps its UploadedFile (the bytes) across reruns until the browser sends a new
+    # one: emptying it lets the bytes go. Reruns then still return it (empty, same id), or a DeletedFile.
+    for value in (uploaded, st.session_state.get("upload_file")):
+        if isinstance(value, UploadedFile):
+            value.truncate(0)
+    readers.give_back_memory()
+    return cache
+
+
+class _Refused:
+    """An upload refused before it was spooled (empty, or over the limit)."""
+
+    def __init__(self, name: str, error: LoadError):
+        self.name, self.error = name, error
+
+    def close(self) -> None:
+        pass
+
+
+MAX_RESULTS = 3     # validations kept per upload (each maps its rows from disk): the unmapped one and the latest
 
 
 def prepared_for(uploaded, table_choice: str, column_map: dict, metric_map: dict):
-    """(Prepared | None, error | None) for this upload, table choice and mapping; cached in session state."""
+    """(Prepared | None, error | None) for this upload, table choice and mapping; cached in session state.
+
+    Reading and validating run in the capped child (loaders/spool.py); the server keeps the problems and
+    a disk-backed frame of the rows.
+    """
+    if isinstance(uploaded, _Refused):
+        return None, uploaded.error
     cache = st.session_state.setdefault("_upload", {})
-    if cache.get("file_id") != uploaded.file_id:
-        cache.clear()
-        cache["file_id"] = uploaded.file_id
-        cache["upload"], cache["read_error"] = _read(uploaded)
-    if cache["read_error"] is not None:
-        return None, cache["read_error"]
     key = (table_choice, tuple(sorted(column_map.items())), tuple(sorted(metric_map.items())))
     results = cache.setdefault("results", {})
     if key not in results:
         table_name = None if table_choice == AUTO else table_choice
-        try:
-            with st.spinner("Validating…"):
-                results[key] = (load.check(cache["upload"], table_name, column_map=column_map,
-                                           metric_map=metric_map), None)
-        except (LoadError, BusyError) as exc:
-            results[key] = (None, exc)
+        with st.status(f"Reading and validating {fmt.md_escape(uploaded.name)}…", expanded=False) as status:
+            st.caption(STAGES["read"])
+            try:
+                prepared = spool.prepare(uploaded, table_name, column_map=column_map, metric_map=metric_map)
+                results[key] = (prepared, None)
+                status.update(label=f"Read {fmt.md_escape(uploaded.name)}: {len(prepared.frame):,} rows",
+                              state="complete")
+            except (LoadError, BusyError) as exc:
+                results[key] = (None, exc)
+                status.update(label=f"{fmt.md_escape(uploaded.name)} could not be read", state="error")
+        while len(results) > MAX_RESULTS:
+            results.pop(next(iter(results)))
     return results[key]
 
 
 def forget() -> None:
-    st.session_state.pop("_upload", None)
+    held = st.session_state.pop("_upload", {}).get("spooled")
+    if held is not None:
+        held.close()            # the kernel frees the spooled file (its mapped validations go with their frames)
 
 
 # ---- the report ---------------------------------------------------------------------------------
