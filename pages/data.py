@@ -3,6 +3,7 @@ import streamlit as st
 
 from loaders import load
 from loaders.errors import BusyError, LoadError
+from transforms import fmt
 from ui import data as ui_data
 from ui import upload, widgets
 from ui.export import export_workbook_button
@@ -12,7 +13,7 @@ try:
     data = ui_data.plan_data()
 except BusyError as exc:        # a long CLI load holds the file past the read retries
     st.title("Data")
-    st.warning(f"Busy, retry in a moment: {exc}", icon=":material/hourglass_top:")
+    st.warning(f"Busy, retry in a moment: {fmt.md_escape(exc)}", icon=":material/hourglass_top:")
     st.stop()
 
 st.title("Data")
@@ -51,7 +52,7 @@ else:
                     st.info("Choose the **Target table** above: the report will then name each column it does "
                             "not know, and you can map it.", icon=":material/arrow_forward:")
             else:
-                st.warning(f"Busy, retry: {error}", icon=":material/hourglass_top:")
+                st.warning(f"Busy, retry: {fmt.md_escape(error)}", icon=":material/hourglass_top:")
         elif not prepared.ok:
             upload.preview(prepared)
             upload.report(prepared.validated.problems, prepared.file_name)
@@ -59,9 +60,10 @@ else:
             upload.preview(prepared)
             replacement = load.replacement_preview(prepared)
             if replacement.same_as:        # recognised by sha256: nothing to do, so no Load button
-                st.info(f"Already loaded: {replacement.sentence()}.", icon=":material/sync:")
+                st.info(f"Already loaded: {fmt.md_escape(replacement.sentence())}.", icon=":material/sync:")
             else:
-                st.success(f"No problems found. {replacement.sentence().capitalize()}.", icon=":material/check_circle:")
+                st.success(f"No problems found. {fmt.md_escape(replacement.sentence().capitalize())}.",
+                           icon=":material/check_circle:")
                 upload.load_button(prepared)
 
 st.subheader("Load history")

@@ -166,8 +166,8 @@ def report(error_or_problems, file_name: str) -> None:
     """Every problem: grouped by reason and column, then the first 100 with row, column and value."""
     problems = error_or_problems.problems if isinstance(error_or_problems, LoadError) else error_or_problems
     n = len(problems)
-    st.error(f"**{file_name}** was not loaded: {n:,} problem{'s' if n != 1 else ''} found. Nothing was written. "
-             f"First: {problems[0]}", icon=":material/block:")
+    st.error(f"**{fmt.md_escape(file_name)}** was not loaded: {n:,} problem{'s' if n != 1 else ''} found. "
+             f"Nothing was written. First: {fmt.md_escape(problems[0])}", icon=":material/block:")
     if n > 1:
         st.markdown("**Problems by reason and column**")
         widgets.table(problem_groups(problems), "problem_groups")
@@ -198,13 +198,13 @@ def mapping_controls(prepared, registry_ids: list[str]) -> tuple[dict, dict]:
                     "file is validated again (your file itself is not changed).")
         targets = ["— keep (refused) —", "— drop this column —"] + table.column_names
         for column in unknown_cols:
-            choice = st.selectbox(f"File column '{column}' is", targets, key=f"map_col_{column}")
+            choice = st.selectbox(f"File column '{fmt.md_escape(column)}' is", targets, key=f"map_col_{column}")
             if choice == targets[1]:
                 column_map[column] = None
             elif choice != targets[0]:
                 column_map[column] = choice
         for value in bad_metrics:
-            choice = st.selectbox(f"metric_id '{value}' is", ["— unknown —"] + registry_ids, key=f"map_metric_{value}")
+            choice = st.selectbox(f"metric_id '{fmt.md_escape(value)}' is", ["— unknown —"] + registry_ids, key=f"map_metric_{value}")
             if choice != "— unknown —":
                 metric_map[value] = choice
     return column_map, metric_map
@@ -229,10 +229,10 @@ def _shown(value) -> str:
 
 def preview(prepared) -> None:
     how = "detected from its columns" if prepared.detected else "as chosen"
-    st.markdown(f"**{prepared.file_name}** → table **{prepared.table.name}** ({how}): "
+    st.markdown(f"**{fmt.md_escape(prepared.file_name)}** → table **{prepared.table.name}** ({how}): "
                 f"{len(prepared.frame):,} rows.")
     for note in prepared.notes:
-        st.caption(f"ℹ️ {note}")
+        st.caption(f"ℹ️ {fmt.md_escape(note)}")
     st.markdown("**Columns and inferred types**")
     st.dataframe(types_frame(prepared), hide_index=True)
     st.markdown("**Parsed rows** (first 50)")
@@ -248,19 +248,19 @@ def load_button(prepared) -> None:
     label = f"Load {len(prepared.frame):,} rows into {prepared.table.name}"
     if not st.button(label, type="primary", key="load", icon=":material/upload:"):
         return
-    with st.status(f"Loading {prepared.file_name}…", expanded=True) as status:
+    with st.status(f"Loading {fmt.md_escape(prepared.file_name)}…", expanded=True) as status:
         bar = st.progress(0.4, text="Read ✓ · Validated ✓")
         try:
             result = load.commit(prepared, progress=lambda stage, f: bar.progress(f, text=STAGES.get(stage, stage)))
         except BusyError as exc:
             status.update(label="The database is busy", state="error")
-            st.warning(f"Busy, retry: {exc}. Nothing was written.", icon=":material/hourglass_top:")
+            st.warning(f"Busy, retry: {fmt.md_escape(exc)}. Nothing was written.", icon=":material/hourglass_top:")
             return
         except LoadError as exc:
             status.update(label="Not loaded", state="error")
             report(exc, prepared.file_name)
             return
-        status.update(label=result.summary(), state="complete")
+        status.update(label=fmt.md_escape(result.summary()), state="complete")
     flash("success", ("Nothing changed — " if result.noop else "") + result.summary())
     st.rerun()
 
@@ -272,7 +272,7 @@ def flash(kind: str, text: str) -> None:
 def show_flash() -> None:
     kind, text = st.session_state.pop("_flash", (None, None))
     if kind:
-        getattr(st, kind)(text, icon=":material/check_circle:" if kind == "success" else "ℹ️")
+        getattr(st, kind)(fmt.md_escape(text), icon=":material/check_circle:" if kind == "success" else "ℹ️")
 
 
 # ---- history, undo, freshness -------------------------------------------------------------------
