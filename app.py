@@ -1,7 +1,13 @@
 """DCE Metrics Tracker: navigation only. Each page lives in pages/ under a stable URL."""
+from pathlib import Path
+
 import streamlit as st
 
-st.set_page_config(page_title="DCE Metrics Tracker", page_icon=":material/dashboard:", layout="wide")
+from ui.widgets import week_picker
+
+# The favicon is the app's own file: a Material icon name here made every browser fetch it from a font server.
+st.set_page_config(page_title="DCE Metrics Tracker", page_icon=str(Path(__file__).parent / "ui" / "assets" / "favicon.png"),
+                   layout="wide")
 
 PAGES = {
     "Plan": [
@@ -16,7 +22,10 @@ PAGES = {
         st.Page("pages/alerts.py", title="Alerts", icon=":material/notifications_active:", url_path="alerts"),
         st.Page("pages/reports.py", title="Reports", icon=":material/description:", url_path="reports"),
         st.Page("pages/data.py", title="Data", icon=":material/database:", url_path="data"),
+        st.Page("pages/metric.py", title="Metric history", icon=":material/query_stats:", url_path="metric"),
     ],
 }
 
-st.navigation(PAGES).run()
+page = st.navigation(PAGES)
+week_picker()        # app-wide, bound to ?week=N: it survives page switches and bookmarks
+page.run()

@@ -48,8 +48,13 @@ def _metrics(con) -> list[str]:
     return [r[0] for r in con.execute("SELECT metric_id FROM metrics ORDER BY metric_id").fetchall()]
 
 
+# Cached databases are named by storage layout: a cache written by an earlier layout (tracked tables
+# under the plan's names) is left alone for whoever still runs that code, not upgraded in place.
+LAYOUT_TAG = "_l2"
+
+
 def plan_db(cache: Path = CACHE) -> Path:
-    path = cache / "plan.duckdb"
+    path = cache / f"plan{LAYOUT_TAG}.duckdb"
     if not path.exists():
         cache.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".tmp")
@@ -61,24 +66,24 @@ def plan_db(cache: Path = CACHE) -> Path:
 
 def big_db(rows: int, cache: Path = CACHE) -> Path:
     """The plan database plus `rows` observations in one batch (kind 'upload', superseding the plan's own)."""
-    path = cache / f"obs{_tag(rows)}.duckdb"
+    path = cache / f"obs{_tag(rows)}{LAYOUT_TAG}.duckdb"
     if path.exists():
         return path
-    tmp = cache / f"obs{_tag(rows)}.tmp.duckdb"
+    tmp = cache / f"obs{_tag(rows)}{LAYOUT_TAG}.tmp.duckdb"
     tmp.unlink(missing_ok=True)
     shutil.copy(plan_db(cache), tmp)
     t0 = time.perf_counter()
     with duckdb.connect(str(tmp)) as con:
         n_metrics = len(_metrics(con))
         days = -(-rows // n_metrics)
-        con.execute("UPDATE observations SET superseded_by = 2 WHERE superseded_by IS NULL")
+        con.execute("UPDATE observations_history SET superseded_by = 2 WHERE superseded_by IS NULL")
         con.execute(f"""
-            INSERT INTO observations
+            INSERT INTO observations_history
             SELECT m.metric_id, DATE '{LAST_DAY}' - CAST(d.range AS INTEGER) AS as_of, {_value_sql('d.range')},
                    2, NULL
             FROM metrics m, range({days}) d
             ORDER BY as_of, m.metric_id""")
-        n = con.execute("SELECT count(*) FROM observations WHERE superseded_by IS NULL").fetchone()[0]
+        n = con.execute("SELECT count(*) FROM observations").fetchone()[0]
         lo = con.execute("SELECT min(as_of) FROM observations").fetchone()[0]
         con.execute("INSERT INTO batches VALUES (2, 'bench/generate.py', 'bench', 'observations', ?, ?, "
                     "'bench', 'upload', ?, ?, 0, NULL)", [n, datetime.now(), lo, LAST_DAY])

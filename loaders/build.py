@@ -4,6 +4,11 @@ Idempotent: the plan's content hash is recorded as the plan batch; building
 again with the same files changes nothing, and building after the shipped
 files changed refreshes the registry and the plan's own observations while
 keeping every analyst upload.
+
+The layout (loaders/schema.py): tracked tables live under `<name>_history`, the plan's names are
+live views. `upgrade_layout` brings a database written by an earlier version (tracked tables under
+the plan's names, possibly with two live rows for one metric and day) to this layout, in the build's
+transaction; a database already on it is only read.
 """
 from __future__ import annotations
 
@@ -39,8 +44,58 @@ def read_plan_csv(name: str, plan_dir: Path = PLAN_DIR) -> pd.DataFrame:
 
 
 def create_schema(con) -> None:
+    """Tables, then the live views (inside the caller's transaction)."""
+    upgrade_layout(con)
+
+
+def _relations(con) -> dict[str, str]:
+    """name → 'table' | 'view' for the database's own (non-temporary) relations."""
+    found = {r[0]: "table" for r in con.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE NOT temporary").fetchall()}
+    found.update({r[0]: "view" for r in con.execute(
+        "SELECT view_name FROM duckdb_views() WHERE NOT internal AND NOT temporary").fetchall()})
+    return found
+
+
+def layout_current(con) -> bool:
+    """True when every table and live view of this version exists (views marked with schema.LAYOUT)."""
+    marked = {r[0] for r in con.execute(
+        "SELECT view_name FROM duckdb_views() WHERE NOT internal AND NOT temporary AND comment = ?",
+        [schema.LAYOUT]).fetchall()}
+    tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() WHERE NOT temporary").fetchall()}
+    return set(schema.view_sql()) <= marked and {t.storage_name for t in schema.ALL_TABLES} <= tables
+
+
+def upgrade_layout(con) -> None:
+    """Create what is missing; move an earlier version's tracked tables to `<name>_history` (one live row
+    per key afterwards); (re)create the live views. Writes nothing when the layout is current."""
+    if layout_current(con):
+        return
+    found = _relations(con)
     for table in schema.ALL_TABLES:
+        if table.tracked and found.get(table.name) == "table" and table.storage_name not in found:
+            con.execute(f'ALTER TABLE "{table.name}" RENAME TO "{table.storage_name}"')
+            _one_live_row_per_key(con, table)
         con.execute(schema.ddl(table))
+    found = _relations(con)
+    for name, sql in schema.view_sql().items():
+        if found.get(name) == "table":      # an old table left beside its history (should not happen): keep it
+            con.execute(f'ALTER TABLE "{name}" RENAME TO "{name}_legacy"')
+        con.execute(f'CREATE OR REPLACE VIEW "{name}" AS {sql}')
+        con.execute(f"COMMENT ON VIEW \"{name}\" IS '{schema.LAYOUT}'")
+
+
+def _one_live_row_per_key(con, table: schema.Table) -> None:
+    """Earlier versions replaced by date span and source table, so one key could hold two live rows (an
+    observations file and a metrics_daily file on one day). Keep the newest batch's row live and mark the
+    others superseded by it: undo of that batch brings them back, as for any replacement."""
+    key = schema.key_sql(table)
+    match = " AND ".join(f"{k} = d.k{i}" for i, k in enumerate(schema.key_sql(table, "t.")))
+    con.execute(f"""
+        UPDATE "{table.storage_name}" AS t SET superseded_by = d.newest
+        FROM (SELECT {", ".join(f"{k} AS k{i}" for i, k in enumerate(key))}, max(batch_id) AS newest
+              FROM "{table.storage_name}" WHERE superseded_by IS NULL GROUP BY ALL HAVING count(*) > 1) d
+        WHERE t.superseded_by IS NULL AND t.batch_id < d.newest AND {match}""")
 
 
 def current_plan_sha(con) -> str | None:
@@ -78,20 +133,27 @@ def _load_registry(con, plan_dir: Path) -> None:
 
 
 def _load_plan_observations(con, plan_dir: Path, sha: str) -> None:
+    """The plan's own observations as a new plan batch. The previous plan batch's live rows give way to it;
+    a (metric, day) an analyst has loaded since keeps the analyst's value: the new plan row goes in already
+    superseded by that upload (so undoing the upload brings the new plan figure back, not the old one)."""
     obs = read_plan_csv("observations", plan_dir)
     batch_id = next_batch_id(con)
+    store = schema.OBSERVATIONS.storage_name
     con.execute(
-        "UPDATE observations SET superseded_by = ? WHERE superseded_by IS NULL AND batch_id IN "
+        f"UPDATE {store} SET superseded_by = ? WHERE superseded_by IS NULL AND batch_id IN "
         "(SELECT batch_id FROM batches WHERE kind = 'plan')", [batch_id])
     con.register("_obs", obs)
-    con.execute(
-        "INSERT INTO observations SELECT metric_id, CAST(as_of AS DATE), CAST(value AS DOUBLE), ?, NULL FROM _obs",
-        [batch_id])
+    con.execute(f"""
+        INSERT INTO {store}
+        SELECT p.metric_id, p.as_of, p.value, ?, l.batch_id
+        FROM (SELECT metric_id, CAST(as_of AS DATE) AS as_of, CAST(value AS DOUBLE) AS value FROM _obs) p
+        LEFT JOIN (SELECT metric_id, as_of, batch_id FROM {store} WHERE superseded_by IS NULL) l
+               USING (metric_id, as_of)""", [batch_id])
     con.unregister("_obs")
     con.execute(
         "INSERT INTO batches VALUES (?, ?, ?, 'observations', ?, ?, 'build', 'plan', "
-        "(SELECT min(CAST(as_of AS DATE)) FROM observations WHERE batch_id = ?), "
-        "(SELECT max(CAST(as_of AS DATE)) FROM observations WHERE batch_id = ?), 0, NULL)",
+        f"(SELECT min(as_of) FROM {store} WHERE batch_id = ?), "
+        f"(SELECT max(as_of) FROM {store} WHERE batch_id = ?), 0, NULL)",
         [batch_id, PLAN_FILE_NAME, sha, len(obs), datetime.now(), batch_id, batch_id])
 
 
@@ -100,25 +162,24 @@ def next_batch_id(con) -> int:
 
 
 def build(path: Path | None = None, plan_dir: Path = PLAN_DIR) -> bool:
-    """Create or refresh the database. Returns True when anything was written."""
+    """Create, upgrade or refresh the database. Returns True when anything was written."""
     sha = plan_sha256(plan_dir)
     with connect(path) as con:
-        create_schema(con)
-        if current_plan_sha(con) == sha:
+        if is_current(con, plan_dir, sha):
             return False
     with transaction(path) as con:
-        if current_plan_sha(con) == sha:     # someone else built it meanwhile
-            return False
+        create_schema(con)                   # no-op when someone else upgraded it meanwhile
+        if current_plan_sha(con) == sha:     # ... or built it
+            return True
         _load_registry(con, plan_dir)
         _load_plan_observations(con, plan_dir, sha)
     return True
 
 
-def is_current(con, plan_dir: Path = PLAN_DIR) -> bool:
-    """True when `con`'s database holds today's plan (so a writer can go on without opening it twice)."""
-    has_batches = con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'batches' "
-                              "AND NOT temporary").fetchall()[0][0]
-    return bool(has_batches) and current_plan_sha(con) == plan_sha256(plan_dir)
+def is_current(con, plan_dir: Path = PLAN_DIR, sha: str | None = None) -> bool:
+    """True when `con`'s database has this version's layout and holds today's plan (so a writer can go on
+    without opening it twice)."""
+    return layout_current(con) and current_plan_sha(con) == (sha or plan_sha256(plan_dir))
 
 
 def ensure_built(path: Path | None = None) -> None:

@@ -4,8 +4,10 @@ Why a separate, pure module: the readers return values as read (strings for CSV)
 the validation layer needs one place that knows '$1.5M', '(1,200)', '12%', '13.01.2025'
 and Excel serials, and that refuses what is ambiguous ('03/04/2025') or meaningless
 ('NaN', 'inf') instead of guessing. Every refusal is a ValueError whose message can be
-shown to the analyst as it stands. Column helpers take a fast vectorised path and run the
-per-cell parser only on the cells that path rejected.
+shown to the analyst as it stands, and carries a stable `code` (loaders/errors.py FIXES).
+Column helpers take a fast vectorised path and run the per-cell parser only on the cells that
+path rejected; their problems are (index, value, Reason) where a Reason is the message (a str)
+with its code attached.
 """
 from __future__ import annotations
 
@@ -16,6 +18,39 @@ from datetime import date, datetime, timedelta, timezone
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+
+
+class CellError(ValueError):
+    """A cell that cannot be read, with the problem code the report groups it by."""
+
+    def __init__(self, message: str, code: str):
+        super().__init__(message)
+        self.code = code
+
+
+class Reason(str):
+    """A problem message (compares and prints as the plain text) that remembers its code."""
+
+    code: str
+
+    def __new__(cls, text: str, code: str):
+        obj = super().__new__(cls, text)
+        obj.code = code
+        return obj
+
+
+def _reason(exc: ValueError) -> Reason:
+    return Reason(str(exc), getattr(exc, "code", "not_a_number"))
+
+
+# What people type for "no value": refused (not silently blanked), so a missing figure is a decision
+# the analyst makes by leaving the cell empty. Compared lower-case, after trimming.
+PLACEHOLDERS = frozenset({"n/a", "na", "n.a.", "#n/a", "-", "--", "—", "null", "none", "nil", "missing", "tbd", "?"})
+
+
+def _placeholder(raw: str, cleaned: str) -> None:
+    if cleaned.lower() in PLACEHOLDERS:
+        raise CellError(f"'{raw}' stands for a missing value; it is not read as an empty cell", "placeholder_value")
 
 
 class ParsedNumber(float):
@@ -47,25 +82,26 @@ def parse_number(text) -> ParsedNumber | None:
     if text is None:
         return None
     if isinstance(text, bool):
-        raise ValueError(f"{text!r} is a true/false value, not a number")
+        raise CellError(f"{text!r} is a true/false value, not a number", "not_a_number")
     if isinstance(text, (int, float, np.integer, np.floating)):
         return _finite(float(text), text)
     raw = str(text)
     cleaned = raw.strip().translate(_MINUSES).translate(_SPACES)
     if not cleaned:
         return None
+    _placeholder(raw, cleaned)
     if cleaned.lower() in _NOT_FINITE:
-        raise ValueError(f"'{raw}' is not a number (NaN and infinite values are not accepted)")
+        raise CellError(f"'{raw}' is not a number (NaN and infinite values are not accepted)", "not_a_number")
     negative = cleaned.startswith("(") and cleaned.endswith(")")
     if negative:
         cleaned = cleaned[1:-1].strip()
     match = _NUMBER_RE.match(cleaned)
     if not match:
-        raise ValueError(_number_hint(raw, cleaned))
+        raise CellError(_number_hint(raw, cleaned), "not_a_number")
     value = _number_from_match(match, raw)
     if negative:
         if value < 0:
-            raise ValueError(f"'{raw}' is not a number (both parentheses and a minus sign)")
+            raise CellError(f"'{raw}' is not a number (both parentheses and a minus sign)", "not_a_number")
         value = -value
     return ParsedNumber(_finite(value, raw), percent=bool(match.group("pct")))
 
@@ -73,7 +109,7 @@ def parse_number(text) -> ParsedNumber | None:
 def _number_from_match(match: re.Match, raw: str) -> float:
     signs = (match.group("sign") or "") + (match.group("sign2") or "")
     if len(signs) > 1:
-        raise ValueError(f"'{raw}' is not a number (two signs)")
+        raise CellError(f"'{raw}' is not a number (two signs)", "not_a_number")
     value = float(match.group("num").replace(",", "") + (f"e{match.group('exp')}" if match.group("exp") else ""))
     value *= _SCALE[(match.group("scale") or "").lower()]
     return -value if signs == "-" else value
@@ -81,7 +117,7 @@ def _number_from_match(match: re.Match, raw: str) -> float:
 
 def _finite(value: float, shown) -> float:
     if not math.isfinite(value):
-        raise ValueError(f"'{shown}' is not a number (NaN and infinite values are not accepted)")
+        raise CellError(f"'{shown}' is not a number (NaN and infinite values are not accepted)", "not_a_number")
     return ParsedNumber(value)
 
 
@@ -118,13 +154,14 @@ def parse_date(text, *, date1904: bool = False) -> date | None:
     if isinstance(text, date):
         return text
     if isinstance(text, bool):
-        raise ValueError(f"{text!r} is a true/false value, not a date")
+        raise CellError(f"{text!r} is a true/false value, not a date", "not_a_date")
     if isinstance(text, (int, float, np.integer, np.floating)):
         return excel_serial_to_date(float(text), date1904=date1904)
     raw = str(text)
     cleaned = " ".join(raw.strip().split())
     if not cleaned:
         return None
+    _placeholder(raw, cleaned)
     if re.fullmatch(r"\d+(\.\d+)?", cleaned):
         return excel_serial_to_date(float(cleaned), date1904=date1904)
     iso = _try_isoformat(cleaned)
@@ -135,8 +172,9 @@ def parse_date(text, *, date1904: bool = False) -> date | None:
         if match:
             return _date_from_match(kind, match, raw)
     if re.fullmatch(r"\d{1,2}[-/.]\d{1,2}[-/.]\d{2}", cleaned):
-        raise ValueError(f"'{raw}' has a two-digit year, which is ambiguous: write the full year (2025-01-13)")
-    raise ValueError(f"'{raw}' is not a date (use YYYY-MM-DD, e.g. 2025-01-13)")
+        raise CellError(f"'{raw}' has a two-digit year, which is ambiguous: write the full year (2025-01-13)",
+                        "ambiguous_date")
+    raise CellError(f"'{raw}' is not a date (use YYYY-MM-DD, e.g. 2025-01-13)", "not_a_date")
 
 
 def _try_isoformat(cleaned: str) -> date | None:
@@ -167,10 +205,11 @@ def _date_from_match(kind: str, match: re.Match, raw: str) -> date:
     try:
         result = datetime(year, month, day)
     except ValueError:
-        raise ValueError(f"'{raw}' is not a real date") from None
+        raise CellError(f"'{raw}' is not a real date", "not_a_date") from None
     tz = (groups.get("tz") or "").lower()
     if tz and tz not in ("z", "utc"):
-        raise ValueError(f"'{raw}' has a time-zone offset; write it as ISO 8601 (2025-01-13T10:00:00{groups['tz']})")
+        raise CellError(f"'{raw}' has a time-zone offset; write it as ISO 8601 (2025-01-13T10:00:00{groups['tz']})",
+                        "not_a_date")
     return result.date()
 
 
@@ -183,23 +222,25 @@ def _day_month(a: int, b: int, raw: str) -> tuple[int, int]:
     if a == b:
         return a, b
     if a > 12 and b > 12:
-        raise ValueError(f"'{raw}' is not a real date")
-    raise ValueError(f"'{raw}' is ambiguous: it could be day/month or month/day; write it as YYYY-MM-DD")
+        raise CellError(f"'{raw}' is not a real date", "not_a_date")
+    raise CellError(f"'{raw}' is ambiguous: it could be day/month or month/day; write it as YYYY-MM-DD",
+                    "ambiguous_date")
 
 
 def excel_serial_to_date(serial: float, *, date1904: bool = False) -> date:
     """Excel day number -> date; 1900 system with its fictitious 29 Feb 1900, or 1904."""
     if not math.isfinite(serial):
-        raise ValueError(f"'{serial}' is not a date")
+        raise CellError(f"'{serial}' is not a date", "not_a_date")
     day = int(math.floor(serial))
     if date1904:
         if not 0 <= day <= _EXCEL_MAX_SERIAL - 1462:
-            raise ValueError(f"{serial:g} is outside Excel's date range")
+            raise CellError(f"{serial:g} is outside Excel's date range", "not_a_date")
         return date(1904, 1, 1) + timedelta(days=day)
     if not 1 <= day <= _EXCEL_MAX_SERIAL:
-        raise ValueError(f"{serial:g} is outside Excel's date range (1 = 1900-01-01)")
+        raise CellError(f"{serial:g} is outside Excel's date range (1 = 1900-01-01)", "not_a_date")
     if day == 60:
-        raise ValueError("Excel serial 60 is 29 February 1900, a date that never existed (Excel's leap-year bug)")
+        raise CellError("Excel serial 60 is 29 February 1900, a date that never existed (Excel's leap-year bug)",
+                        "not_a_date")
     return date(1899, 12, 31) + timedelta(days=day) if day < 60 else date(1899, 12, 30) + timedelta(days=day)
 
 
@@ -250,10 +291,10 @@ def _coerce_numbers(arr: pa.Array, allow_percent: bool):
         try:
             parsed = parse_number(cell)
             if parsed is not None and parsed.percent and not allow_percent:
-                raise ValueError(f"'{cell}' is a percentage, but this column is not a percent")
+                raise CellError(f"'{cell}' is a percentage, but this column is not a percent", "percent_not_allowed")
             result[index] = np.nan if parsed is None else float(parsed)
         except ValueError as exc:
-            problems.append((int(index), cell, str(exc)))
+            problems.append((int(index), cell, _reason(exc)))
             result[index] = np.nan
     mask = np.isnan(result)
     return pa.array(result, mask=mask), problems
@@ -262,8 +303,8 @@ def _coerce_numbers(arr: pa.Array, allow_percent: bool):
 def _refuse_non_finite(out: pa.Array, original: pa.Array):
     data = out.to_numpy(zero_copy_only=False)
     bad = np.flatnonzero(~np.isfinite(data) & out.is_valid().to_numpy(zero_copy_only=False))
-    problems = [(int(i), original[int(i)].as_py(), f"'{original[int(i)].as_py()}' is not a number "
-                 "(NaN and infinite values are not accepted)") for i in bad]
+    problems = [(int(i), original[int(i)].as_py(), Reason(f"'{original[int(i)].as_py()}' is not a number "
+                 "(NaN and infinite values are not accepted)", "not_a_number")) for i in bad]
     if problems:
         keep = np.isfinite(data)
         out = pa.array(np.where(keep, data, 0.0), mask=~keep)
@@ -299,5 +340,5 @@ def _coerce_dates(arr: pa.Array, date1904: bool):
         try:
             out[index] = parse_date(original, date1904=date1904)
         except ValueError as exc:
-            problems.append((int(index), original, str(exc)))
+            problems.append((int(index), original, _reason(exc)))
     return pa.array(out, pa.date32()), problems

@@ -1,7 +1,40 @@
-"""Errors a load can end with: always specific, never a traceback for the user."""
+"""Errors a load can end with: always specific, never a traceback for the user.
+
+Every Problem carries a stable machine `code` beside its English `reason`, and a `fix` (what to do
+about it). Code that reacts to problems (the /data page's grouping, mapping and hints) branches on
+the code, never on the wording, so a reworded reason cannot break it.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+# code → how to fix it (the default; a problem may carry a more specific fix of its own). "unreadable" (the
+# readers' refusals: size, encoding, damaged or unsafe files) has none: each of those reasons says its own.
+FIXES = {
+    "unknown_table": "rename the headers to one of the table shapes listed (see the templates on /data), "
+                     "or choose the target table",
+    "unknown_column": "rename the header to one of the table's columns, or map it on /data",
+    "missing_column": "add this column to the header row (see the table's template on /data)",
+    "required_value": "fill in the cell: this column is required",
+    "not_a_number": "write a plain number such as 12.5 (1,500 · $1.5M · 12% also work)",
+    "placeholder_value": "leave the cell empty when there is no value: n/a, -, null and none are not blanks",
+    "not_a_whole_number": "write a whole number (no decimals) in this column",
+    "not_a_date": "write the date as YYYY-MM-DD, e.g. 2025-01-13",
+    "ambiguous_date": "write the date as YYYY-MM-DD, so day and month cannot be swapped",
+    "not_a_boolean": "write true or false (yes/no and 1/0 also work)",
+    "out_of_range": "correct the value: it lies outside the range this column allows",
+    "percent_not_allowed": "write the plain number without the % sign",
+    "unknown_metric": "use a metric_id of the registry (the metrics sheet of the workbook export), or map it on /data",
+    "unknown_team": "use one of the plan's team names",
+    "duplicate_key": "keep one row per key: delete or correct the repeated row",
+    "not_json": "fix the JSON syntax at that line (a JSON validator shows the exact spot)",
+    "json_shape": "give one object per record: an array of objects, one object per line (NDJSON), "
+                  "or the collector shape {\"date\": ..., \"metrics\": {...}}",
+    "no_rows": "add data rows under the header",
+    "write_failed": "try again; if it persists, the database file may be damaged or the disk full",
+    "nothing_to_remove": "choose days (or metrics) that hold live values",
+    "no_such_batch": "pick a batch from the load history",
+}
 
 
 @dataclass(frozen=True)
@@ -9,8 +42,9 @@ class Problem:
     """One thing wrong with an input file, located as precisely as we can.
 
     `row` is the 1-based row number as the analyst sees it in the file
-    (header = row 1 for CSV; the sheet's own row number for XLSX), or None
-    when the problem concerns the whole file or a whole column.
+    (header = row 1 for CSV; the sheet's own row number for XLSX; the line a record starts on
+    for JSON), or None when the problem concerns the whole file or a whole column.
+    `code` is stable (see FIXES); `fix` says what to do (the code's default when not given).
     """
 
     file: str
@@ -18,6 +52,12 @@ class Problem:
     row: int | None = None
     column: str | None = None
     value: object = None
+    code: str = "unreadable"
+    fix: str | None = None
+
+    @property
+    def how_to_fix(self) -> str:
+        return self.fix or FIXES.get(self.code, "")
 
     def __str__(self) -> str:
         where = [self.file]
@@ -28,7 +68,9 @@ class Problem:
         text = ", ".join(where)
         if self.value is not None:
             text += f", value {self.value!r}"
-        return f"{text}: {self.reason}"
+        text = f"{text}: {self.reason}"
+        fix = self.how_to_fix
+        return f"{text} — fix: {fix}" if fix and fix not in self.reason else text
 
 
 class LoadError(Exception):
@@ -37,6 +79,10 @@ class LoadError(Exception):
     def __init__(self, problems: list[Problem] | Problem):
         self.problems = [problems] if isinstance(problems, Problem) else list(problems)
         super().__init__(self.summary())
+
+    @property
+    def codes(self) -> set[str]:
+        return {p.code for p in self.problems}
 
     def summary(self) -> str:
         first = str(self.problems[0]) if self.problems else "refused"

@@ -2,9 +2,10 @@
 
 prepare() reads and validates without writing (the /data preview uses it);
 commit() writes a prepared file as one batch; load_file() does both.
-Replace-by-period: rows of the same table (and, for observations, the same
-metrics) whose date falls inside the new file's period are marked
-superseded by the new batch, never deleted, so undo can bring them back.
+Replace by key (loaders/supersede.py): a load replaces exactly the (metric, day) values it holds
+(and, in a wide table's history, the rows of the same day, or day × team); rows it replaces are
+marked superseded by the new batch, never deleted, so undo can bring them back. Days a file does
+not contain are never touched; removing data is its own batch (remove_days), undone like any other.
 load_file() first offers large plain CSV/Parquet files to the DuckDB-native path (loaders/native.py),
 which never imports pandas; anything it doubts takes the worded path (readers child + validate).
 pandas, pyarrow, readers and validate are imported where used, so `python -m loaders load` on the
@@ -21,7 +22,7 @@ from pathlib import Path
 
 from typing import TYPE_CHECKING
 
-from loaders import schema
+from loaders import schema, supersede
 from loaders.build import ensure_built, is_current, next_batch_id
 from loaders.db import connect, transaction
 from loaders.errors import BusyError, LoadError, Problem
@@ -32,7 +33,8 @@ if TYPE_CHECKING:
     from loaders import readers
     from loaders.validate import Validated
 
-TRACKED = [t for t in schema.ALL_TABLES if t.tracked]
+TRACKED = supersede.TRACKED
+Replacement = supersede.Replacement
 
 
 @dataclass
@@ -70,13 +72,17 @@ class LoadResult:
     file_name: str
     noop: bool = False
     replaced_rows: int = 0
+    note: str | None = None           # a removal words its own summary
 
     def summary(self) -> str:
+        if self.note:
+            return self.note
         if self.noop:
             return (f"unchanged: {self.file_name} was already loaded as batch {self.batch_id} "
                     f"({self.rows} rows into {self.table})")
         text = f"batch {self.batch_id}: loaded {self.rows} rows into {self.table} from {self.file_name}"
-        return text + (f", replacing {self.replaced_rows} earlier rows" if self.replaced_rows else "")
+        return text + (f", replacing {self.replaced_rows} value{'s' if self.replaced_rows != 1 else ''} "
+                       "loaded earlier" if self.replaced_rows else "")
 
 
 def file_sha256(path: Path) -> str:
@@ -98,22 +104,39 @@ def _references(db) -> tuple[dict[str, str], set[str]]:
 
 
 def _choose_table(columns: list[str], table_name: str | None, file_name: str) -> schema.Table:
+    """The chosen table, or the one the columns name; a misspelt header still finds its table
+    (validation then names the header, with its 'did you mean')."""
     if table_name:
         table = schema.TABLES.get(table_name)
         if table is None or not table.uploadable:
             names = ", ".join(t.name for t in schema.UPLOADABLE)
-            raise LoadError(Problem(file_name, f"unknown table '{table_name}'; choose one of {names}"))
+            raise LoadError(Problem(file_name, f"unknown table '{table_name}'; choose one of {names}",
+                                    code="unknown_table"))
         return table
-    table = schema.detect_table(columns)
-    if table is not None and _only_keys_match(table, columns):
-        table = None
+    table = _detect(columns)
+    if table is None:
+        table = _detect(list(_close_names(columns).values()))
     if table is None:
         shapes = "; ".join(f"{t.name}: {', '.join(c.name for c in t.columns if c.required)}"
                            for t in schema.UPLOADABLE)
+        guesses = {c: g for c, g in _close_names(columns).items() if g != c}
+        hint = "".join(f"; '{c}' may mean '{g}'" for c, g in list(guesses.items())[:5])
         raise LoadError(Problem(
-            file_name, f"cannot tell which table this is from its columns ({', '.join(columns[:12])}); "
-            f"each table needs these columns — {shapes}"))
+            file_name, f"cannot tell which table this is from its columns ({', '.join(columns[:12])}){hint}; "
+            f"each table needs these columns — {shapes}", code="unknown_table"))
     return table
+
+
+def _detect(columns: list[str]) -> schema.Table | None:
+    table = schema.detect_table(columns)
+    return None if table is not None and _only_keys_match(table, columns) else table
+
+
+def _close_names(columns: list[str]) -> dict[str, str]:
+    """Each header → the uploadable column it most probably means (itself when it is one)."""
+    from loaders.validate import closest
+    known = sorted({c.name for t in schema.UPLOADABLE for c in t.columns})
+    return {c: c if c in known else (closest(c, known) or c) for c in columns}
 
 
 def _only_keys_match(table: schema.Table, columns: list[str]) -> bool:
@@ -197,7 +220,7 @@ def _check(upload: readers.Upload, table_name, db, column_map, metric_map, refer
         ensure_built(db)
         references = _references(db)
     metrics, teams = references
-    validated = validate(table, data, name, upload.source_rows, metrics, teams)
+    validated = validate(table, data, name, upload.source_rows, metrics, teams, date1904=upload.date1904)
     mapping = {k: v for k, v in (("columns", column_map), ("metrics", metric_map)) if v}
     sha = upload.sha256 if not mapping else hashlib.sha256(
         f"{upload.sha256}\n{json.dumps(mapping, sort_keys=True, default=str)}".encode()).hexdigest()
@@ -306,7 +329,8 @@ def commit(prepared: Prepared, *, kind: str = "upload", loaded_by: str | None = 
         raise
     except Exception as exc:   # noqa: BLE001 - the transaction rolled back: say so, in one line
         text = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else type(exc).__name__
-        raise LoadError(Problem(prepared.file_name, f"could not be written ({text}); nothing was loaded")) from None
+        raise LoadError(Problem(prepared.file_name, f"could not be written ({text}); nothing was loaded",
+                                code="write_failed")) from None
     finally:
         _tell(progress, "done", 1.0)
 
@@ -315,7 +339,7 @@ def _commit(prepared: Prepared, kind: str, loaded_by: str | None, db: Path | Non
     if not prepared.ok:
         raise LoadError(prepared.validated.problems)
     if prepared.frame.empty:
-        raise LoadError(Problem(prepared.file_name, "no data rows to load"))
+        raise LoadError(Problem(prepared.file_name, "no data rows to load", code="no_rows"))
     with transaction(db) as con:
         con.register("_staged", prepared.frame)
         result = _write(con, prepared.table, prepared.file_name, prepared.sha256, len(prepared.frame),
@@ -336,13 +360,13 @@ def _write(con, table: schema.Table, file_name: str, sha256: str, rows: int, per
     if existing:
         return LoadResult(existing[0][0], table.name, existing[0][1], file_name, noop=True)
     batch_id = inserted or next_batch_id(con)
-    replaced = _supersede(con, table, period, batch_id)
     if inserted is None:
         cols = ", ".join(f'CAST("{c.name}" AS {c.sql_type})' for c in table.columns)
-        con.execute(f'INSERT INTO "{table.name}" SELECT {cols}, ?, NULL FROM _staged', [batch_id])
-    if table.name != "observations":
-        con.execute(f"INSERT INTO observations SELECT metric_id, as_of, value, ?, NULL FROM "
-                    f"({unpivot_sql(table)})", [batch_id])
+        con.execute(f'INSERT INTO "{table.storage_name}" SELECT {cols}, ?, NULL FROM _staged', [batch_id])
+    if table is not schema.OBSERVATIONS:
+        con.execute(f"INSERT INTO {supersede.STORE} SELECT metric_id, as_of, value, ?, NULL FROM "
+                    f"({schema.unpivot_sql(table)})", [batch_id])
+    replaced = supersede.supersede(con, table, batch_id)
     start, end = period or (None, None)
     con.execute("INSERT INTO batches VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)",
                 [batch_id, file_name, sha256, table.name, rows,
@@ -350,115 +374,103 @@ def _write(con, table: schema.Table, file_name: str, sha256: str, rows: int, per
     return LoadResult(batch_id, table.name, rows, file_name, replaced_rows=replaced)
 
 
-@dataclass(frozen=True)
-class Replacement:
-    """What loading a prepared file would do to rows loaded earlier (replace-by-period)."""
-
-    period: tuple | None
-    rows: int                                   # live rows of the same table and period it supersedes
-    sources: list[tuple[int, str, int]]         # (batch_id, file_name, rows) of those rows
-    same_as: tuple[int, str] | None = None      # identical content already loaded: (batch_id, file_name)
-
-    def sentence(self) -> str:
-        if self.same_as:
-            return (f"identical content was already loaded as batch {self.same_as[0]} ({self.same_as[1]}): "
-                    "loading it again changes nothing")
-        if self.period is None:
-            return "this file has no dates"
-        start, end = self.period
-        span = f"{start:%Y-%m-%d}" if start == end else f"{start:%Y-%m-%d} – {end:%Y-%m-%d}"
-        if not self.rows:
-            return f"this file covers {span} and replaces no rows loaded earlier"
-        origin = "; ".join(f"{n:,} from {name} (batch {b})" for b, name, n in self.sources[:5])
-        more = f" and {len(self.sources) - 5} more batches" if len(self.sources) > 5 else ""
-        return f"this file covers {span} and will replace {self.rows:,} rows loaded earlier: {origin}{more}"
-
-
 def replacement_preview(prepared: Prepared, db: Path | None = None) -> Replacement:
-    """Which live rows a load of `prepared` would supersede, counted without writing (same scope as commit)."""
+    """Which live values a load of `prepared` would replace, by key, counted without writing."""
     table = prepared.table
-    if not prepared.ok or prepared.period is None:
-        return Replacement(prepared.period if prepared.ok else None, 0, [])
-    start, end = prepared.period
-    col = table.period_column
+    if not prepared.ok or prepared.frame.empty:
+        return Replacement(0, (), 0, 0, (), 0, ())
     with connect(db) as con:
         same = con.execute(
             "SELECT batch_id, file_name FROM batches WHERE sha256 = ? AND table_name = ? "
             "AND rolled_back_at IS NULL ORDER BY batch_id LIMIT 1", [prepared.sha256, table.name]).fetchall()
         if same:
-            return Replacement(prepared.period, 0, [], tuple(same[0]))
+            return Replacement(0, (), 0, 0, (), 0, (), same_as=tuple(same[0]))
         con.register("_staged", prepared.frame)
-        rows = con.execute(f"""
-            SELECT t.batch_id, b.file_name, count(*) FROM "{table.name}" t JOIN batches b USING (batch_id)
-            WHERE t.superseded_by IS NULL AND t."{col}" BETWEEN ? AND ?{_scope(table, 't.')}
-            GROUP BY ALL ORDER BY t.batch_id""", [start, end]).fetchall()
-        con.unregister("_staged")
-    return Replacement(prepared.period, sum(r[2] for r in rows), [tuple(r) for r in rows])
+        try:
+            return supersede.preview(con, supersede.new_keys_sql(table))
+        finally:
+            con.unregister("_staged")
 
 
-def _scope(table: schema.Table, prefix: str = "") -> str:
-    """Replace-by-period's scope beyond the period: the same metrics, or the same teams."""
-    if table.name == "observations":
-        return f" AND {prefix}metric_id IN (SELECT DISTINCT metric_id FROM _staged)"
-    if table.name == "team_metrics_daily":
-        return f" AND {prefix}team_name IN (SELECT DISTINCT team_name FROM _staged)"
-    return ""
+def replaced_values(prepared: Prepared, db: Path | None = None) -> pd.DataFrame:
+    """The first values a load of `prepared` would replace (metric, day, value now, value after, batch)."""
+    with connect(db) as con:
+        con.register("_staged", prepared.frame)
+        try:
+            return supersede.detail(con, supersede.new_keys_sql(prepared.table))
+        finally:
+            con.unregister("_staged")
 
 
 def unpivot_sql(table: schema.Table, source: str = "_staged") -> str:
-    """The one wide→long mapping: a wide row becomes one observation per filled metric column."""
-    period = table.period_column
-    parts = []
-    for column, metric_id in table.wide_metrics.items():
-        col = table.column(column)   # a fraction is stored as percent; a BOOLEAN feeds a done-type metric (true = 100)
-        scale = " * 100" if col.fraction or col.sql_type == "BOOLEAN" else ""
-        parts.append(f"SELECT '{metric_id}' AS metric_id, CAST(\"{period}\" AS DATE) AS as_of, "
-                     f"CAST(\"{column}\" AS DOUBLE){scale} AS value FROM {source} WHERE \"{column}\" IS NOT NULL")
-    if table.name == "team_metrics_daily":
-        for column, prefix in schema.TEAM_COLUMN_METRICS.items():
-            parts.append(f"SELECT '{prefix}_' || lower(team_name) AS metric_id, CAST(\"date\" AS DATE) AS as_of, "
-                         f"CAST(\"{column}\" AS DOUBLE) AS value FROM {source} WHERE \"{column}\" IS NOT NULL")
-    return " UNION ALL ".join(parts)
-
-
-def _supersede(con, table: schema.Table, period: tuple, batch_id: int) -> int:
-    """Mark live rows of the same table and period as replaced by this batch."""
-    start, end = period
-    col = table.period_column
-    same_scope = _scope(table)
-    before = con.execute(f'SELECT count(*) FROM "{table.name}" WHERE superseded_by IS NULL AND batch_id <> ? '
-                         f'AND "{col}" BETWEEN ? AND ?{same_scope}', [batch_id, start, end]).fetchall()[0][0]
-    con.execute(f'UPDATE "{table.name}" SET superseded_by = ? WHERE superseded_by IS NULL AND batch_id <> ? '
-                f'AND "{col}" BETWEEN ? AND ?{same_scope}', [batch_id, batch_id, start, end])
-    if table.name != "observations":
-        con.execute(
-            "UPDATE observations SET superseded_by = ? WHERE superseded_by IS NULL AND as_of BETWEEN ? AND ? "
-            f"AND metric_id IN (SELECT DISTINCT metric_id FROM ({unpivot_sql(table)})) "
-            "AND batch_id IN (SELECT batch_id FROM batches WHERE table_name = ?)",
-            [batch_id, start, end, table.name])
-    return before
+    return schema.unpivot_sql(table, source)
 
 
 def rollback(batch_id: int, db: Path | None = None) -> str:
-    """Undo one batch: its rows go, the rows it replaced come back."""
+    """Undo one batch: its rows go, the rows it replaced come back (a removal: the values it removed)."""
     with transaction(db) as con:
         row = con.execute("SELECT kind, rolled_back_at, file_name, table_name FROM batches WHERE batch_id = ?",
                           [batch_id]).fetchone()
         if row is None:
-            raise LoadError(Problem(f"batch {batch_id}", "no such batch"))
+            raise LoadError(Problem(f"batch {batch_id}", "no such batch", code="no_such_batch"))
         kind, rolled_back_at, file_name, table_name = row
         if kind == "plan":
-            raise LoadError(Problem(f"batch {batch_id}", "the plan's own data cannot be rolled back"))
+            raise LoadError(Problem(f"batch {batch_id}", "the plan's own data cannot be rolled back",
+                                    code="no_such_batch", fix="remove its days instead (a removal can be undone)"))
         if rolled_back_at is not None:
-            raise LoadError(Problem(f"batch {batch_id}", f"already rolled back at {rolled_back_at:%Y-%m-%d %H:%M}"))
-        removed = 0
-        for table in TRACKED:
-            removed += con.execute(f'SELECT count(*) FROM "{table.name}" WHERE batch_id = ?', [batch_id]).fetchone()[0] \
-                if table.name == table_name else 0
-            con.execute(f'DELETE FROM "{table.name}" WHERE batch_id = ?', [batch_id])
-            con.execute(f'UPDATE "{table.name}" SET superseded_by = NULL WHERE superseded_by = ?', [batch_id])
+            raise LoadError(Problem(f"batch {batch_id}", f"already rolled back at {rolled_back_at:%Y-%m-%d %H:%M}",
+                                    code="no_such_batch"))
+        removed = supersede.undo(con, batch_id, table_name)
         con.execute("UPDATE batches SET rolled_back_at = ? WHERE batch_id = ?", [datetime.now(), batch_id])
+    if kind == "removal":
+        return f"rolled back batch {batch_id} ({file_name}): the values it removed are back"
     return f"rolled back batch {batch_id} ({file_name}): removed {removed} rows from {table_name}"
+
+
+# ---- removing days: its own confirmed, undoable batch ------------------------------------------
+
+def _removal_args(start, end, table_name: str | None, metric_ids):
+    from datetime import date as _date
+    start, end = (_date.fromisoformat(str(d)[:10]) for d in (start, end))
+    if end < start:
+        start, end = end, start
+    table = schema.TABLES[table_name] if table_name else None
+    return start, end, table, sorted(set(metric_ids)) if metric_ids else None
+
+
+def removal_preview(start, end, *, table_name: str | None = None, metric_ids=None,
+                    db: Path | None = None) -> Replacement:
+    """The live values `remove_days` would remove (nothing is written)."""
+    start, end, table, ids = _removal_args(start, end, table_name, metric_ids)
+    with connect(db) as con:
+        return supersede.removal_preview(con, start, end, table, ids)
+
+
+def removal_label(start, end, table_name: str | None = None, metric_ids=None) -> str:
+    start, end, _, ids = _removal_args(start, end, table_name, metric_ids)
+    days = f"{start:%Y-%m-%d}" if start == end else f"{start:%Y-%m-%d} – {end:%Y-%m-%d}"
+    what = (", ".join(ids[:4]) + (f" and {len(ids) - 4} more" if len(ids) > 4 else "")) if ids else \
+        (f"{table_name} figures" if table_name else "every metric")
+    return f"remove {days} ({what})"
+
+
+def remove_days(start, end, *, table_name: str | None = None, metric_ids=None, loaded_by: str | None = None,
+                db: Path | None = None) -> LoadResult:
+    """Remove the live values on days start..end (every metric, one table's metrics, or the given metric ids)
+    as one batch of kind 'removal': nothing is deleted, and undo brings the values back."""
+    start, end, table, ids = _removal_args(start, end, table_name, metric_ids)
+    label = removal_label(start, end, table_name, ids)
+    with transaction(db) as con:
+        batch_id = next_batch_id(con)
+        removed = supersede.remove(con, batch_id, start, end, table, ids)
+        if not removed:
+            raise LoadError(Problem(label, "there are no live values to remove on those days",
+                                    code="nothing_to_remove"))
+        con.execute("INSERT INTO batches VALUES (?, ?, ?, ?, 0, ?, ?, 'removal', ?, ?, ?, NULL)",
+                    [batch_id, label, f"removal:{batch_id}", (table or schema.OBSERVATIONS).name, datetime.now(),
+                     loaded_by or _user(), start, end, removed])
+    note = f"batch {batch_id}: {label} — {removed:,} value{'s' if removed != 1 else ''} removed (undo brings them back)"
+    return LoadResult(batch_id, (table or schema.OBSERVATIONS).name, 0, label, replaced_rows=removed, note=note)
 
 
 def history(db: Path | None = None, limit: int = 1000) -> pd.DataFrame:

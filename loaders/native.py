@@ -5,7 +5,7 @@ importing pandas 1.1–1.5 s, starting the parser forkserver 1.3 s, the child's 
 Arrow hand-off 0.5 s, validation 0.6 s, the insert 0.5 s; DuckDB's own read_csv of the same file
 takes ~0.4 s. Here DuckDB reads the file and inserts it as the new batch in one pass, inside the load's transaction
 (which is the staging: anything doubtful rolls it back), then checks references and keys in SQL;
-`load._write` finishes the batch (replace-by-period, audit row) as for any load.
+`load._write` finishes the batch (replace by key, loaders/supersede.py; audit row) as for any load.
 
 The file is still untrusted, so this path only ACCEPTS:
 * explicit reader options, never DuckDB's sniffer (it silently dropped rows on real files):
@@ -188,7 +188,7 @@ def stage(con, plan_: Plan, table: schema.Table, scan: Scan, batch_id: int) -> t
         source = "read_parquet(?)"
     names = [c.name for c in table.columns]
     cast = ", ".join(f'CAST("{c.name}" AS {c.sql_type})' for c in table.columns)
-    rows = con.execute(f'INSERT INTO "{table.name}" SELECT {cast}, {int(batch_id)}, NULL FROM '
+    rows = con.execute(f'INSERT INTO "{table.storage_name}" SELECT {cast}, {int(batch_id)}, NULL FROM '
                        f"(SELECT {', '.join(exprs)} FROM {source} WHERE NOT ({' OR '.join(bad) or 'false'}))",
                        [plan_.path]).fetchall()[0][0]
     scan.join()
@@ -198,7 +198,7 @@ def stage(con, plan_: Plan, table: schema.Table, scan: Scan, batch_id: int) -> t
     if expected is None or rows != expected or rows == 0:      # a doubtful row was left out, or rows went missing
         return None
     con.execute(f"CREATE TEMP VIEW _staged AS SELECT {', '.join(chr(34) + n + chr(34) for n in names)} "
-                f'FROM "{table.name}" WHERE batch_id = {int(batch_id)}')
+                f'FROM "{table.storage_name}" WHERE batch_id = {int(batch_id)}')
     has_teams = con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'plan_teams' "
                             "AND NOT temporary").fetchall()[0][0]
     if schema.sql_rejects(con, table, "_staged", "metrics", "plan_teams" if has_teams else None):

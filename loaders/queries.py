@@ -1,13 +1,15 @@
 """Every read the app makes, as SQL in one module: aggregate in DuckDB, hand pandas small results.
 
 To run the app over partitioned Parquet or another SQL engine, this is the
-module to change (see docs/scaling.md). Live rows are those not superseded.
+module to change (see docs/scaling.md). Reads go through the live view `observations`
+(loaders/schema.py: one live row per metric and day); the full history with supersession is
+`observations_history`, which only loaders write.
 """
 from __future__ import annotations
 
 import pandas as pd
 
-LIVE = "superseded_by IS NULL"
+LIVE = "superseded_by IS NULL"     # on a *_history table; the views hold live rows only
 
 
 def plan_table(con, name: str) -> pd.DataFrame:
@@ -23,17 +25,17 @@ def targets(con) -> pd.DataFrame:
 
 
 def latest_date(con):
-    return con.execute(f"SELECT max(as_of) FROM observations WHERE {LIVE}").fetchone()[0]
+    return con.execute("SELECT max(as_of) FROM observations").fetchone()[0]
 
 
 def latest_values(con, as_of=None) -> pd.DataFrame:
     """The latest live value per metric on or before `as_of`, with its date and batch."""
-    cutoff = "" if as_of is None else "AND as_of <= ?"
+    cutoff = "" if as_of is None else "WHERE as_of <= ?"
     params = [] if as_of is None else [as_of]
     return con.execute(f"""
         SELECT metric_id, arg_max(value, as_of) AS value, max(as_of) AS as_of,
                arg_max(batch_id, as_of) AS batch_id, count(*) AS n_obs
-        FROM observations WHERE {LIVE} {cutoff}
+        FROM observations {cutoff}
         GROUP BY metric_id""", params).df()
 
 
@@ -76,7 +78,7 @@ def daily_series(con, metric_ids: list[str], max_points: int = 2000, extremes: b
     """
     if not metric_ids:
         return pd.DataFrame(columns=["metric_id", "as_of", "value"])
-    where = f"{LIVE} AND list_contains(?, metric_id)"
+    where = "list_contains(?, metric_id)"
     span = con.execute(f"""SELECT date_diff('day', min(as_of), max(as_of)) + 1 FROM observations
                            WHERE {where}""", [metric_ids]).fetchone()[0] or 1
     if span <= max_points:
@@ -129,7 +131,7 @@ def weekly_sums(con, metric_ids: list[str], start, as_of=None) -> pd.DataFrame:
         SELECT metric_id, CAST(date_diff('day', CAST(? AS DATE), as_of) // 7 + 1 AS INTEGER) AS week,
                sum(value) AS value, count(DISTINCT as_of) AS n_days
         FROM observations
-        WHERE {LIVE} AND list_contains(?, metric_id) AND as_of >= CAST(? AS DATE) {cutoff}
+        WHERE list_contains(?, metric_id) AND as_of >= CAST(? AS DATE) {cutoff}
         GROUP BY ALL ORDER BY metric_id, week""",
         [start, metric_ids, start] + ([] if as_of is None else [as_of])).df()
 
@@ -143,7 +145,7 @@ def weekly_last(con, metric_ids: list[str], start, as_of=None) -> pd.DataFrame:
         SELECT metric_id, CAST(date_diff('day', CAST(? AS DATE), as_of) // 7 + 1 AS INTEGER) AS week,
                arg_max(value, as_of) AS value
         FROM observations
-        WHERE {LIVE} AND list_contains(?, metric_id) AND as_of >= CAST(? AS DATE) {cutoff}
+        WHERE list_contains(?, metric_id) AND as_of >= CAST(? AS DATE) {cutoff}
         GROUP BY ALL ORDER BY metric_id, week""",
         [start, metric_ids, start] + ([] if as_of is None else [as_of])).df()
 
@@ -156,8 +158,7 @@ def trend_inputs(con, as_of=None, window_days: int = 14) -> pd.DataFrame:
     day) over the last `window_days` days before the latest one (`slope_recent`, `n_recent`) and
     over the whole history (`slope_all`).
     """
-    cutoff = "" if as_of is None else "AND as_of <= ?"
-    where = f"{LIVE} {cutoff}"
+    where = "TRUE" if as_of is None else "as_of <= ?"
     # One pass over the daily values: the recent window is a FILTER from each metric's last day
     # (a plain max over the rows); days as integers, dates compared with dates (profile, 10M rows:
     # joining the daily values a second time for the window, date_diff and timestamp casts per row
@@ -197,17 +198,17 @@ def rule_history(con, as_of=None, days: int | None = None) -> pd.DataFrame:
     `days` days before `as_of` (or before the newest live observation): with years of daily
     history the app evaluates a window, not every day ever recorded.
     """
-    where = LIVE + ("" if as_of is None else " AND as_of <= CAST(? AS DATE)")
+    where = "TRUE" if as_of is None else "as_of <= CAST(? AS DATE)"
     params = [] if as_of is None else [as_of]
     if days is not None:
-        end = "CAST(? AS DATE)" if as_of is not None else f"(SELECT max(as_of) FROM observations WHERE {LIVE})"
+        end = "CAST(? AS DATE)" if as_of is not None else "(SELECT max(as_of) FROM observations)"
         where += f" AND as_of > {end} - INTERVAL ({int(days)}) DAY"
         params = params + ([as_of] if as_of is not None else [])
     return con.execute(f"SELECT * FROM ({_daily(where)}) ORDER BY metric_id, as_of", params * 2).df()
 
 
 def export_tables(con, max_rows: int) -> dict[str, tuple[pd.DataFrame, int]]:
-    """Every table as it stands (tracked tables: live rows only), each capped at `max_rows` rows.
+    """Every table as it stands (the plan's table names are the live views), each capped at `max_rows` rows.
 
     name → (frame, total live rows). Plan reference tables are included as `plan_<name>`.
     """
@@ -225,3 +226,14 @@ def export_tables(con, max_rows: int) -> dict[str, tuple[pd.DataFrame, int]]:
         frame = con.execute(f'SELECT * FROM "{name}" {where} LIMIT ?', [max_rows]).df()
         out[name] = (frame.drop(columns=["superseded_by"], errors="ignore"), total)
     return out
+
+
+def metric_observations(con, metric_id: str, as_of=None, limit: int = 1000) -> pd.DataFrame:
+    """One metric's live observations on or before `as_of`, newest first, with the batch each came from."""
+    cutoff = "" if as_of is None else "AND o.as_of <= ?"
+    return con.execute(f"""
+        SELECT o.as_of, o.value, o.batch_id, b.kind, b.file_name, b.loaded_at
+        FROM observations o LEFT JOIN batches b USING (batch_id)
+        WHERE o.metric_id = ? {cutoff}
+        ORDER BY o.as_of DESC, o.batch_id DESC LIMIT ?""",
+        [metric_id] + ([] if as_of is None else [as_of]) + [limit]).df()

@@ -1,4 +1,4 @@
-"""Read one untrusted upload (CSV, XLSX or Parquet) into an Arrow table, or refuse it.
+"""Read one untrusted upload (CSV, XLSX, Parquet or JSON) into an Arrow table, or refuse it.
 
 Why this module looks the way it does:
 
@@ -59,6 +59,7 @@ from multiprocessing import forkserver, popen_forkserver, reduction, spawn, util
 from multiprocessing.context import ForkServerProcess, set_spawning_popen
 
 from loaders.errors import LoadError, Problem
+from loaders.json_reader import read_json
 
 MB = 1024 * 1024
 SOURCE_ROW_COLUMN = "__source_row__"
@@ -151,10 +152,10 @@ def check_size(size: int, name: str, limits: Limits = DEFAULT_LIMITS) -> None:
 
 
 def sniff_kind(path: str | os.PathLike, display_name: str | None = None, *, limits: Limits = DEFAULT_LIMITS) -> str:
-    """'csv' | 'xlsx' | 'parquet' from the first bytes; LoadError for kinds we refuse."""
+    """'csv' | 'xlsx' | 'parquet' | 'json' from the first bytes; LoadError for kinds we refuse."""
     name = display_name or Path(path).name
     with open(path, "rb") as fh:
-        head = fh.read(8)
+        head = fh.read(4096)
         fh.seek(0, os.SEEK_END)
         size = fh.tell()
     if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06"):
@@ -167,6 +168,8 @@ def sniff_kind(path: str | os.PathLike, display_name: str | None = None, *, limi
                                       "open it in Excel and save as .xlsx (without a password)"))
     if size == 0:
         raise LoadError(Problem(name, "file is empty"))
+    if head.removeprefix(b"\xef\xbb\xbf").lstrip()[:1] in (b"[", b"{"):    # no CSV header starts so
+        return "json"
     return "csv"
 
 
@@ -184,8 +187,8 @@ def prewarm() -> None:
 
 _CTX = None
 _PRELOAD = ["numpy", "pandas", "pyarrow", "pyarrow.csv", "pyarrow.parquet", "pyarrow.compute",
-            "fastexcel", "defusedxml.ElementTree", "loaders.errors", "loaders.readers", "loaders.spool",
-            "loaders.validate"]
+            "fastexcel", "defusedxml.ElementTree", "loaders.errors", "loaders.json_reader", "loaders.readers",
+            "loaders.spool", "loaders.validate"]
 
 
 def _context():
@@ -483,7 +486,8 @@ def _short(exc: BaseException) -> str:
 # ----------------------------------------------------------------------------------------
 
 _EXTENSION_KIND = {".csv": "csv", ".txt": "csv", ".tsv": "csv", ".xlsx": "xlsx", ".xlsm": "xlsx",
-                   ".xls": "xlsx", ".parquet": "parquet", ".parq": "parquet", ".pq": "parquet"}
+                   ".xls": "xlsx", ".parquet": "parquet", ".parq": "parquet", ".pq": "parquet",
+                   ".json": "json", ".ndjson": "json", ".jsonl": "json"}
 
 
 def _parse(path: str, name: str, limits: Limits, expected):
@@ -494,7 +498,7 @@ def _parse(path: str, name: str, limits: Limits, expected):
         notes.append(f"the file is named '{Path(name).suffix}' but is really {kind.upper()}; read as {kind.upper()}")
     hashing = _HashThread(path)  # hashlib releases the GIL: hash while parsing
     hashing.start()
-    reader = {"csv": _read_csv, "xlsx": _read_xlsx, "parquet": _read_parquet}[kind]
+    reader = {"csv": _read_csv, "xlsx": _read_xlsx, "parquet": _read_parquet, "json": read_json}[kind]
     table, rows, extra = reader(path, name, limits, expected, notes)
     hashing.join()
     meta = {"kind": kind, "sha256": hashing.hexdigest, "notes": notes, **extra}
@@ -885,7 +889,7 @@ def _read_xlsx(path: str, name: str, limits: Limits, expected, notes: list[str])
     if header_row > 1:
         notes.append(f"header found on row {header_row}")
     with zipfile.ZipFile(path) as zf:
-        _check_merged_header(zf, book["parts"].get(sheet_name), header_row, name, notes)
+        _check_sheet(zf, book["parts"].get(sheet_name), header_row, name, notes)
     raw_names = list(peek[h])
     table = _load_sheet_body(reader, index, header_row, len(raw_names), name)
     rows = np.arange(header_row + 1, header_row + 1 + len(table), dtype=np.int64)
@@ -1024,7 +1028,7 @@ def _workbook_path(zf: zipfile.ZipFile) -> str:
 
 def _choose_sheet(reader, name: str, expected, notes: list[str]):
     """First visible sheet with data rows; with several, the one matching expected_columns."""
-    candidates, hidden, header_only = [], [], []
+    candidates, hidden, header_only, empty_match = [], [], [], None
     for index, sheet_name in enumerate(reader.sheet_names):
         peek, offset, visible, height = _peek_sheet(reader, index, name)
         if not any(_nonempty(r) for r in peek):
@@ -1035,10 +1039,15 @@ def _choose_sheet(reader, name: str, expected, notes: list[str]):
         h = find_header_row(peek, expected, None)
         if height <= offset + h + 1:
             header_only.append(sheet_name)
+            empty_match = empty_match or (bool(expected) and _matches(peek[h], expected) and sheet_name)
             continue
         candidates.append((index, sheet_name, offset, h, peek))
     if not candidates:
         raise LoadError(Problem(name, _no_sheet_reason(hidden, header_only, len(reader.sheet_names))))
+    if empty_match and not any(_matches(c[4][c[3]], expected) for c in candidates):
+        # an unfilled template: its data sheet has the table's header and no rows; its notes sheet has rows
+        raise LoadError(Problem(name, _no_sheet_reason([], [empty_match], len(reader.sheet_names)), code="no_rows",
+                                fix=f"add data rows under the header of sheet '{empty_match}'"))
     chosen = candidates[0]
     if expected and len(candidates) > 1:
         chosen = next((c for c in candidates if _matches(c[4][c[3]], expected)), chosen)
@@ -1096,32 +1105,48 @@ def _load_sheet_body(reader, index: int, header_row: int, n_columns: int, name: 
     return pa.Table.from_batches([batch])
 
 
-def _check_merged_header(zf: zipfile.ZipFile, part: str | None, header_row: int, name: str, notes: list[str]):
-    """Merged cells on the header row make column names ambiguous: refuse, naming the range."""
+def _check_sheet(zf: zipfile.ZipFile, part: str | None, header_row: int, name: str, notes: list[str]):
+    """Merged cells on the header row make column names ambiguous: refuse, naming the range. Excel error
+    cells (#N/A, #DIV/0!, ...) under the header would reach us as blanks (the reader drops them): refuse
+    them too, by cell reference, so a failed lookup is never loaded as 'no value'."""
     if not part:
         return
-    ranges = _merged_ranges(zf, part)
+    ranges, errors = _scan_sheet(zf, part)
     crossing = [r for r in ranges if _rows_of(r)[0] <= header_row <= _rows_of(r)[1]]
     if crossing:
         raise LoadError(Problem(name, f"merged cells in the header row ({', '.join(crossing[:5])}): unmerge them "
                                       "so that each column has its own name in one row", row=header_row))
     if any(_rows_of(r)[1] < header_row for r in ranges):
         notes.append("merged title cells above the header were ignored")
+    below = [(ref, value) for ref, value in errors.items() if _rows_of(ref)[0] > header_row]
+    if below:
+        raise LoadError([Problem(name, f"cell {ref} holds the Excel error {value or '(error)'}, which would load as "
+                                       "an empty cell", row=_rows_of(ref)[0], value=value or None,
+                                 code="placeholder_value", fix="correct the formula, or clear the cell if there "
+                                                               "is no value") for ref, value in below[:100]])
 
 
-def _merged_ranges(zf: zipfile.ZipFile, part: str) -> list[str]:
-    """mergeCell refs, found by a streaming byte scan (the sheet may be very large)."""
-    found, tail = [], b""
+_ERROR_CELL_RE = re.compile(rb"<(?:\w+:)?c\b(?=[^>]*\bt=\"e\")[^>]*?\br=\"([A-Z]+\d+)\"[^>]*>"
+                            rb"(?:(?!</(?:\w+:)?c>).)*?<(?:\w+:)?v>([^<]*)<", re.S)
+
+
+def _scan_sheet(zf: zipfile.ZipFile, part: str) -> tuple[list[str], dict[str, str]]:
+    """mergeCell refs and error cells (ref → '#N/A'), found by one streaming byte scan (the sheet may be
+    very large; the error pattern only runs on chunks that hold an error cell at all)."""
+    found, errors, tail = [], {}, b""
     try:
         fh = zf.open(part)
     except KeyError:
-        return []
+        return [], {}
     with fh:
         for chunk in iter(lambda: fh.read(4 * MB), b""):
             buf = tail + chunk
             found.extend(m.group(1).decode() for m in _MERGE_RE.finditer(buf))
+            if b't="e"' in buf and len(errors) < 1000:
+                errors.update((m.group(1).decode(), m.group(2).decode("utf-8", "replace"))
+                              for m in _ERROR_CELL_RE.finditer(buf))
             tail = buf[-256:]  # a tag cut by the chunk boundary is matched next round
-    return list(dict.fromkeys(found))
+    return list(dict.fromkeys(found)), errors
 
 
 def _rows_of(ref: str) -> tuple[int, int]:

@@ -1,7 +1,13 @@
 """The one schema definition: every table in the database, declared once.
 
 Everything that needs to know a table's shape (DDL, validation, templates,
-the wide→long unpivot, exports) reads it from here.
+the wide→long unpivot, exports, the live views SQL users query) reads it from here.
+
+Storage: a tracked table keeps every row ever loaded, with `batch_id` and `superseded_by`, under
+`<name>_history`; the plan's own names (`observations`, `metrics_daily`, `team_metrics_daily`,
+`compliance_metrics_daily`) are VIEWS over the live rows, so anyone opening the database file in
+DuckDB's CLI or a BI tool counts each day once. The three wide views are pivoted back from the
+observations store: they show exactly the figures the app computes from.
 """
 from __future__ import annotations
 
@@ -24,9 +30,14 @@ class Table:
     columns: tuple[Column, ...]
     key: tuple[str, ...] = ()          # natural key: duplicates within a file are refused
     uploadable: bool = False           # analysts may upload files into it
-    period_column: str | None = None   # replace-by-period uses this date column
+    period_column: str | None = None   # the day column (keys, the views, a batch's period)
     description: str = ""
     tracked: bool = False              # rows carry batch_id / superseded_by (audit + undo)
+
+    @property
+    def storage_name(self) -> str:
+        """The physical table: tracked tables keep their full history under `<name>_history`."""
+        return f"{self.name}_history" if self.tracked else self.name
 
     @property
     def column_names(self) -> list[str]:
@@ -147,7 +158,116 @@ def ddl(table: Table) -> str:
     cols = [f'"{c.name}" {c.sql_type}' for c in table.columns]
     if table.tracked:
         cols += ['"batch_id" BIGINT NOT NULL', '"superseded_by" BIGINT']
-    return f'CREATE TABLE IF NOT EXISTS "{table.name}" ({", ".join(cols)})'
+    return f'CREATE TABLE IF NOT EXISTS "{table.storage_name}" ({", ".join(cols)})'
+
+
+def key_sql(table: Table, prefix: str = "") -> list[str]:
+    """The natural key as SQL expressions. Team names are keyed case-insensitively (validation accepts
+    'security' for 'Security', and both feed velocity_security)."""
+    return [f'lower({prefix}"{k}")' if k == "team_name" else f'{prefix}"{k}"' for k in table.key]
+
+
+# --- the live views (what SQL users and the app read) ----------------------------------------------
+# Bump when a view's definition changes: build.py recreates the views when the stored marker differs.
+LAYOUT = "layout 2: live views over *_history tables"
+LIVE_OBSERVATIONS = "observations"      # the view every read query uses
+
+
+def _pivot_value(column: Column, metric_id: str, where: str = "") -> str:
+    """One wide column from the observations store, in the meaning the plan's schema gives it."""
+    picked = f"max(o.value) FILTER (WHERE o.metric_id = {metric_id}{where})"
+    if column.fraction:
+        return f"{picked} / 100"                  # stored as percent (99.95), the plan's column is 0.9995
+    if column.sql_type == "BOOLEAN":
+        return f"{picked} >= 100"                 # done-type: 100 = true
+    return picked
+
+
+def view_sql() -> dict[str, str]:
+    """name → CREATE VIEW statement for the four live views.
+
+    Numbers come out as DOUBLE, not the plan's INTEGER/DECIMAL: an observation may be 9.5 or 48.555,
+    and a view that rounded it would disagree with the app. Names and column order are the plan's.
+    """
+    live = "superseded_by IS NULL"
+    views = {OBSERVATIONS.name: f"SELECT metric_id, as_of, value, batch_id FROM {OBSERVATIONS.storage_name} "
+                                f"WHERE {live}"}
+    for table in (METRICS_DAILY, COMPLIANCE_METRICS_DAILY):
+        feeds = table.wide_metrics
+        cols = [f'{_pivot_value(table.column(c), repr(m))} AS "{c}"' for c, m in feeds.items()]
+        ids = ", ".join(repr(m) for m in feeds.values())
+        views[table.name] = (f'SELECT o.as_of AS "date", {", ".join(cols)} FROM {OBSERVATIONS.storage_name} o '
+                             f"WHERE o.{live} AND o.metric_id IN ({ids}) GROUP BY o.as_of")
+    views[TEAM_METRICS_DAILY.name] = _team_view()
+    return views
+
+
+def _team_view() -> str:
+    """Per team and day: the metrics team_metrics_daily feeds (velocity_<team>, …) from the observations
+    store; story_points_planned and velocity_percentage feed no metric, so they come from the newest live
+    row loaded for that team and day."""
+    t = TEAM_METRICS_DAILY
+    names = {prefix: f"'{prefix}_' || lower(m.team)" for prefix in TEAM_COLUMN_METRICS.values()}
+    fed = ", ".join(f'{_pivot_value(t.column(c), names[p])} AS "{c}"' for c, p in TEAM_COLUMN_METRICS.items())
+    own = [c.name for c in t.columns if c.name not in TEAM_COLUMN_METRICS and c.name not in t.key]
+    order = []
+    for c in t.column_names:
+        if c == "date":
+            order.append('coalesce(f."date", w."date") AS "date"')
+        elif c == "team_name":
+            order.append('coalesce(f.team_name, w.team_name) AS team_name')
+        else:
+            order.append(f'{"w" if c in own else "f"}."{c}"')
+    return f"""WITH fed AS (
+            SELECT o.as_of AS "date", m.team AS team_name, {fed}
+            FROM {OBSERVATIONS.storage_name} o JOIN metrics m USING (metric_id)
+            WHERE o.superseded_by IS NULL AND o.metric_id IN ({", ".join(names.values())})
+            GROUP BY ALL),
+        own AS (
+            SELECT "date", team_name, {", ".join(f'"{c}"' for c in own)} FROM {t.storage_name}
+            WHERE superseded_by IS NULL AND ({" OR ".join(f'"{c}" IS NOT NULL' for c in own)}))
+        SELECT {", ".join(order)}
+        FROM fed f FULL JOIN own w ON f."date" = w."date" AND lower(f.team_name) = lower(w.team_name)"""
+
+
+def unpivot_sql(table: Table, source: str = "_staged") -> str:
+    """The one wide→long mapping: a wide row becomes one observation per filled metric column
+    (a blank cell becomes none, so it replaces nothing)."""
+    period = table.period_column
+    parts = []
+    for column, metric_id in table.wide_metrics.items():
+        col = table.column(column)   # a fraction is stored as percent; a BOOLEAN feeds a done-type metric (true = 100)
+        scale = " * 100" if col.fraction or col.sql_type == "BOOLEAN" else ""
+        parts.append(f"SELECT '{metric_id}' AS metric_id, CAST(\"{period}\" AS DATE) AS as_of, "
+                     f"CAST(\"{column}\" AS DOUBLE){scale} AS value FROM {source} WHERE \"{column}\" IS NOT NULL")
+    if table.name == "team_metrics_daily":
+        for column, prefix in TEAM_COLUMN_METRICS.items():
+            parts.append(f"SELECT '{prefix}_' || lower(team_name) AS metric_id, CAST(\"date\" AS DATE) AS as_of, "
+                         f"CAST(\"{column}\" AS DOUBLE) AS value FROM {source} WHERE \"{column}\" IS NOT NULL")
+    return " UNION ALL ".join(parts)
+
+
+def fed_metrics_sql(table: Table) -> str:
+    """A query listing the metric ids `table` feeds (every metric for observations)."""
+    if table.name == "observations":
+        return "SELECT metric_id FROM metrics"
+    if table.name == "team_metrics_daily":
+        names = ", ".join(f"'{p}_' || lower(team)" for p in TEAM_COLUMN_METRICS.values())
+        return f"SELECT metric_id FROM metrics WHERE team IS NOT NULL AND metric_id IN ({names})"
+    return " UNION ALL ".join(f"SELECT '{m}' AS metric_id" for m in table.wide_metrics.values())
+
+
+# --- the plan's daily collectors (JSON) -------------------------------------------------------------
+
+def collector_metric(name: str) -> tuple[str, float] | None:
+    """A field of a collector record that names a plan column (uptime_percentage, api_latency_p99, …):
+    (the metric it feeds, the factor that turns its value into the metric's unit). None otherwise
+    (the field is then read as a metric_id of the registry)."""
+    for table in (METRICS_DAILY, COMPLIANCE_METRICS_DAILY):
+        if name in table.wide_metrics:
+            column = table.column(name)
+            return table.wide_metrics[name], 100.0 if (column.fraction or column.sql_type == "BOOLEAN") else 1.0
+    return None
 
 
 # Registry units whose values are percentages (0–100); `index` may exceed 100 (feature parity 110%).
@@ -170,7 +290,7 @@ def sql_rejects(con, table: Table, rows: str, metrics: str | None, teams: str | 
         checks.append(f"SELECT count(*) FROM {rows} WHERE team_name IS NOT NULL AND lower(team_name) "
                       f"NOT IN (SELECT lower(team) FROM {teams})")
     if table.key:
-        key = ", ".join(f'"{k}"' for k in table.key)
+        key = ", ".join(key_sql(table))
         # Distinct 64-bit hashes instead of GROUP BY key: 0.06 s vs 0.13 s per 1M rows (profile). A hash
         # collision reads as a duplicate, which only sends the file to the exact, worded check.
         checks.append(f"SELECT count(*) - count(DISTINCT hash({key})) FROM {rows}")

@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from loaders import load, readers
+from loaders import load, readers, schema
 from loaders.build import ensure_built
 
 # Validating in the child needs more address space than parsing: a 199 MB CSV of 6.9M observations
@@ -43,6 +43,7 @@ def prepare(spooled: readers.Spooled, table_name: str | None = None, *, column_m
     references = load._references(db)
     args = (spooled, spooled.name, table_name, column_map, metric_map, references)
     prepared, out = readers.run_sandboxed(_prepare_here, args, spooled.name, limits)
+    prepared.table = prepared.validated.table = schema.TABLES[prepared.table.name]   # the one object, not a copy
     empty = prepared.validated.frame
     frame = readers.map_arrow(out).to_pandas(split_blocks=True)      # zero-copy: columns over the mapped file
     if not frame.dtypes.equals(empty.dtypes):

@@ -1,14 +1,17 @@
-"""Upload templates (CSV and XLSX) for every uploadable table, generated from loaders/schema.py.
+"""Upload templates (CSV and XLSX) for every uploadable table, and a JSON example, from loaders/schema.py.
 
 Why generated: the schema is the one definition of a table's shape, so a template can never
-drift from what validation accepts (tests/test_data_page.py loads every template back).
-Each template is the header plus one example row; the XLSX adds a "columns" sheet that
-explains every column (type, required, range) for analysts who never read the code.
+drift from what validation accepts (tests/test_data_page.py loads every template's example back).
+A template holds the header and no data row: an example row kept by mistake would load as a real
+figure for 13 Jan 2025. The example values live in the XLSX's "columns" sheet (beside the type,
+whether it is required and the rule of every column); the JSON example's date is the placeholder
+YYYY-MM-DD, which validation refuses until it is replaced.
 """
 from __future__ import annotations
 
 import csv
 import io
+import json
 
 from loaders import schema
 
@@ -55,10 +58,9 @@ def rule(column: schema.Column) -> str:
 
 
 def csv_bytes(table: schema.Table) -> bytes:
+    """The header only (the example values are in the XLSX template's columns sheet)."""
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(table.column_names)
-    writer.writerow([example(c) for c in table.columns])
+    csv.writer(out, lineterminator="\n").writerow(table.column_names)
     return out.getvalue().encode("utf-8")
 
 
@@ -70,21 +72,37 @@ def xlsx_bytes(table: schema.Table) -> bytes:
     data = book.active
     data.title = table.name[:31]
     data.append(table.column_names)
-    data.append([example(c) for c in table.columns])
     for cell in data[1]:
         cell.font = Font(bold=True)
     for index, column in enumerate(table.columns, start=1):
         data.column_dimensions[data.cell(1, index).column_letter].width = max(12, len(column.name) + 2)
     notes = book.create_sheet("columns")     # second: readers take the first visible sheet with data
-    notes.append(["column", "type", "required", "what to put in it"])
+    notes.append(["column", "type", "required", "example", "what to put in it"])
     for column in table.columns:
-        notes.append([column.name, column.sql_type, "yes" if column.required else "no", rule(column)])
+        notes.append([column.name, column.sql_type, "yes" if column.required else "no", str(example(column)),
+                      rule(column)])
     for cell in notes[1]:
         cell.font = Font(bold=True)
-    notes.column_dimensions["A"].width, notes.column_dimensions["D"].width = 28, 90
+    for letter, width in (("A", 28), ("D", 16), ("E", 90)):
+        notes.column_dimensions[letter].width = width
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+JSON_EXAMPLE_NAME = "daily-metrics.example.json"
+
+
+def json_example_bytes() -> bytes:
+    """The collector shape (README, "JSON input"), with YYYY-MM-DD where the day goes."""
+    example_doc = {
+        "date": "YYYY-MM-DD",
+        "source": "scripts/collect-security-metrics.sh",
+        "metrics": {"security_score": 12, "critical_vulnerabilities": 3, "api_latency_p99_ms": 48.5,
+                    "uptime_percentage": 0.9995, "revenue_pipeline_usd": "$1.25M", "dnc_list_sync_status": False},
+        "teams": [{"team_name": "Security", "story_points_completed": 3, "test_coverage": 35.0}],
+    }
+    return (json.dumps(example_doc, indent=2) + "\n").encode("utf-8")
 
 
 def uploadable() -> list[schema.Table]:

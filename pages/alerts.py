@@ -17,23 +17,12 @@ st.markdown(alerts.summary_sentence(ev) + " Rules are evaluated once a day like 
             "*pending* until it has held for the rule's `for` duration, then *firing* until it clears.")
 
 st.subheader("Firing and pending")
-if active.empty:
+if active.data.empty:
     st.success("No alert is firing or pending.", icon=":material/check_circle:")
-threshold = active[active["Alert"].isin([r.name for r in alerts.rules(rules) if r.kind == "threshold"])]
-for _, row in threshold.iterrows():
-    firing = row["State"] == alerts.STATE_BADGE[alerts.FIRING]
-    text = (f"**{row['Alert']}** · {row['Severity'].lower()} · {'firing' if firing else 'pending'} since {row['Since']} "
-            f"({row['Held']}) — {row['Metric']} **{row['Value']}** against {row['Threshold']}. "
-            f"Respond within **{row['Respond within']}**. Escalates to {row['Escalates to']}.")
+for state, text in alerts.active_messages(active, rules):
+    firing = state == alerts.FIRING
     (st.error if firing else st.warning)(text, icon=":material/error:" if firing else ":material/warning:")
-stale = active.drop(threshold.index)
-if len(stale):
-    rule = next(r for r in alerts.rules(rules) if r.kind == "freshness")
-    st.warning(f"**{rule.name}** · {rule.severity} — {len(stale)} KPI(s) without an observation within their "
-               f"freshness window: {', '.join(stale['Metric'].head(6))}{' …' if len(stale) > 6 else ''}. "
-               f"Their statuses elsewhere are out of date. Respond within **{alerts.human_duration(rule.response_time)}**. "
-               f"Escalates to {stale['Escalates to'].iloc[0]}.", icon=":material/hourglass_top:")
-if len(active):
+if len(active.data):
     widgets.table(active, "alerts_active")
 
 # Rules that wait a `for` duration and are not firing: say exactly why (held days vs required).
@@ -57,6 +46,6 @@ else:
 st.subheader("Rules")
 st.markdown(f"{len(ev.current)} rules from the plan's escalation matrix, its Prometheus rule "
             "(`WeeklyTargetsMissed`) and the freshness rule; each with its current state and why.")
-widgets.table(alerts.rule_table(ev, rules), "alert_rules")
+widgets.table(alerts.rule_table(ev, rules, data.registry), "alert_rules")
 st.subheader("Contacts")
 widgets.table(data.plan["contacts"].rename(columns=str.title), "contacts")

@@ -12,7 +12,7 @@ from transforms import scenarios as sc
 from ui import data as ui_data
 from ui import widgets
 
-data = ui_data.plan_data()
+data = ui_data.plan_data_as_picked()
 base, plan, tables = sc.baseline(data), sc.plan_projection(data), sc.plan_tables(data)
 specs = sc.lever_specs(base)
 money, S = fmt.money, base.stated
@@ -21,6 +21,7 @@ K = "biz_"                                          # session-state prefix of th
 
 st.title("Business impact")
 widgets.sample_banner(data)
+st.caption(widgets.as_of_caption(data))
 st.caption("The plan's business figures as written on 12 Jan 2025; every total below is computed from its rows.")
 
 st.subheader("Revenue streams")

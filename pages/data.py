@@ -1,7 +1,6 @@
 """Data: templates, upload → validate → preview → Load (one batch), load history with undo, freshness."""
 import streamlit as st
 
-from loaders import load
 from loaders.errors import BusyError, LoadError
 from transforms import fmt
 from ui import data as ui_data
@@ -22,11 +21,12 @@ st.caption(widgets.as_of_caption(data))
 upload.show_flash()
 
 st.markdown("Upload the plan's daily tables (`metrics_daily`, `team_metrics_daily`, `compliance_metrics_daily`) "
-            "as they stand, or long observations (`metric_id, as_of, value`). Every file is validated before "
-            "anything is written; a load is one batch that you can undo. Re-uploading a period replaces that "
-            "period's figures from the same table; the same file twice changes nothing.")
+            "as they stand, long observations (`metric_id, as_of, value`), or the plan's daily collector JSON. "
+            "Every file is validated before anything is written; a load is one batch that you can undo. A load "
+            "replaces exactly the values it holds (a metric on a day); days it does not contain are never "
+            "touched, and removing days is its own action below. The same file twice changes nothing.")
 
-with st.expander("Templates: the expected shape of each table (CSV or XLSX, with an example row)"):
+with st.expander("Templates: the expected shape of each table (CSV, XLSX, JSON)"):
     upload.template_buttons()
 
 st.subheader("Upload")
@@ -48,7 +48,7 @@ else:
         if error is not None:
             if isinstance(error, LoadError):
                 upload.report(error, uploaded.name)
-                if "cannot tell which table" in error.summary():
+                if upload.needs_table_choice(error):
                     st.info("Choose the **Target table** above: the report will then name each column it does "
                             "not know, and you can map it.", icon=":material/arrow_forward:")
             else:
@@ -58,13 +58,7 @@ else:
             upload.report(prepared.validated.problems, prepared.file_name)
         else:
             upload.preview(prepared)
-            replacement = load.replacement_preview(prepared)
-            if replacement.same_as:        # recognised by sha256: nothing to do, so no Load button
-                st.info(f"Already loaded: {fmt.md_escape(replacement.sentence())}.", icon=":material/sync:")
-            else:
-                st.success(f"No problems found. {fmt.md_escape(replacement.sentence().capitalize())}.",
-                           icon=":material/check_circle:")
-                upload.load_button(prepared)
+            upload.replacement(prepared)
 
 st.subheader("Load history")
 batches = data.batches
@@ -73,6 +67,7 @@ st.markdown(f"**{len(batches)}** batches: " + ", ".join(
             "are removed and the rows it had replaced become current again.")
 widgets.table(upload.history_frame(batches), "load_history")
 upload.undo_controls(batches)
+upload.removal_controls(data.latest_date, list(data.registry["metric_id"]))
 
 st.subheader("Freshness")
 fresh = upload.freshness_frame(data)

@@ -2,25 +2,23 @@
 import streamlit as st
 
 from transforms import report
-from transforms.calendar import PLAN_WEEKS
 from ui import data as ui_data
 from ui import widgets
 
-latest = ui_data.plan_data()
-st.title("Weekly reports")
-widgets.sample_banner(latest)
-st.caption(widgets.as_of_caption(latest))
+data = ui_data.plan_data_as_picked()
+week = data.week
+st.title(f"Weekly reports · week {week}")
+widgets.sample_banner(data)
+st.caption(widgets.as_of_caption(data))
 st.markdown("The plan's **Executive Summary** and **Technical Team Report** templates, filled from the same data "
-            "as every other page. A figure the data does not hold reads *no data*; nothing is invented. "
-            "The same Markdown comes from `python -m transforms.report --week N --kind executive|technical`.")
+            "as every other page, for the week picked in the sidebar. A figure the data does not hold reads "
+            "*no data*; nothing is invented. The same Markdown comes from "
+            "`python -m transforms.report --week N --kind executive|technical`.")
 
-c1, c2 = st.columns([1, 2])
-week = c1.selectbox("Plan week", list(range(0, PLAN_WEEKS + 1)), index=min(latest.data_week, PLAN_WEEKS),
-                    format_func=lambda w: f"Week {w}" + (" (latest data)" if w == latest.data_week else ""))
-kind = c2.radio("Report", report.KINDS, horizontal=True,
+kind = st.radio("Report", report.KINDS, horizontal=True,
                 format_func={"executive": "Executive Summary", "technical": "Technical Team Report"}.get)
 
-inputs = report.Inputs(ui_data.plan_data(week), ui_data.plan_data(max(week - 1, 0)), ui_data.rule_history(),
+inputs = report.Inputs(data, ui_data.plan_data(max(week - 1, 0)), ui_data.rule_history(),
                        evaluate=ui_data.alert_evaluation)
 built = report.build(kind, inputs)
 markdown = report.to_markdown(built)

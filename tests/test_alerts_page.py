@@ -8,12 +8,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from tests.conftest import ROOT
-
-
-def run_page(name: str) -> AppTest:
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    return AppTest.from_file(str(ROOT / "pages" / f"{name}.py"), default_timeout=90).run()
+from tests.apptest import run_page  # noqa: E402
 
 
 @pytest.fixture
@@ -55,10 +50,7 @@ def test_alerts_on_the_sample_fire_and_pend_from_the_rules(sample_db):
 
 
 def test_alerts_as_of_an_earlier_week_show_weekly_targets_missed_firing(sample_db):
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    at = AppTest.from_file(str(ROOT / "pages" / "alerts.py"), default_timeout=90).run()
-    at.sidebar.selectbox[0].select("Week 2").run()
+    at = run_page("alerts", week=2)
     assert not at.exception
     assert any("WeeklyTargetsMissed" in e.value and "firing since" in e.value for e in at.error)
 
@@ -68,7 +60,7 @@ def test_reports_page_previews_and_offers_both_downloads(sample_db):
     assert not at.exception, [e.value for e in at.exception]
     preview = at.markdown[-1].value
     assert preview.startswith("# DCE Weekly Executive Report - Week 12")
-    at.selectbox[0].select(6).run()
+    at = run_page("reports", week=6)
     at.radio[0].set_value("technical").run()
     assert not at.exception
     assert at.markdown[-1].value.startswith("# DCE Technical Team Report - Week 6")

@@ -54,7 +54,7 @@ def test_download_the_contacts_table_as_csv_from_alerts(page, app_url, tmp_path)
     with page.expect_download(timeout=30000) as info:
         button.click()
     download = info.value
-    assert download.suggested_filename == "contacts.csv"
+    assert download.suggested_filename == "contacts_week0.csv"     # tables are named with their as-of week
     path = tmp_path / "contacts.csv"
     download.save_as(path)
     text = path.read_bytes().decode("utf-8-sig")

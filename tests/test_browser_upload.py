@@ -53,7 +53,7 @@ def served(plan_db, tmp_path_factory):
 
 def test_upload_a_real_xlsx_see_report_and_preview_load_it_and_see_it_on_overview(served, tmp_path):
     base, page, db = served
-    assert "55.4 / 100" in page_text(page, base)
+    assert "55.4/100" in page_text(page, base)
     page_text(page, f"{base}/data")
     bad = tmp_path / "week2_bad.xlsx"
     bad.write_bytes(xlsx([["metric_id", "as_of", "value"], ["security_score", "2025-01-20", "eighty-five"]]))
@@ -68,10 +68,28 @@ def test_upload_a_real_xlsx_see_report_and_preview_load_it_and_see_it_on_overvie
     page.wait_for_selector("text=No problems found", timeout=120_000)
     body = settle(page)
     assert "week2.xlsx → table observations" in body and "Columns and inferred types" in body
-    assert "covers 2025-01-20 and replaces no rows" in body
+    assert "holds 1 value on 2025-01-20 and replaces none loaded earlier" in body
     page.get_by_role("button", name="Load 1 rows into observations").click()
     page.wait_for_selector("text=batch 2: loaded 1 rows into observations from week2.xlsx", timeout=120_000)
-    assert "60.4 / 100" in page_text(page, base)
+    assert "60.4/100" in page_text(page, base)
+
+
+def test_a_one_day_correction_names_the_value_it_replaces_and_changes_only_that_day(served, tmp_path):
+    """After week2.xlsx (security_score 85 on 2025-01-20): a CSV correcting that one day."""
+    base, page, db = served
+    page_text(page, f"{base}/data")
+    fix = tmp_path / "fix_0120.csv"
+    fix.write_text("metric_id,as_of,value\nsecurity_score,2025-01-20,88\n")
+    page.locator("input[type=file]").first.set_input_files(str(fix))
+    page.wait_for_selector("text=No problems found", timeout=120_000)
+    body = settle(page)
+    assert ("It replaces 1 value loaded earlier: security_score on 2025-01-20 (85 → 88) — from week2.xlsx "
+            "(batch 2). Days the file does not contain are not touched") in body
+    page.get_by_role("button", name="Load 1 rows into observations").click()
+    page.wait_for_selector("text=batch 3: loaded 1 rows into observations from fix_0120.csv, replacing 1 value "
+                           "loaded earlier", timeout=120_000)
+    assert "Already loaded" not in settle(page)
+    assert "61.1/100" in page_text(page, base)      # 55.35 + 0.25 × (88 − 65) = 61.1
 
 
 def test_a_cli_load_while_the_app_is_served_shows_on_the_next_rerun(served, tmp_path):
@@ -86,5 +104,5 @@ def test_a_cli_load_while_the_app_is_served_shows_on_the_next_rerun(served, tmp_
         assert "Executive overview" in page_text(page, base)
         served_pages += 1
     assert job.returncode == 0 and "loaded 1 rows into observations from cron.csv" in job.stdout.read()
-    assert "62.9 / 100" in page_text(page, base)         # 55.35 + 0.25 × (95 − 65): 2025-01-27 is the latest
+    assert "62.9/100" in page_text(page, base)         # 55.35 + 0.25 × (95 − 65): 2025-01-27 is the latest
     assert served_pages >= 1

@@ -17,10 +17,9 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
-import streamlit as st
-from streamlit.testing.v1 import AppTest
 
 from loaders import load
+from tests.apptest import run_page
 from tests.conftest import ROOT, write
 
 
@@ -115,7 +114,7 @@ def _big_daily_csv(path: Path, rows: int) -> Path:
 
 def test_a_load_killed_mid_write_leaves_the_batch_wholly_absent(db, tmp_path):
     big = _big_daily_csv(tmp_path / "big.csv", 120_000)
-    observations = q(db, "SELECT count(*) FROM observations")[0][0]
+    observations = q(db, "SELECT count(*) FROM observations_history")[0][0]
     before = db.stat()
     proc = _cli(["load", str(big)], db, start_new_session=True)
     try:
@@ -133,19 +132,17 @@ def test_a_load_killed_mid_write_leaves_the_batch_wholly_absent(db, tmp_path):
     assert proc.returncode == -signal.SIGKILL, f"the load finished before it could be killed: {proc.stdout.read()}"
     # The database opens (replaying or discarding its WAL), and nothing of the batch is there.
     assert q(db, "SELECT count(*) FROM batches")[0][0] == 1
-    assert q(db, "SELECT count(*) FROM metrics_daily")[0][0] == 0
-    assert q(db, "SELECT count(*) FROM observations")[0][0] == observations
-    assert q(db, "SELECT count(*) FROM observations WHERE superseded_by IS NOT NULL")[0][0] == 0
+    assert q(db, "SELECT count(*) FROM metrics_daily_history")[0][0] == 0
+    assert q(db, "SELECT count(*) FROM observations_history")[0][0] == observations
+    assert q(db, "SELECT count(*) FROM observations_history WHERE superseded_by IS NOT NULL")[0][0] == 0
     # ... and it still takes a load.
     f = write(tmp_path / "after.csv", "metric_id,as_of,value\nsecurity_score,2025-01-20,70\n")
     assert load.load_file(f, db=db).batch_id == 2
 
 
 def test_the_app_shows_a_cli_load_on_its_next_rerun_and_keeps_reading_meanwhile(db, tmp_path):
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    at = AppTest.from_file(str(ROOT / "pages" / "overview.py"), default_timeout=60).run()
-    assert at.metric[0].value == "55.4 / 100"
+    at = run_page("overview")
+    assert at.metric[0].value == "55.4/100"
     f = write(tmp_path / "cron.csv", "metric_id,as_of,value\nsecurity_score,2025-01-20,85\n")
     proc = _cli(["load", str(f)], db)
     reads = 0
@@ -156,5 +153,5 @@ def test_the_app_shows_a_cli_load_on_its_next_rerun_and_keeps_reading_meanwhile(
     out, err = proc.communicate()
     assert proc.returncode == 0 and "batch 2" in out, out + err
     at.run()                                     # no cache clearing: the data version changed
-    assert at.metric[0].value == "60.4 / 100"
+    assert at.metric[0].value == "60.4/100"
     assert reads >= 1

@@ -1,7 +1,8 @@
-"""The /data page under AppTest: templates, upload → report or preview → Load, replace-by-period, no-op, undo."""
+"""The /data page under AppTest: templates, upload → report or preview → Load, replace by key, no-op, undo."""
 from __future__ import annotations
 
 import hashlib
+from datetime import date
 import io
 from pathlib import Path
 
@@ -13,6 +14,7 @@ from streamlit.testing.v1 import AppTest
 
 from loaders import load, schema, templates
 from loaders.errors import LoadError
+from tests.apptest import run_page
 from tests.conftest import ROOT, data_files, shown
 from tests.conftest import TEST_DATA as DATA
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -42,8 +44,8 @@ def sha(path: Path) -> str:
 def live(db: Path, metric_id: str):
     con = duckdb.connect(str(db), read_only=True)
     try:
-        return con.execute("SELECT arg_max(value, as_of) FROM observations WHERE metric_id = ? "
-                           "AND superseded_by IS NULL", [metric_id]).fetchone()[0]
+        return con.execute("SELECT arg_max(value, as_of) FROM observations WHERE metric_id = ?",
+                           [metric_id]).fetchone()[0]
     finally:
         con.close()
 
@@ -53,25 +55,46 @@ def button(at: AppTest, key: str):
 
 
 def overview_score() -> str:
-    st.cache_data.clear()
-    at = AppTest.from_file(str(ROOT / "pages" / "overview.py"), default_timeout=60).run()
+    at = run_page("overview")
     return at.metric[0].value
 
 
 # ---- templates ------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("table", [t.name for t in schema.UPLOADABLE])
-def test_every_template_validates_as_it_is_downloaded(db, tmp_path, table):
-    """Templates come from the schema, so each one (CSV and XLSX) loads back without a problem."""
+def test_templates_hold_no_data_row_and_the_columns_sheet_example_validates(db, tmp_path, table):
+    """A template is the header only (a kept example row would load as a real figure); the example lives in
+    the XLSX's columns sheet, and that example, put under the header, loads without a problem."""
     t = schema.TABLES[table]
     for name, content in ((f"{table}.csv", templates.csv_bytes(t)), (f"{table}.xlsx", templates.xlsx_bytes(t))):
         (tmp_path / name).write_bytes(content)
-        prepared = load.prepare(tmp_path / name, db=db)
-        assert prepared.ok and prepared.table.name == table, prepared.validated.problems
-        assert len(prepared.frame) == 1
+        with pytest.raises(LoadError, match="no data rows"):
+            load.prepare(tmp_path / name, db=db)
     book = openpyxl.load_workbook(io.BytesIO(templates.xlsx_bytes(t)))
     assert book.sheetnames == [table, "columns"]
-    assert [c.value for c in book["columns"]["A"]][1:] == t.column_names
+    assert book[table].max_row == 1 and [c.value for c in book[table][1]] == t.column_names
+    rows = list(book["columns"].iter_rows(values_only=True))
+    assert rows[0] == ("column", "type", "required", "example", "what to put in it")
+    assert [r[0] for r in rows[1:]] == t.column_names
+    example = tmp_path / f"{table}_example.csv"
+    example.write_text(",".join(t.column_names) + "\n" + ",".join(f'"{r[3]}"' for r in rows[1:]) + "\n")
+    prepared = load.prepare(example, db=db)
+    assert prepared.ok and prepared.table.name == table and len(prepared.frame) == 1, prepared.validated.problems
+
+
+def test_the_json_example_is_refused_until_its_date_is_filled_in_then_loads(db, tmp_path):
+    f = tmp_path / templates.JSON_EXAMPLE_NAME
+    f.write_bytes(templates.json_example_bytes())
+    prepared = load.prepare(f, db=db)
+    assert {p.code for p in prepared.validated.problems} == {"not_a_date"}
+    assert {p.value for p in prepared.validated.problems} == {"YYYY-MM-DD"}
+    f.write_text(templates.json_example_bytes().decode().replace("YYYY-MM-DD", "2025-02-03"))
+    prepared = load.prepare(f, db=db)
+    assert prepared.ok, prepared.validated.problems
+    values = dict(zip(prepared.frame["metric_id"], prepared.frame["value"]))
+    assert values == {"security_score": 12, "critical_vulnerabilities": 3, "api_latency_p99_ms": 48.5,
+                      "system_uptime_pct": pytest.approx(99.95), "revenue_pipeline_usd": 1_250_000,
+                      "dnc_list_sync_status": 0, "velocity_security": 3, "test_coverage_unit_security": 35}
 
 
 def test_the_page_offers_both_templates_for_every_uploadable_table(db):
@@ -82,6 +105,7 @@ def test_the_page_offers_both_templates_for_every_uploadable_table(db):
     keys = {b.key for b in at.get("download_button")}
     for table in schema.UPLOADABLE:
         assert {f"tpl_csv_{table.name}", f"tpl_xlsx_{table.name}"} <= keys
+    assert "tpl_json" in keys
 
 
 # ---- refusal: report, nothing written ------------------------------------------------------------
@@ -95,10 +119,12 @@ def test_a_bad_file_gets_a_grouped_report_naming_row_column_value_and_nothing_is
     message = shown(at.error[0].value)
     assert "bad.csv" in message and "7 problems" in message and "Nothing was written" in message
     groups = at.dataframe[2].value      # types, parsed rows, groups, problems
-    assert set(groups["reason"]) == {"'…' is not a number", "unknown metric_id (not in the metric registry)"}
+    assert list(groups["code"]) == ["not_a_number", "unknown_metric"]
     assert groups.iloc[0]["problems"] == 6 and groups.iloc[0]["first_rows"] == "2, 3, 4, 5, 6"
+    assert groups.iloc[0]["example"] == "'abc0' is not a number" and "plain number" in groups.iloc[0]["fix"]
     problems = at.dataframe[3].value
-    assert list(problems.iloc[0][["row", "column", "value"]]) == [2, "value", "abc0"]
+    assert list(problems.iloc[0][["row", "column", "value", "code"]]) == [2, "value", "abc0", "not_a_number"]
+    assert all(problems["how to fix"].str.len() > 0)
     assert not [b for b in at.button if b.key == "load"]
     assert sha(db) == before
 
@@ -146,7 +172,7 @@ def test_title_row_money_workbook_loads_after_mapping_the_metric_ids(db):
     at.selectbox(key="map_metric_m1").set_value("revenue_pipeline_usd")
     at.selectbox(key="map_metric_m2").set_value("concurrent_users").run()
     assert not at.error, [e.value for e in at.error]
-    assert "2025-01-13 – 2025-01-14" in text(at)
+    assert "2 days: 2025-01-13 – 2025-01-14" in text(at)
     button(at, "load").click().run()
     assert not at.exception
     assert live(db, "revenue_pipeline_usd") == 1_500_000          # '$1.5M' coerced
@@ -154,22 +180,23 @@ def test_title_row_money_workbook_loads_after_mapping_the_metric_ids(db):
     assert any("batch 2" in shown(s.value) for s in at.success)
 
 
-# ---- load, replace-by-period, no-op, undo --------------------------------------------------------
+# ---- load, replace by key, no-op, undo -----------------------------------------------------------
 
-def test_load_replace_by_period_noop_and_undo_restore_the_figures(db, tmp_path):
-    assert overview_score() == "55.4 / 100"
+def test_load_replace_by_key_noop_and_undo_restore_the_figures(db, tmp_path):
+    assert overview_score() == "55.4/100"
     week = "metric_id,as_of,value\nsecurity_score,2025-01-13,80\nsecurity_score,2025-01-19,85\n"
     at = upload(page(), "week1.csv", week.encode())
-    assert "covers 2025-01-13 – 2025-01-19 and replaces no rows" in text(at)
+    assert "holds 2 values on 2 days: 2025-01-13, 2025-01-19 and replaces none loaded earlier" in text(at)
     button(at, "load").click().run()
     assert any("batch 2: loaded 2 rows into observations from week1.csv" in shown(s.value) for s in at.success)
     assert live(db, "security_score") == 85
-    assert overview_score() == "60.4 / 100"                       # 55.35 + 0.25 × (85 − 65)
+    assert overview_score() == "60.4/100"                       # 55.35 + 0.25 × (85 − 65)
 
     fixed = "metric_id,as_of,value\nsecurity_score,2025-01-13,81\nsecurity_score,2025-01-19,90\n"
     at = upload(page(), "week1_fixed.csv", fixed.encode())
-    assert ("this file covers 2025-01-13 – 2025-01-19 and will replace 2 rows loaded earlier: "
-            "2 from week1.csv (batch 2)") in text(at).lower()
+    assert ("This file holds 2 values on 2 days: 2025-01-13, 2025-01-19. It replaces 2 values loaded earlier: "
+            "security_score on 2025-01-13 (80 → 81); security_score on 2025-01-19 (85 → 90) — from week1.csv "
+            "(batch 2). Days the file does not contain are not touched") in text(at)
     button(at, "load").click().run()
     assert live(db, "security_score") == 90
 
@@ -195,7 +222,7 @@ def test_load_replace_by_period_noop_and_undo_restore_the_figures(db, tmp_path):
     at.checkbox(key="undo_confirm_2").check().run()
     button(at, "undo").click().run()
     assert live(db, "security_score") == 65
-    assert overview_score() == "55.4 / 100"
+    assert overview_score() == "55.4/100"
     history = page().dataframe[0].value
     assert history["rolled back"].iloc[0].startswith("yes")
 
@@ -286,3 +313,62 @@ def test_busy_database_on_load_says_busy_retry(db, monkeypatch):
     monkeypatch.setattr(load, "_commit", busy)
     button(at, "load").click().run()
     assert not at.exception and any("Busy, retry" in shown(w.value) for w in at.warning)
+
+
+# ---- issue 12: the success replaces the notice; one-pass reports; remove days ---------------------
+
+def test_after_a_load_the_success_message_replaces_the_already_loaded_notice(db, tmp_path):
+    f = tmp_path / "week1.csv"
+    f.write_text("metric_id,as_of,value\ncompliance_score,2025-01-13,41\n")
+    load.load_file(f, db=db)
+    at = page()
+    assert at.selectbox(key="undo_batch").value == 2
+    at = upload(at, "week2.csv", b"metric_id,as_of,value\nsecurity_score,2025-01-20,70\n")
+    assert any("holds 1 value on 2025-01-20 and replaces none loaded earlier" in shown(s.value) for s in at.success)
+    button(at, "load").click().run()
+    assert not at.exception
+    assert [shown(s.value) for s in at.success] == ["batch 3: loaded 1 rows into observations from week2.csv"]
+    assert not [i.value for i in at.info if "Already loaded" in shown(i.value)]
+    assert not [b for b in at.button if b.key == "load"]
+    assert at.selectbox(key="undo_batch").value == 3                  # the batch just loaded is the one offered
+    assert live(db, "security_score") == 70
+
+
+def test_a_misspelt_header_and_bad_cells_are_reported_together_with_did_you_mean_and_the_parsed_rows(db):
+    content = b"date,securty_score,compliance_score\n2025-01-20,70,4x\n2025-01-21,71,n/a\n"
+    at = upload(page(), "typo.csv", content)
+    assert not at.exception
+    assert "3 problems found" in shown(at.error[0].value) and "did you mean security_score?" in shown(at.error[0].value)
+    assert "typo.csv** → table **metrics_daily** (detected from its columns): 2 rows" in text(at)
+    parsed = at.dataframe[1].value
+    assert len(parsed) == 2 and list(parsed["date"].astype(str)) == ["2025-01-20", "2025-01-21"]
+    problems = at.dataframe[3].value
+    assert list(problems["code"]) == ["unknown_column", "not_a_number", "placeholder_value"]
+    assert any("(did you mean security_score?)" in shown(s.label) for s in at.selectbox)
+    at.selectbox(key="map_col_securty_score").set_value("security_score").run()
+    assert [p for p in at.dataframe[3].value["code"]] == ["not_a_number", "placeholder_value"]
+
+
+def test_remove_days_from_the_page_needs_a_confirmation_and_undo_brings_them_back(db, tmp_path):
+    f = tmp_path / "two.csv"
+    f.write_text("metric_id,as_of,value\nsecurity_score,2025-01-20,70\nsecurity_score,2025-01-21,71\n")
+    load.load_file(f, db=db)
+    at = page()
+    at.date_input(key="rm_from").set_value(date(2025, 1, 21))
+    at.date_input(key="rm_to").set_value(date(2025, 1, 21))
+    at.selectbox(key="rm_scope").set_value("chosen metrics")
+    at.multiselect(key="rm_metrics").set_value(["security_score"])
+    at.button[[b.label for b in at.button].index("Show what would be removed")].click().run()
+    assert not at.exception
+    assert "this removes 1 value: security_score on 2025-01-21 (71) — from two.csv (batch 2)" in text(at)
+    assert button(at, "remove_days").disabled
+    next(c for c in at.checkbox if c.key.startswith("rm_confirm")).check().run()
+    button(at, "remove_days").click().run()
+    assert any("batch 3: remove 2025-01-21 (security_score) — 1 value removed" in shown(s.value) for s in at.success)
+    assert live(db, "security_score") == 70
+    at = page()
+    at.selectbox(key="undo_batch").set_value(3).run()
+    at.checkbox(key="undo_confirm_3").check().run()
+    button(at, "undo").click().run()
+    assert any("the values it removed are back" in shown(s.value) for s in at.success)
+    assert live(db, "security_score") == 71

@@ -3,6 +3,7 @@ through the real loader coming out inert in both formats."""
 from __future__ import annotations
 
 import io
+from datetime import date
 import json
 import zipfile
 
@@ -99,7 +100,8 @@ def test_an_injection_payload_from_a_real_load_is_inert_in_the_workbook(injected
     cells = [c for row in wb["batches"].iter_rows() for c in row if isinstance(c.value, str) and "HYPERLINK" in c.value]
     assert cells and all(c.data_type == "s" and c.value == "'" + PAYLOAD for c in cells)
     readme = dict(wb["README"].iter_rows(values_only=True))
-    assert PAYLOAD in readme["live batches"] and readme["data as of"] == "2025-01-20"
+    assert PAYLOAD in readme["live batches"] and readme["data as of"].date() == date(2025, 1, 20)
+    assert readme["as of plan week"] == 2 and "KPIs week 2" in wb.sheetnames
     with zipfile.ZipFile(io.BytesIO(book)) as z:
         xml = "".join(z.read(n).decode() for n in z.namelist() if n.startswith("xl/worksheets/"))
     assert "<f>" not in xml and "<f " not in xml              # not one formula anywhere

@@ -24,8 +24,7 @@ def _count(db, sql, params=()):
 
 
 def _live(db, metric_id):
-    return _count(db, "SELECT arg_max(value, as_of) FROM observations WHERE metric_id = ? "
-                      "AND superseded_by IS NULL", [metric_id])
+    return _count(db, "SELECT arg_max(value, as_of) FROM observations WHERE metric_id = ?", [metric_id])
 
 
 def _sha(path: Path) -> str:
@@ -36,7 +35,9 @@ def test_build_creates_every_table_and_the_plan_batch(plan_db):
     tables = {r[0] for r in duckdb.connect(str(plan_db), read_only=True).execute(
         "SELECT table_name FROM information_schema.tables").fetchall()}
     for name in ("metrics", "targets", "observations", "metrics_daily", "team_metrics_daily",
-                 "compliance_metrics_daily", "batches", "scenarios", "plan_revenue_streams"):
+                 "compliance_metrics_daily", "batches", "scenarios", "plan_revenue_streams",
+                 "observations_history", "metrics_daily_history", "team_metrics_daily_history",
+                 "compliance_metrics_daily_history"):
         assert name in tables
     assert _count(plan_db, "SELECT count(*) FROM batches WHERE kind = 'plan'") == 1
     obs = pd.read_csv(ROOT / "data/plan/observations.csv")
@@ -60,14 +61,14 @@ def test_observations_csv_loads_as_one_batch_and_reloading_is_a_noop(db, tmp_pat
     assert _count(db, "SELECT count(*) FROM observations WHERE metric_id='security_score'") == 2
 
 
-def test_replace_by_period_then_rollback_restores(db, tmp_path):
+def test_replace_by_key_then_rollback_restores(db, tmp_path):
     a = write(tmp_path / "a.csv", "metric_id,as_of,value\nsecurity_score,2025-01-20,70\n")
     b = write(tmp_path / "b.csv", "metric_id,as_of,value\nsecurity_score,2025-01-20,72\n")
     load.load_file(a, db=db)
     second = load.load_file(b, db=db)
     assert second.replaced_rows == 1
     assert _count(db, "SELECT count(*) FROM observations WHERE metric_id='security_score' "
-                      "AND as_of='2025-01-20' AND superseded_by IS NULL") == 1
+                      "AND as_of='2025-01-20'") == 1
     assert _live(db, "security_score") == 72
     load.rollback(second.batch_id, db=db)
     assert _live(db, "security_score") == 70
@@ -177,11 +178,11 @@ def _big_obs(db, n_days: int = 400) -> pd.DataFrame:
 def _batch_rows(db, batch_id):
     con = duckdb.connect(str(db))
     try:
-        rows = con.execute("SELECT metric_id, as_of, value FROM observations WHERE batch_id = ? ORDER BY ALL",
+        rows = con.execute("SELECT metric_id, as_of, value FROM observations_history WHERE batch_id = ? ORDER BY ALL",
                            [batch_id]).fetchall()
         audit = con.execute("SELECT file_name, sha256, table_name, row_count, period_start, period_end, replaced_rows "
                             "FROM batches WHERE batch_id = ?", [batch_id]).fetchall()
-        live = con.execute("SELECT count(*) FROM observations WHERE superseded_by IS NULL").fetchone()[0]
+        live = con.execute("SELECT count(*) FROM observations").fetchone()[0]
     finally:
         con.close()
     return rows, audit, live

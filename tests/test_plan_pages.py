@@ -7,14 +7,9 @@ from streamlit.testing.v1 import AppTest
 
 from loaders import sample
 from tests.conftest import ROOT
+from tests.apptest import run_page  # noqa: E402
 
 PAGES = ("phases", "technical", "security", "teams")
-
-
-def run_page(name: str) -> AppTest:
-    st.cache_data.clear()
-    st.cache_resource.clear()
-    return AppTest.from_file(str(ROOT / "pages" / f"{name}.py"), default_timeout=60).run()
 
 
 def text(at: AppTest) -> str:
@@ -49,7 +44,7 @@ def test_phases_week_0(db):
     assert "**0 of 40** phase milestone targets met" in body and "Phase 2 0/20" in body
     assert "not enough history" in body
     week1 = frames(at)[0]
-    assert list(week1.columns) == ["Metric", "Target", "Current", "Status", "Team", "Pace"]
+    assert list(week1.columns) == ["Metric", "Target", "Current", "Status", "Team", "Pace", "History"]
     assert week1.loc[0, "Target"] == "100% APIs" and week1.loc[0, "Status"] == "🔴 Not met"
     business = next(f for f in frames(at) if "Week 8 target" in f.columns)
     assert business.loc[0, "Week 4 target"] == "$1M/month" and business.loc[0, "Week 8 target"] == "$2M/month"
@@ -105,7 +100,8 @@ def test_technical_with_sample_draws_latency_against_the_sla(with_sample):
     assert sla.loc["API latency · p99", "Pace"].startswith("🟢 on track (→ 41.")
     latency = next(f for f in frames(at) if "p99" in f.columns)
     assert list(latency.columns) == ["Date", "p50", "p95", "p99"]
-    assert str(latency["Date"].iloc[0]) == "2025-01-13"          # a day, not a midnight timestamp
+    assert latency["Date"].iloc[0] == "13 Jan 2025"                # a day, not a midnight timestamp
+    assert latency["p99"].iloc[0].endswith(" ms")
 
 
 def test_security_with_sample_still_flags_the_plans_11(with_sample):
@@ -139,7 +135,7 @@ def test_after_removing_the_sample_every_page_is_back_to_week_0(with_sample):
     assert "No sprint velocity recorded yet" in text(run_page("teams"))
     assert "not enough history" in text(run_page("phases"))
     overview = run_page("overview")
-    assert not overview.exception and "55.4 / 100" in text(overview) and "Showing **sample data**" not in text(overview)
+    assert not overview.exception and "55.4/100" in text(overview) and "Showing **sample data**" not in text(overview)
 
 
 def test_sample_controls_load_and_remove(db):

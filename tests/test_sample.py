@@ -82,7 +82,7 @@ def test_load_is_a_noop_the_second_time_and_remove_rolls_back(db):
     assert "nothing to remove" in sample.remove_sample(db)
     with duckdb.connect(str(db), read_only=True) as con:
         assert str(queries.latest_date(con)) == "2025-01-12"
-        assert con.execute("SELECT count(*) FROM observations WHERE superseded_by IS NULL").fetchone()[0] == 87
+        assert con.execute("SELECT count(*) FROM observations").fetchone()[0] == 87
 
 
 def test_cli_sample_and_remove(db, capsys):

@@ -24,7 +24,8 @@ START = date(2025, 1, 13)
 @pytest.fixture(scope="module")
 def big(plan_db, tmp_path_factory):
     """The plan database plus ~100k live rows: most metrics from one batch, a few from two batches
-    (overlapping days, so a day can hold two live rows), and some superseded rows."""
+    (overlapping days, so a day can hold two live rows, as a database written before loads replaced
+    keys could), and some superseded rows."""
     path = tmp_path_factory.mktemp("scale") / "dce.duckdb"
     path.write_bytes(plan_db.read_bytes())
     with duckdb.connect(str(path)) as con:
@@ -38,15 +39,14 @@ def big(plan_db, tmp_path_factory):
             batch_id=3, value=lambda f: f["value"] + 7)
         old = frame[frame["metric_id"].isin(ids[3:6])].sample(frac=0.2, random_state=2).assign(batch_id=1)
         con.register("_f", pd.concat([frame, extra]))
-        con.execute("INSERT INTO observations SELECT metric_id, as_of, value, batch_id, NULL FROM _f")
+        con.execute("INSERT INTO observations_history SELECT metric_id, as_of, value, batch_id, NULL FROM _f")
         con.register("_o", old)
-        con.execute("INSERT INTO observations SELECT metric_id, as_of, value, batch_id, 2 FROM _o")
+        con.execute("INSERT INTO observations_history SELECT metric_id, as_of, value, batch_id, 2 FROM _o")
     return path
 
 
 def _live(con) -> pd.DataFrame:
-    frame = con.execute("SELECT metric_id, as_of, value, batch_id FROM observations "
-                        "WHERE superseded_by IS NULL").df()
+    frame = con.execute("SELECT metric_id, as_of, value, batch_id FROM observations").df()
     frame["as_of"] = pd.to_datetime(frame["as_of"])
     return frame
 

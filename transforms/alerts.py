@@ -28,6 +28,7 @@ from transforms.calendar import week_end
 
 from transforms import fmt, recording
 from transforms.status import OPS
+from transforms.table import Table
 
 DAY = pd.Timedelta(days=1)
 NEGATION = {"<": "≥", "<=": ">", ">": "≤", ">=": "<", "=": "≠"}
@@ -337,58 +338,92 @@ def team_lead_of(metric_id: str, registry: pd.DataFrame, teams: pd.DataFrame) ->
     return leads.get(team) if isinstance(team, str) else None
 
 
+ACTIVE_KINDS = {"State": STATE_BADGE, "rule_id": "id", "metric_id": "id", "Since": "date", "Held": "screen",
+                "Held (days)": "hidden", "Required (days)": "hidden", "Value": "unit:unit", "Threshold value": "hidden",
+                "Severity": "hidden"}         # said in the sentence above the table; kept in the export
+
+
 def active_table(ev: Evaluation, rule_frame: pd.DataFrame, registry: pd.DataFrame, contacts: pd.DataFrame,
-                 teams: pd.DataFrame) -> pd.DataFrame:
-    """Firing and pending alerts as people read them (one row per alert instance)."""
+                 teams: pd.DataFrame) -> Table:
+    """Firing and pending alerts (one row per alert instance): shown with badges, exported as data."""
     by_rule = {r.rule_id: r for r in rules(rule_frame)}
     reg = registry.set_index("metric_id")
     fresh = reg["freshness_days"]
     rows = []
     for e in ev.active.itertuples():
         rule = by_rule[e.rule_id]
-        unit = reg["unit"].get(e.metric_id)
         if rule.kind == "freshness":
-            value = f"{int(e.last_value)} days since last observation"
-            threshold = f"> {fmt.number(fresh.get(e.metric_id), 0)} day(s)"
+            unit, threshold = "days", f"> {fmt.number(fresh.get(e.metric_id), 0)} day(s) without an observation"
+            limit = fresh.get(e.metric_id)
         else:
-            value, threshold = fmt.value(e.last_value, unit), f"{rule.op} {fmt.value(rule.threshold, unit)}"
+            unit = reg["unit"].get(e.metric_id)
+            threshold, limit = f"{rule.op} {fmt.value(rule.threshold, unit)}", rule.threshold
         rows.append({
-            "State": STATE_BADGE[e.state], "Severity": rule.severity.title(), "Alert": rule.name,
-            "Metric": str(reg["label"].get(e.metric_id, e.metric_id)),
-            "Since": _day(e.firing_since if e.state == FIRING else e.start),
+            "State": e.state, "Severity": rule.severity.title(), "Alert": rule.name, "rule_id": rule.rule_id,
+            "Metric": str(reg["label"].get(e.metric_id, e.metric_id)), "metric_id": e.metric_id,
+            "Since": e.firing_since if e.state == FIRING else e.start,
             "Held": (f"{e.held_days} of {e.required_days} days" if e.state == PENDING else
                      f"{e.held_days} day{'s' if e.held_days != 1 else ''}"),
-            "Value": value, "Threshold": threshold, "Respond within": human_duration(rule.response_time),
+            "Held (days)": e.held_days, "Required (days)": e.required_days,
+            "Value": e.last_value, "unit": unit, "Threshold": threshold, "Threshold value": limit,
+            "Respond within": human_duration(rule.response_time),
             "Escalates to": chain_text(rule.chain, contacts, team_lead_of(e.metric_id, registry, teams))})
-    return pd.DataFrame(rows, columns=["State", "Severity", "Alert", "Metric", "Since", "Held", "Value",
-                                       "Threshold", "Respond within", "Escalates to"])
+    columns = ["State", "Severity", "Alert", "rule_id", "Metric", "metric_id", "Since", "Held", "Held (days)",
+               "Required (days)", "Value", "unit", "Threshold", "Threshold value", "Respond within", "Escalates to"]
+    return Table(pd.DataFrame(rows, columns=columns), ACTIVE_KINDS)
 
 
-def rule_table(ev: Evaluation, rule_frame: pd.DataFrame) -> pd.DataFrame:
-    """Every rule with its current state and why."""
+def active_messages(active: Table, rule_frame: pd.DataFrame) -> list[tuple[str, str]]:
+    """One (state, sentence) per firing or pending threshold alert, then one for all stale KPIs together."""
+    shown, raw = active.display(), active.data
+    by_name = {r.name: r for r in rules(rule_frame)}
+    out = []
+    for i in shown.index:
+        row, rule = shown.loc[i], by_name[raw.loc[i, "Alert"]]
+        if rule.kind == "threshold":
+            out.append((raw.loc[i, "State"],
+                        f"**{row['Alert']}** · {raw.loc[i, 'Severity'].lower()} · {raw.loc[i, 'State']} since {row['Since']} "
+                        f"({row['Held']}) — {row['Metric']} **{row['Value']}** against {row['Threshold']}. "
+                        f"Respond within **{row['Respond within']}**. Escalates to {row['Escalates to']}."))
+    stale = shown[[by_name[a].kind == "freshness" for a in raw["Alert"]]]
+    if len(stale):
+        rule = next(r for r in rules(rule_frame) if r.kind == "freshness")
+        names = ", ".join(stale["Metric"].head(6)) + (" …" if len(stale) > 6 else "")
+        out.append((PENDING, f"**{rule.name}** · {rule.severity} — {len(stale)} KPI(s) without an observation within "
+                             f"their freshness window: {names}. Their statuses elsewhere are out of date. Respond "
+                             f"within **{human_duration(rule.response_time)}**. Escalates to {stale['Escalates to'].iloc[0]}."))
+    return out
+
+
+def rule_table(ev: Evaluation, rule_frame: pd.DataFrame, registry: pd.DataFrame) -> Table:
+    """Every rule with its current state and why (metric labels on screen, ids in the export)."""
     cur = ev.current.set_index("rule_id")
+    labels = registry.set_index("metric_id")["label"]
     rows = []
     for rule in rules(rule_frame):
         c = cur.loc[rule.rule_id]
-        rows.append({"Rule": rule.name, "Kind": rule.kind, "Severity": rule.severity.title(),
-                     "Metric": rule.metric_id if rule.metric_id != "*" else "every observed KPI",
-                     "Condition": rule.as_written, "For": human_duration(rule.for_) if rule.for_ > pd.Timedelta(0) else "—",
+        rows.append({"Rule": rule.name, "rule_id": rule.rule_id, "Kind": rule.kind, "Severity": rule.severity.title(),
+                     "Metric": str(labels.get(rule.metric_id, rule.metric_id)) if rule.metric_id != "*"
+                     else "every observed KPI", "metric_id": rule.metric_id,
+                     "Condition": rule.as_written,
+                     "For": human_duration(rule.for_) if rule.for_ > pd.Timedelta(0) else "—",
                      "Respond within": human_duration(rule.response_time), "Escalation": " → ".join(rule.chain),
-                     "State": STATE_BADGE[c["state"]], "Why": c["explanation"]})
-    return pd.DataFrame(rows)
+                     "State": c["state"], "Why": c["explanation"]})
+    return Table(pd.DataFrame(rows), {"rule_id": "id", "metric_id": "id", "State": STATE_BADGE, "Kind": "hidden",
+                                      "Metric": "hidden"})     # the condition names what it watches
 
 
-def episode_table(ev: Evaluation, registry: pd.DataFrame) -> pd.DataFrame:
+def episode_table(ev: Evaluation, registry: pd.DataFrame) -> Table:
     """Every episode over the history, newest first."""
     labels = registry.set_index("metric_id")["label"]
     eps = ev.episodes.sort_values("start", ascending=False)
-    return pd.DataFrame({
-        "Alert": eps["name"], "Metric": [str(labels.get(m, m)) for m in eps["metric_id"]],
-        "Severity": eps["severity"].str.title(), "Started": [_day(d) for d in eps["start"]],
-        "Firing since": ["—" if pd.isna(d) else _day(d) for d in eps["firing_since"]],
-        "Ended": ["—" if pd.isna(d) else _day(d) for d in eps["end"]],
-        "Ended because": eps["end_reason"].fillna("still active"),
-        "Held (days)": eps["held_days"], "State": [STATE_BADGE[s] for s in eps["state"]]})
+    return Table(pd.DataFrame({
+        "Alert": eps["name"], "Metric": [str(labels.get(m, m)) for m in eps["metric_id"]], "metric_id": eps["metric_id"],
+        "Severity": eps["severity"].str.title(), "Started": eps["start"], "Firing since": eps["firing_since"],
+        "Ended": eps["end"], "Ended because": eps["end_reason"].fillna("still active"),
+        "Held (days)": eps["held_days"], "State": eps["state"]}),
+        {"metric_id": "id", "Started": "date", "Firing since": "hidden", "Ended": "date", "Held (days)": "count",
+         "State": STATE_BADGE, "Ended because": "hidden"})
 
 
 def timeline(ev: Evaluation) -> pd.DataFrame:

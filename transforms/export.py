@@ -108,6 +108,9 @@ def _column_cells(ws, column: pd.Series) -> list:
         return [None if v is None or (isinstance(v, float) and math.isnan(v)) else v
                 for v in column.astype(object).where(column.notna(), None).tolist()]
     if pd.api.types.is_datetime64_any_dtype(column):
+        stamps = column.dropna()
+        if (stamps == stamps.dt.normalize()).all():      # whole days: real dates, shown yyyy-mm-dd
+            return [None if pd.isna(v) else v.date() for v in column.tolist()]
         return [_cell_value(v) for v in column.tolist()]
     out = []
     for value in column.tolist():
@@ -119,6 +122,29 @@ def _column_cells(ws, column: pd.Series) -> list:
         else:
             out.append(value)
     return out
+
+
+WIDTH_SAMPLE = 200          # rows looked at to size a column
+MAX_WIDTH = 60
+
+
+def _width(column: pd.Series, header: str) -> float:
+    """Characters a column needs (header, or its longest sampled value; dates 12), capped."""
+    if pd.api.types.is_datetime64_any_dtype(column):
+        return max(len(header), 12) + 2
+    sample = column.head(WIDTH_SAMPLE).dropna().astype(str)
+    longest = int(sample.str.len().max()) if len(sample) else 0
+    return min(MAX_WIDTH, max(len(header), longest, 6) + 2)
+
+
+def _layout(sheet, frame: pd.DataFrame) -> None:
+    """Before any row is written (write-only mode): column widths, a frozen header and an autofilter."""
+    from openpyxl.utils import get_column_letter
+    for i, col in enumerate(frame.columns, start=1):
+        sheet.column_dimensions[get_column_letter(i)].width = _width(frame[col], str(col))
+    sheet.freeze_panes = "A2"
+    if len(frame.columns):
+        sheet.auto_filter.ref = f"A1:{get_column_letter(len(frame.columns))}{len(frame) + 1}"
 
 
 def to_xlsx_bytes(tables: dict[str, pd.DataFrame], readme: dict) -> bytes:
@@ -150,7 +176,7 @@ def to_xlsx_bytes(tables: dict[str, pd.DataFrame], readme: dict) -> bytes:
                    _cell(ws, f"{len(frame):,} rows × {len(frame.columns)} columns ({name})")])
     for name, frame in tables.items():
         sheet = wb.create_sheet(names[name])
-        sheet.freeze_panes = "A2"
+        _layout(sheet, frame.head(EXCEL_MAX_ROWS - 1))
         sheet.append([_cell(sheet, str(col), True) for col in frame.columns])
         columns = [_column_cells(sheet, frame[col].head(EXCEL_MAX_ROWS - 1)) for col in frame.columns]
         for row in zip(*columns):

@@ -4,6 +4,8 @@ from __future__ import annotations
 import math
 import re
 
+import pandas as pd
+
 # C0/C1 controls, line/paragraph separators and bidi overrides: they make one name look like two lines,
 # or like another name, wherever it is printed.
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
@@ -22,8 +24,7 @@ def _trim(number: float, decimals: int) -> str:
 
 
 def is_missing(value) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value)) or value is getattr(
-        __import__("pandas"), "NA", object())
+    return value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA
 
 
 def money(value, decimals: int = 3) -> str:
@@ -59,6 +60,20 @@ def score(value, decimals: int = 1) -> str:
     return "—" if is_missing(value) else f"{float(value):.{decimals}f}"
 
 
+def day(value) -> str:
+    """13 Jan 2025 (a date or timestamp; the time of day is not shown)."""
+    if value is None or value is pd.NaT or (not isinstance(value, str) and pd.isna(value)):
+        return ""
+    stamp = pd.Timestamp(value)
+    return f"{stamp.day} {stamp:%b %Y}"
+
+
+def moment(value) -> str:
+    """1 Dec 2026 04:58 (a timestamp to the minute)."""
+    text = day(value)
+    return f"{text} {pd.Timestamp(value):%H:%M}" if text else ""
+
+
 def value(value, unit: str | None) -> str:
     """A metric's value in its unit, as a person reads it."""
     if is_missing(value):
@@ -77,7 +92,23 @@ def value(value, unit: str | None) -> str:
         return f"{number(value)}/100"
     if unit == "points":
         return f"{number(value)} pts"
+    if unit == "days":
+        return f"{number(value, 0)} day{'' if float(value) == 1 else 's'}"
     return number(value)
+
+
+def change(amount, unit: str | None) -> str:
+    """A difference in a unit, signed: +4.2 pts (scores and percentages move in points), +$1.2M, −3 ms."""
+    if is_missing(amount):
+        return "—"
+    size = abs(float(amount))
+    if unit in ("%", "score", "index", "done"):
+        shown = f"{_trim(size, 1)} pts"
+    else:
+        shown = value(size, unit)
+    if shown.lstrip("$").startswith("0") and not any(ch in shown for ch in "123456789"):
+        return f"±{shown}"              # rounds to nothing: no direction to claim
+    return ("+" if amount >= 0 else "-") + shown     # ASCII minus: st.metric colours a delta by its sign
 
 
 def printable(text) -> str:

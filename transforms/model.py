@@ -13,7 +13,8 @@ from datetime import date
 import pandas as pd
 
 from transforms import fmt, status
-from transforms.calendar import DEFAULT_START, current_week
+from transforms.table import Table
+from transforms.calendar import DEFAULT_START, current_week, week_end
 
 
 @dataclass
@@ -33,6 +34,14 @@ class PlanData:
     def data_week(self) -> int:
         """The plan week the data reaches (follows the latest observation)."""
         return current_week(self.latest_date, self.start)
+
+    @property
+    def as_of(self) -> date | None:
+        """The day the figures are shown as of: the newest observation at the data's own week,
+        else the last day of the chosen week."""
+        if self.week == self.data_week:
+            return self.latest_date
+        return week_end(self.week, self.start)
 
     def latest_map(self) -> dict[str, float]:
         if "latest_map" not in self._memo:
@@ -85,12 +94,62 @@ def target_rows(data: PlanData, section: str | None = None, in_force: bool = Fal
     return rows.reset_index(drop=True)
 
 
-def kpi_table(rows: pd.DataFrame, columns: dict[str, str] | None = None) -> pd.DataFrame:
-    """The human table a page shows: Metric, Target (as written), Current, Status, Team."""
-    columns = columns or {"label": "Metric", "text_as_written": "Target", "current": "Current",
-                          "status_badge": "Status", "team": "Team"}
-    present = {k: v for k, v in columns.items() if k in rows.columns}
-    return rows[list(present)].rename(columns=present)
+SECTION_TITLES = {
+    "health_category": "Health score categories", "phase1_week1": "Phase 1 · week 1 milestones",
+    "phase1_week2": "Phase 1 · week 2 milestones", "phase1_week3": "Phase 1 · week 3 milestones",
+    "phase2_business": "Phase 2 · business value", "phase2_performance": "Phase 2 · performance",
+    "phase3_final": "Phase 3 · final success criteria", "sla": "Performance SLAs",
+    "current_performance": "Current performance", "load_testing": "Load testing",
+    "security_control": "Security scorecard", "vulnerability": "Vulnerability tracking", "tcpa": "TCPA compliance",
+    "gdpr": "GDPR compliance", "customer_acquisition": "Customer acquisition", "market_position": "Market position",
+    "team_velocity": "Team velocity", "test_coverage": "Test coverage by team", "code_quality": "Code quality",
+    "checklist_w1": "Week 1 checklist", "checklist_w2": "Week 2 checklist", "checklist_w4": "Week 4 checklist",
+    "checklist_w8": "Week 8 checklist", "checklist_w12": "Week 12 checklist"}
+
+
+def section_title(section: str) -> str:
+    return SECTION_TITLES.get(section, section.replace("_", " ").capitalize())
+
+
+KPI_COLUMNS = {"label": "Metric", "text_as_written": "Target", "current": "Current", "status_badge": "Status",
+               "team": "Team"}
+
+
+def kpi_table(rows: pd.DataFrame, columns: dict[str, str] | None = None) -> Table:
+    """The KPI table a page shows (Metric, Target as written, Current, Status, Team, …) and exports.
+
+    `columns` maps target-row fields to headers. On screen: the current value in its unit, status as dot
+    and word, pace as a phrase. In exports: metric id, the target's operator and value, the current value
+    as a number with its unit and date, status and pace verdict as words, the projected value."""
+    columns = columns or KPI_COLUMNS
+    data, kinds = {}, {}
+
+    def add(header, values, kind="text"):
+        data[header], kinds[header] = values, kind
+
+    for key, header in columns.items():
+        if key not in rows.columns and key not in ("current", "status_badge"):
+            continue
+        if key == "label":
+            add(header, rows["label"])
+            add("metric_id", rows["metric_id"], "id")
+        elif key == "text_as_written":
+            add(header, rows["text_as_written"])
+            add("Target operator", rows["op"], "hidden")
+            add("Target value", rows["target"], "hidden")
+        elif key == "current":
+            add(header, rows["value"], "unit:unit")
+            add("unit", rows["unit"], "hidden")
+            add("As of", pd.to_datetime(rows["as_of"]), "hidden")
+        elif key == "status_badge":
+            add(header, rows["status"], "status")
+        elif key == "pace":
+            add(header, rows["pace"], "screen")
+            add("Pace verdict", rows["verdict"], "hidden")
+            add("Projected value", rows["projected"], "hidden")
+        else:
+            add(header, rows[key])
+    return Table(pd.DataFrame(data, index=rows.index), kinds)
 
 
 def status_counts(rows: pd.DataFrame) -> dict[str, int]:

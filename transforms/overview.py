@@ -122,14 +122,40 @@ def audit_table(data: PlanData) -> pd.DataFrame:
     return audit.consistency_audit({**data.plan, "targets": data.targets}, data.latest_map())
 
 
-def health_trend(history: pd.DataFrame, weights: pd.DataFrame) -> pd.DataFrame:
-    """dce:overall_health_score per day from the category series (carried forward; complete days only)."""
+def health_trend(history: pd.DataFrame, weights: pd.DataFrame, until=None) -> pd.DataFrame:
+    """dce:overall_health_score per day from the category series, up to `until`.
+
+    A day with at least one category observed carries the others forward; a day with none is NaN, so
+    the chart's line breaks there instead of drawing a straight line across weeks without data."""
     if history.empty:
         return pd.DataFrame(columns=["as_of", "health_score"])
-    wide = history.pivot_table(index="as_of", columns="metric_id", values="value").sort_index().ffill()
+    rows = history.assign(as_of=pd.to_datetime(history["as_of"]).dt.normalize())
+    if until is not None:
+        rows = rows[rows["as_of"] <= pd.Timestamp(until)]
+    wide = rows.pivot_table(index="as_of", columns="metric_id", values="value").sort_index()
+    observed = wide.notna().any(axis=1)
     w = weights.set_index("metric_id")["weight"]
-    wide = wide.reindex(columns=w.index).dropna()
-    return (wide * w).sum(axis=1).rename("health_score").reset_index()
+    wide = wide.ffill().reindex(columns=w.index)
+    score = (wide * w).sum(axis=1, min_count=len(w)).where(observed)
+    days = pd.date_range(score.index.min(), score.index.max(), freq="D") if len(score) else score.index
+    return score.reindex(days).rename("health_score").rename_axis("as_of").reset_index()
+
+
+AUDIT_WORST = 3
+
+
+def audit_worst(audit_rows: pd.DataFrame, n: int = AUDIT_WORST) -> pd.DataFrame:
+    """The inconsistent checks with the largest relative difference (the overview's compact audit)."""
+    bad = audit_rows[~audit_rows["consistent"]]
+    size = (bad["difference"].abs() / bad["computed"].abs().where(bad["computed"] != 0, 1)).fillna(0)
+    return audit_display(bad.assign(_size=size).sort_values("_size", ascending=False).head(n).drop(columns="_size"))
+
+
+def glance_sentence(data: PlanData, headlines) -> str:
+    """Where the plan stands, in one line: each headline with its status word, then the risk status."""
+    shown = "; ".join(f"{h.label.lower()} **{h.shown}** ({status.LABEL[h.status].lower()})" for h in headlines)
+    risk, reason = risk_status(data)
+    return f"At plan week {data.week}: {shown}. **Risk status:** {RISK_EMOJI[risk]} {risk} — {reason}."
 
 
 def audit_display(audit_rows: pd.DataFrame) -> pd.DataFrame:
@@ -147,7 +173,7 @@ def audit_display(audit_rows: pd.DataFrame) -> pd.DataFrame:
 
 def health_sentence(now: Health, snapshot: Health, week: int) -> str:
     """The computed score now, and the plan's stated week-0 score checked against its own week-0 rows."""
-    text = f"System health is **{fmt.score(now.computed)} / 100** (Σ weight × category score)"
+    text = f"System health is **{fmt.value(now.computed, 'score')}** (Σ weight × category score)"
     text += "." if week == 0 else f" at plan week {week}, up from {fmt.score(snapshot.computed, 2)} at week 0."
     if not snapshot.consistent:
         text += (f" The plan states **{fmt.score(snapshot.stated, 0)}** for week 0, which its own categories "
@@ -156,11 +182,6 @@ def health_sentence(now: Health, snapshot: Health, week: int) -> str:
     if now.target is not None:
         text += f" The week-{now.target[0]} target is {fmt.score(now.target[1], 0)}."
     return text
-
-
-def trend_table(trend: pd.DataFrame) -> pd.DataFrame:
-    return pd.DataFrame({"Date": pd.to_datetime(trend["as_of"]).dt.date,
-                         "Health score": trend["health_score"].round(2)})
 
 
 def status_sentence(data: PlanData) -> str:

@@ -9,6 +9,7 @@ import pandas as pd
 
 from transforms import fmt, status
 from transforms.model import PlanData, kpi_table, target_rows, memo
+from transforms.table import Table
 
 PHASES = (
     (1, "Phase 1: Emergency Security & Compliance (weeks 1–3)", ("phase1_week1", "phase1_week2", "phase1_week3")),
@@ -42,14 +43,11 @@ def progress(rows: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def week_table(rows: pd.DataFrame) -> pd.DataFrame:
+def week_table(rows: pd.DataFrame) -> Table:
     """Metric, Target (as written), Current, Status, Team (+ Pace when the rows carry it)."""
     columns = {"label": "Metric", "text_as_written": "Target", "current": "Current",
                "status_badge": "Status", "team": "Team", "pace": "Pace"}
-    table = kpi_table(rows, columns)
-    if "Team" in table:
-        table["Team"] = table["Team"].fillna("—")
-    return table
+    return kpi_table(rows.assign(team=rows["team"].fillna("—")) if "team" in rows else rows, columns)
 
 
 def side_by_side(rows: pd.DataFrame, week: int) -> pd.DataFrame:

@@ -143,13 +143,12 @@ def _more(items: list[str], total: int, what: str) -> list[str]:
 
 def _alert_lines(inp: Inputs, ev: alerts.Evaluation, severity: str | None = None) -> list[str]:
     data = inp.now
-    table = alerts.active_table(ev, data.plan["alert_rules"], data.registry, data.plan["contacts"], data.plan["teams"])
-    table = table[table["State"] == alerts.STATE_BADGE[alerts.FIRING]]
-    if severity:
-        table = table[table["Severity"] == severity.title()]
-    return [f"**{r['Alert']}** ({r['Severity'].lower()}): {r['Metric']} {r['Value']} against {r['Threshold']}, "
+    active = alerts.active_table(ev, data.plan["alert_rules"], data.registry, data.plan["contacts"], data.plan["teams"])
+    shown, raw = active.display(), active.data
+    keep = (raw["State"] == alerts.FIRING) & ((raw["Severity"] == severity.title()) if severity else True)
+    return [f"**{r['Alert']}** ({s.lower()}): {r['Metric']} {r['Value']} against {r['Threshold']}, "
             f"firing since {r['Since']}; respond within {r['Respond within']}; escalates to {r['Escalates to']}"
-            for _, r in table.iterrows()]
+            for (_, r), s in zip(shown[keep].iterrows(), raw.loc[keep, "Severity"])]
 
 
 # --- the two reports -------------------------------------------------------------------------------

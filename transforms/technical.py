@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import pandas as pd
 
+from transforms import fmt
 from transforms.model import kpi_table
+from transforms.table import Table
 
 LATENCY_METRICS = ("api_latency_p50_ms", "api_latency_p95_ms", "api_latency_p99_ms")
 
@@ -16,11 +18,11 @@ def sla_table(rows: pd.DataFrame) -> pd.DataFrame:
 
 def performance_table(rows: pd.DataFrame) -> pd.DataFrame:
     """Current performance (section `current_performance`) with the plan's Action Required note."""
-    table = kpi_table(rows, {"label": "Component", "current": "Current", "text_as_written": "Target",
-                             "status_badge": "Status", "pace": "Pace", "note": "Action required"})
     # the action stays relevant only while the target is not met
-    table["Action required"] = [a if s != "met" else "— (target met)" for a, s in zip(table["Action required"], rows["status"])]
-    return table
+    actions = rows["note"].where(rows["status"] != "met", "— (target met)")
+    return kpi_table(rows.assign(note=actions), {"label": "Component", "current": "Current",
+                                                 "text_as_written": "Target", "status_badge": "Status",
+                                                 "pace": "Pace", "note": "Action required"})
 
 
 def load_table(rows: pd.DataFrame) -> pd.DataFrame:
@@ -35,13 +37,28 @@ def latency_lines(history: pd.DataFrame, sla_rows: pd.DataFrame) -> tuple[pd.Dat
     return history.assign(percentile=history["metric_id"].map(names), value=history["value"].round(1)), limits
 
 
-def latency_table(lines: pd.DataFrame) -> pd.DataFrame:
-    """The chart's points as a table: one row per day (a date, not a timestamp), a column per percentile."""
+def latency_table(lines: pd.DataFrame) -> Table:
+    """The chart's points as a table: one row per day, a column per percentile (in ms)."""
     table = lines.pivot_table(index="as_of", columns="percentile", values="value").reset_index()
-    table["as_of"] = pd.to_datetime(table["as_of"]).dt.date
-    return table.rename(columns={"as_of": "Date"}).rename_axis(columns=None)
+    table = table.rename(columns={"as_of": "Date"}).rename_axis(columns=None)
+    return Table(table, {"Date": "date", **{p: "ms" for p in table.columns if p != "Date"}})
 
 
 def enough_history(history: pd.DataFrame) -> bool:
     """A trend needs at least two observations of one series."""
     return bool(len(history)) and int(history.groupby("metric_id").size().max()) >= 2
+
+
+def up_to(history: pd.DataFrame, day) -> pd.DataFrame:
+    """The history as it stood on `day` (None: all of it)."""
+    if day is None or history.empty:
+        return history
+    return history[pd.to_datetime(history["as_of"]) <= pd.Timestamp(day)]
+
+
+def latency_sentence(lines: pd.DataFrame, limits: dict[str, float]) -> str:
+    """"Latest: p50 17.8 ms (SLA < 10 ms), …" """
+    last = lines.sort_values("as_of").groupby("percentile")["value"].last()
+    return "Latest: " + ", ".join(
+        f"**{p} {fmt.value(v, 'ms')}** (SLA < {fmt.value(limits[p], 'ms')})" if p in limits else f"**{p} {fmt.value(v, 'ms')}**"
+        for p, v in last.items()) + "."

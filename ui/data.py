@@ -115,9 +115,11 @@ def history(metric_ids: list[str], extremes: bool = True):
 
 @or_busy
 def plan_data_as_picked() -> PlanData:
-    """The plan bundle as of the week picked in the sidebar (default: where the data reaches)."""
-    from ui.widgets import week_picker
-    return plan_data(week_picker(plan_data().data_week))
+    """The plan bundle as of the app-wide week (sidebar, ?week=N; default: where the data reaches)."""
+    from ui.widgets import picked_week
+    data = plan_data(picked_week())
+    st.session_state["_shown_week"] = data.week
+    return data
 
 
 # --- added for plan pages / pace (issue #3) ---------------------------------------------
@@ -135,6 +137,20 @@ def weekly(data: PlanData, metric_ids: list[str], how: str = "sum"):
     the week `data` is shown as of. Columns: metric_id, week, value (+ n_days for sums)."""
     as_of = None if data.week == data.data_week else week_end(data.week, data.start)
     return _weekly(version(), tuple(metric_ids), data.start, as_of, how)
+
+
+def weekly_all(data: PlanData):
+    """Every metric's last value in each plan week up to the week shown (one query, cached)."""
+    return weekly(data, list(data.registry["metric_id"]), how="last")
+
+
+def paced_targets(data: PlanData):
+    """Every target row with status and pace (transforms.pace) as of the week shown; once per PlanData."""
+    from transforms import model, pace
+    key = ("ui.data.paced_targets",)
+    if key not in data._memo:
+        data._memo[key] = pace.pace(model.target_rows(data), trend_inputs(data), data.as_of, data.start)
+    return data._memo[key]
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -191,3 +207,15 @@ def _alert_evaluation(v: tuple, at):
     from transforms import alerts
     data = _plan_data(v, None)
     return alerts.evaluate(data.plan["alert_rules"], _rule_history(v), data.registry, at)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def _metric_observations(version: tuple, metric_id: str, as_of):
+    with db.connect() as con:
+        return queries.metric_observations(con, metric_id, as_of)
+
+
+@or_busy
+def metric_observations(data: PlanData, metric_id: str):
+    """One metric's live observations up to the day shown, newest first, with their batches (≤ 1,000)."""
+    return _metric_observations(version(), metric_id, data.as_of)

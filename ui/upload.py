@@ -4,12 +4,13 @@ Why a module: the page stays a list of sections; the state machine lives here. A
 to disk once; it is read and validated in the capped child process (loaders/spool.py) once per table
 choice and mapping, and the result is kept in session state keyed on the uploaded file's id, the chosen
 table and the analyst's mapping, so a rerun never re-reads it.
-Nothing here writes except `commit` (loaders.load, one transaction). Every failure is shown as a
-message naming the file (and row/column/value where known): never a traceback.
+Nothing here writes except `commit`, `remove_days` and `rollback` (loaders.load, one transaction each).
+Every failure is shown as a message naming the file (and row/column/value where known) and how to fix
+it: never a traceback. Problems are grouped and acted on by their code (loaders/errors.py), never by
+their wording. User text reaches Markdown only through fmt.md_escape.
 """
 from __future__ import annotations
 
-import re
 
 import pandas as pd
 import streamlit as st
@@ -18,6 +19,7 @@ from streamlit.runtime.uploaded_file_manager import DeletedFile, UploadedFile
 
 from loaders import load, readers, schema, spool, templates
 from loaders.errors import BusyError, LoadError, Problem
+from loaders.validate import closest
 from transforms import fmt
 from transforms.export import to_csv_bytes
 from ui import widgets
@@ -31,7 +33,10 @@ STAGES = {"read": "Reading the file (safely, in a separate process)…", "valida
 # ---- templates ----------------------------------------------------------------------------------
 
 def template_buttons() -> None:
-    """CSV and XLSX templates per uploadable table (header + one example row), from loaders/schema.py."""
+    """CSV and XLSX templates per uploadable table (the header; examples in the XLSX's columns sheet),
+    and the JSON example of the collector shape, from loaders/schema.py."""
+    st.caption("Templates hold the header only, so no example row can be loaded as a real figure: the XLSX's "
+               "*columns* sheet gives an example and the rule of every column.")
     for table in templates.uploadable():
         c1, c2, c3 = st.columns([4, 1, 1], vertical_alignment="center")
         c1.markdown(f"**{table.name}** — {table.description} "
@@ -41,6 +46,12 @@ def template_buttons() -> None:
                            mime="text/csv", key=f"tpl_csv_{table.name}", on_click="ignore")
         c3.download_button("⬇ XLSX", lambda t=table: templates.xlsx_bytes(t), file_name=f"{table.name}_template.xlsx",
                            mime=templates.XLSX_MIME, key=f"tpl_xlsx_{table.name}", on_click="ignore")
+    c1, c2 = st.columns([5, 1], vertical_alignment="center")
+    c1.markdown("**JSON** — records of any table above (an array, or one object per line: NDJSON), or the "
+                "plan's daily collector output: `{\"date\": ..., \"metrics\": {metric_id: value, ...}, "
+                "\"teams\": [...]}`. The example's date is `YYYY-MM-DD`: put the day in before uploading it.")
+    c2.download_button("⬇ JSON", templates.json_example_bytes(), file_name=templates.JSON_EXAMPLE_NAME,
+                       mime="application/json", key="tpl_json", on_click="ignore")
 
 
 # ---- reading and validating ----------------------------------------------------------------------
@@ -55,8 +66,9 @@ def uploader(container):
     the same id: the spooled copy stands in for it until the analyst removes the file or uploads another.
     """
     uploaded = container.file_uploader(
-        "CSV, XLSX or Parquet file", key="upload_file", max_upload_size=readers.UPLOAD_LIMIT_MB,
-        help=f"The kind is read from the file's content, not its name. Limits: {readers.UPLOAD_LIMIT_MB} MB, "
+        "CSV, XLSX, Parquet or JSON file", key="upload_file", max_upload_size=readers.UPLOAD_LIMIT_MB,
+        help="Any file name is accepted (.csv, .xlsx, .parquet, .json, .ndjson, .jsonl, …): the kind is read from "
+             f"the file's content. Limits: {readers.UPLOAD_LIMIT_MB} MB, "
              f"{readers.DEFAULT_LIMITS.max_rows / 1e6:,.0f}M rows, {readers.DEFAULT_LIMITS.max_columns} columns.")
     cache = st.session_state.setdefault("_upload", {})
     if uploaded is not None:
@@ -140,36 +152,35 @@ def forget() -> None:
     held = st.session_state.pop("_upload", {}).get("spooled")
     if held is not None:
         held.close()            # the kernel frees the spooled file (its mapped validations go with their frames)
+    st.session_state.pop("_just_loaded", None)
 
 
 # ---- the report ---------------------------------------------------------------------------------
 
 def problem_frame(problems: list[Problem]) -> pd.DataFrame:
     return pd.DataFrame([{"row": p.row, "column": p.column, "value": None if p.value is None else str(p.value),
-                          "reason": p.reason} for p in problems], columns=["row", "column", "value", "reason"])
-
-
-def _reason_kind(reason: str) -> str:
-    """'\\'abc\\' is not a number' and '\\'x\\' is not a number' group together."""
-    return re.sub(r"'[^']*'", "'…'", reason)
+                          "reason": p.reason, "how to fix": p.how_to_fix, "code": p.code} for p in problems],
+                        columns=["row", "column", "value", "reason", "how to fix", "code"])
 
 
 def problem_groups(problems: list[Problem]) -> pd.DataFrame:
-    frame = problem_frame(problems).assign(reason=lambda f: f["reason"].map(_reason_kind))
+    """One line per problem code and column: how many, the first rows, one reason as an example, the fix."""
+    frame = problem_frame(problems)
     frame["column"] = frame["column"].fillna("(whole file)")
-    grouped = frame.groupby(["reason", "column"], sort=False, dropna=False).agg(
-        problems=("reason", "size"), first_rows=("row", lambda r: ", ".join(str(int(x)) for x in r.dropna()[:5])))
+    grouped = frame.groupby(["code", "column"], sort=False, dropna=False).agg(
+        problems=("code", "size"), first_rows=("row", lambda r: ", ".join(str(int(x)) for x in r.dropna()[:5])),
+        example=("reason", "first"), fix=("how to fix", "first"))
     return grouped.reset_index().sort_values("problems", ascending=False, kind="stable")
 
 
 def report(error_or_problems, file_name: str) -> None:
-    """Every problem: grouped by reason and column, then the first 100 with row, column and value."""
+    """Every problem: grouped by code and column, then the first 100 with row, column, value and fix."""
     problems = error_or_problems.problems if isinstance(error_or_problems, LoadError) else error_or_problems
     n = len(problems)
     st.error(f"**{fmt.md_escape(file_name)}** was not loaded: {n:,} problem{'s' if n != 1 else ''} found. "
              f"Nothing was written. First: {fmt.md_escape(problems[0])}", icon=":material/block:")
     if n > 1:
-        st.markdown("**Problems by reason and column**")
+        st.markdown("**Problems by kind and column**")
         widgets.table(problem_groups(problems), "problem_groups")
     st.markdown(f"**Problems** (the first {min(n, SHOW_PROBLEMS)}" + (f"; {n - SHOW_PROBLEMS:,} more in the CSV)"
                                                                       if n > SHOW_PROBLEMS else ")"))
@@ -177,6 +188,10 @@ def report(error_or_problems, file_name: str) -> None:
     st.dataframe(frame.head(SHOW_PROBLEMS), hide_index=True)
     st.download_button("⬇ All problems (CSV)", to_csv_bytes(frame), file_name="problems.csv",
                        mime="text/csv", key="problems_csv", on_click="ignore")
+
+
+def needs_table_choice(error) -> bool:
+    return isinstance(error, LoadError) and "unknown_table" in error.codes
 
 
 # ---- mapping what the report names --------------------------------------------------------------
@@ -187,10 +202,9 @@ def mapping_controls(prepared, registry_ids: list[str]) -> tuple[dict, dict]:
     if prepared is None:
         return column_map, metric_map
     table = prepared.table
-    file_columns = prepared.upload.table.column_names if prepared.upload is not None else []
-    unknown_cols = [c for c in file_columns if c not in table.column_names]
-    bad_metrics = sorted({str(p.value) for p in prepared.validated.problems
-                          if p.reason.startswith("unknown metric_id")})[:20]
+    problems = prepared.validated.problems
+    unknown_cols = [p.column for p in problems if p.code == "unknown_column" and p.column]
+    bad_metrics = sorted({str(p.value) for p in problems if p.code == "unknown_metric"})[:20]
     if not unknown_cols and not bad_metrics:
         return column_map, metric_map
     with st.container(border=True):
@@ -198,13 +212,19 @@ def mapping_controls(prepared, registry_ids: list[str]) -> tuple[dict, dict]:
                     "file is validated again (your file itself is not changed).")
         targets = ["— keep (refused) —", "— drop this column —"] + table.column_names
         for column in unknown_cols:
-            choice = st.selectbox(f"File column '{fmt.md_escape(column)}' is", targets, key=f"map_col_{column}")
+            guess = closest(column, table.column_names)
+            hint = f" (did you mean {guess}?)" if guess else ""
+            choice = st.selectbox(f"File column '{fmt.md_escape(column)}' is{fmt.md_escape(hint)}", targets,
+                                  key=f"map_col_{column}")
             if choice == targets[1]:
                 column_map[column] = None
             elif choice != targets[0]:
                 column_map[column] = choice
         for value in bad_metrics:
-            choice = st.selectbox(f"metric_id '{fmt.md_escape(value)}' is", ["— unknown —"] + registry_ids, key=f"map_metric_{value}")
+            guess = closest(value, registry_ids)
+            hint = f" (did you mean {guess}?)" if guess else ""
+            choice = st.selectbox(f"metric_id '{fmt.md_escape(value)}' is{fmt.md_escape(hint)}",
+                                  ["— unknown —"] + registry_ids, key=f"map_metric_{value}")
             if choice != "— unknown —":
                 metric_map[value] = choice
     return column_map, metric_map
@@ -243,6 +263,29 @@ def preview(prepared) -> None:
     st.dataframe(rows, hide_index=True)
 
 
+def replacement(prepared) -> None:
+    """What the load would do, by key: which values it replaces (named when few), on which days; or the
+    success of the load just made (it replaces the 'already loaded' notice that would otherwise follow)."""
+    done = st.session_state.get("_just_loaded")
+    if done and done[0] == prepared.sha256:
+        st.success(fmt.md_escape(done[1]), icon=":material/check_circle:")
+        return
+    plan = load.replacement_preview(prepared)
+    if plan.same_as:                   # recognised by sha256: nothing to do, so no Load button
+        st.info(f"Already loaded: {fmt.md_escape(plan.sentence())}.", icon=":material/sync:")
+        return
+    st.success(f"No problems found. {fmt.md_escape(_sentence(plan.sentence()))}.", icon=":material/check_circle:")
+    if plan.rows:
+        with st.expander(f"The {plan.rows:,} value{'s' if plan.rows != 1 else ''} this load replaces"
+                         + (" (the first 200)" if plan.rows > 200 else "")):
+            widgets.table(load.replaced_values(prepared), "replaced_values")
+    load_button(prepared)
+
+
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
 def load_button(prepared) -> None:
     """The explicit Load: one transaction, with the read → validate → write stages shown."""
     label = f"Load {len(prepared.frame):,} rows into {prepared.table.name}"
@@ -261,7 +304,8 @@ def load_button(prepared) -> None:
             report(exc, prepared.file_name)
             return
         status.update(label=fmt.md_escape(result.summary()), state="complete")
-    flash("success", ("Nothing changed — " if result.noop else "") + result.summary())
+    st.session_state["_just_loaded"] = (prepared.sha256, ("Nothing changed — " if result.noop else "") + result.summary())
+    st.session_state.pop("undo_batch", None)       # the undo picker offers the newest batch again
     st.rerun()
 
 
@@ -285,8 +329,8 @@ def history_frame(batches: pd.DataFrame) -> pd.DataFrame:
         "table": batches["table_name"], "rows": batches["row_count"],
         "when": pd.to_datetime(batches["loaded_at"]).dt.strftime("%Y-%m-%d %H:%M"), "kind": batches["kind"],
         "by": batches["loaded_by"],
-        "period": [f"{a:%Y-%m-%d} – {b:%Y-%m-%d}" if pd.notna(a) else "" for a, b in
-                   zip(batches["period_start"], batches["period_end"])],
+        "period": ["" if pd.isna(a) else f"{a:%Y-%m-%d}" if a == b else f"{a:%Y-%m-%d} – {b:%Y-%m-%d}"
+                   for a, b in zip(batches["period_start"], batches["period_end"])],
         "replaced": batches["replaced_rows"].fillna(0).astype(int),
         "rolled back": [f"yes, {t:%Y-%m-%d %H:%M}" if pd.notna(t) else "no" for t in batches["rolled_back_at"]],
     })
@@ -309,6 +353,48 @@ def undo_controls(batches: pd.DataFrame) -> None:
         except (LoadError, BusyError) as exc:
             flash("error", f"Not undone: {exc}")
         st.rerun()
+
+
+REMOVE_SCOPES = {"every metric": None, "metrics_daily figures": "metrics_daily",
+                 "team_metrics_daily figures": "team_metrics_daily",
+                 "compliance_metrics_daily figures": "compliance_metrics_daily", "chosen metrics": "observations"}
+
+
+def removal_controls(latest, registry_ids: list[str]) -> None:
+    """Remove days: pick days and what, see what goes, confirm; one batch that undo brings back."""
+    with st.expander("Remove days — their values stop counting, as one batch that Undo brings back"):
+        with st.form("remove_days_form", border=False):
+            c1, c2, c3 = st.columns(3)
+            start = c1.date_input("From", value=latest, key="rm_from")
+            end = c2.date_input("To", value=latest, key="rm_to")
+            scope = c3.selectbox("What", list(REMOVE_SCOPES), key="rm_scope")
+            ids = st.multiselect("Metrics (for 'chosen metrics')", registry_ids, key="rm_metrics")
+            asked = st.form_submit_button("Show what would be removed", icon=":material/preview:")
+        if asked:
+            table = REMOVE_SCOPES[scope]
+            ids = ids if table == "observations" else None
+            st.session_state["_removal"] = (start, end, None if table == "observations" else table, ids)
+        request = st.session_state.get("_removal")
+        if request is None:
+            return
+        start, end, table, ids = request
+        if table is None and ids == []:
+            st.warning("Choose at least one metric, or another 'What'.", icon=":material/warning:")
+            return
+        plan = load.removal_preview(start, end, table_name=table, metric_ids=ids)
+        st.markdown(f"**{fmt.md_escape(load.removal_label(start, end, table, ids))}**: {fmt.md_escape(plan.sentence())}.")
+        if not plan.rows:
+            return
+        sure = st.checkbox(f"Yes, remove these {plan.rows:,} value{'s' if plan.rows != 1 else ''}",
+                           key=f"rm_confirm_{start}_{end}_{table}_{len(ids or [])}")
+        if st.button("Remove these days", disabled=not sure, key="remove_days", icon=":material/delete_sweep:"):
+            try:
+                flash("success", load.remove_days(start, end, table_name=table, metric_ids=ids).summary())
+            except (LoadError, BusyError) as exc:
+                flash("error", f"Nothing removed: {exc}")
+            st.session_state.pop("_removal", None)
+            st.session_state.pop("undo_batch", None)
+            st.rerun()
 
 
 def freshness_frame(data) -> pd.DataFrame:

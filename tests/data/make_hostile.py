@@ -31,13 +31,16 @@ def col_letter(i: int) -> str:
 
 
 def cell(ref: str, value) -> str:
-    """Inline string, number, date (('date', serial)) or formula (('f', formula, cached))."""
+    """Inline string, number, date (('date', serial)), formula (('f', formula, cached)) or an Excel error
+    cell (('error', formula, '#N/A'))."""
     if value is None:
         return ""
     if isinstance(value, tuple) and value[0] == "date":
         return f'<c r="{ref}" s="1"><v>{value[1]}</v></c>'
     if isinstance(value, tuple) and value[0] == "f":
         return f'<c r="{ref}"><f>{value[1]}</f><v>{value[2]}</v></c>'
+    if isinstance(value, tuple) and value[0] == "error":           # ('error', formula, cached error)
+        return f'<c r="{ref}" t="e"><f>{value[1]}</f><v>{value[2]}</v></c>'
     if isinstance(value, (int, float)):
         return f'<c r="{ref}"><v>{value}</v></c>'
     return f'<c r="{ref}" t="inlineStr"><is><t>{value}</t></is></c>'
@@ -148,6 +151,8 @@ def make_xlsx() -> None:
     write_xlsx(HERE / "formula_cached.xlsx", {"Sheet1": formulas})
     dates1904 = sheet_xml([["metric_id", "as_of"], ["m1", ("date", 44208)]])  # 44208 days after 1904-01-01
     write_xlsx(HERE / "dates_1904.xlsx", {"Sheet1": dates1904}, date1904=True)
+    make_1904_serials()
+    make_excel_errors()
     write_xlsx(HERE / "macro.xlsm", {"Sheet1": sheet_xml([["a"], [1]])}, content_type=CT_MACRO,
                extra={"xl/vbaProject.bin": b"\xd0\xcf\x11\xe0fake vba"})
     write_xlsx(HERE / "macro_renamed.xlsx", {"Sheet1": sheet_xml([["a"], [1]])},
@@ -159,6 +164,23 @@ def make_xlsx() -> None:
         [["metric_id", "value"], ["m1", 1]], dimension="A1:XFD1048576")})
     make_bombs()
     (HERE / "xlsx_named.csv").write_bytes((HERE / "title_row_money.xlsx").read_bytes())
+
+
+def make_1904_serials() -> None:
+    """A 1904-date-system workbook whose dates are plain serial numbers (no date format: what a script or an
+    export often writes), plus one date-formatted cell. 44208 is 2025-01-13 in the 1904 system (2021-01-12
+    in the 1900 one), 44215 is 2025-01-20, 44209 is 2025-01-14."""
+    rows = [["metric_id", "as_of", "value"], ["security_score", 44208, 70], ["security_score", 44215, 72],
+            ["compliance_score", ("date", 44209), 45]]
+    write_xlsx(HERE / "dates_1904_serials.xlsx", {"Sheet1": sheet_xml(rows)}, date1904=True)
+
+
+def make_excel_errors() -> None:
+    """Cached Excel errors under the header (a failed VLOOKUP, a division by zero): a reader hands them
+    over as empty cells, so they must be refused, by cell reference."""
+    rows = [["date", "security_score", "compliance_score"], [("date", 45677), ("error", "VLOOKUP(A2,X!A:B,2,0)", "#N/A"), 45],
+            [("date", 45678), 71, ("error", "B3/0", "#DIV/0!")]]
+    write_xlsx(HERE / "excel_errors.xlsx", {"Sheet1": sheet_xml(rows)})
 
 
 def make_bombs() -> None:

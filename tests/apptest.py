@@ -1,0 +1,28 @@
+"""Run one page (or the whole app) in Streamlit's AppTest with fresh caches, optionally as of a plan week."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def run_page(name: str, week: int | None = None, timeout: int = 90) -> AppTest:
+    """pages/<name>.py as the app serves it (app.py's navigation and week picker around it);
+    `week` arrives as the app's ?week= URL parameter."""
+    at = run_app(week, timeout)
+    if name != "overview" and not at.exception:
+        at.switch_page(f"pages/{name}.py").run()
+    return at
+
+
+def run_app(week: int | None = None, timeout: int = 90) -> AppTest:
+    """app.py (navigation, the sidebar week picker, the default page)."""
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=timeout)
+    if week is not None:
+        at.query_params["week"] = str(week)
+    return at.run()

@@ -1,0 +1,107 @@
+"""A table as data and as people read it: one frame of raw values, two views.
+
+Transforms build a `Table` from raw values (numbers, dates, status keys, ids) and say what kind each
+column is. The screen shows `display()`: numbers in their unit's one format (transforms.fmt.value),
+dates as "13 Jan 2025", a status as dot *and* word. Every export writes `export()`: real numbers,
+ISO dates and status words, with the unit in the column header ("Annual target (USD)"), so a
+spreadsheet can sum and chart what it receives and nothing is rounded away.
+
+Kinds: a registry unit ("$", "%", "ms", "score", "points", "count", "per_sec", "index", "done",
+"number"), or "text", "date", "datetime", "status" (a transforms.status key), "unit:<column>" for a column whose
+unit varies by row and is read from <column> (exported beside it as "Unit", not shown on screen);
+"id" and "hidden" (exported, not shown: ids and raw fields a details view or a spreadsheet needs),
+"screen" (shown, not exported: a phrase whose data sits in hidden columns); or a dict {word: shown text}
+for a state column whose raw word is exported and whose badge is shown (e.g. alert states).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from transforms import fmt, status
+
+HEADER_UNITS = {"$": "USD", "%": "%", "ms": "ms", "score": "score /100", "points": "points", "per_sec": "per s",
+                "index": "%", "done": "% done", "days": "days"}
+HIDDEN = ("id", "hidden")
+
+
+@dataclass(frozen=True)
+class Table:
+    data: pd.DataFrame
+    kinds: dict[str, str] = field(default_factory=dict)
+
+    def kind(self, column: str) -> str | dict:
+        return self.kinds.get(column, "text")
+
+    def _unit_columns(self) -> set[str]:
+        return {k.split(":", 1)[1] for k in self.kinds.values() if isinstance(k, str) and k.startswith("unit:")}
+
+    def display(self) -> pd.DataFrame:
+        """What the screen shows: formatted text, no ids, no unit columns."""
+        hidden = self._unit_columns()
+        out = {}
+        for column in self.data.columns:
+            kind = self.kind(column)
+            if (isinstance(kind, str) and kind in HIDDEN) or column in hidden:
+                continue
+            out[column] = _display_column(self.data, column, kind)
+        return pd.DataFrame(out, index=self.data.index).reset_index(drop=True)
+
+    def export(self) -> pd.DataFrame:
+        """What a CSV or workbook holds: raw values, ISO dates, status words, units in headers."""
+        out = {}
+        for column in self.data.columns:
+            kind = self.kind(column)
+            values = self.data[column]
+            if column in self._unit_columns():
+                out["Unit"] = values.map(lambda u: HEADER_UNITS.get(u, u), na_action="ignore")
+                continue
+            if kind == "screen":
+                continue
+            if isinstance(kind, dict):
+                out[column] = values
+            elif kind == "status":
+                out[column] = values.map(lambda s: status.LABEL.get(s, s), na_action="ignore")
+            elif kind == "date" or _midnight_stamps(values):
+                out[column] = pd.to_datetime(values).dt.date
+            elif isinstance(kind, str) and kind in HEADER_UNITS:
+                out[f"{column} ({HEADER_UNITS[kind]})"] = pd.to_numeric(values)
+            else:
+                out[column] = values
+        return pd.DataFrame(out, index=self.data.index).reset_index(drop=True)
+
+
+def _midnight_stamps(values: pd.Series) -> bool:
+    """Timestamps that are all whole days: exported as dates, not as "2025-01-13 00:00:00"."""
+    if not pd.api.types.is_datetime64_any_dtype(values):
+        return False
+    stamps = values.dropna()
+    return bool((stamps == stamps.dt.normalize()).all())
+
+
+def _display_column(frame: pd.DataFrame, column: str, kind: str) -> pd.Series:
+    values = frame[column]
+    if isinstance(kind, dict):
+        return values.map(lambda v: kind.get(v, v), na_action="ignore").fillna("")
+    if kind in ("text", "screen"):
+        return values.astype(object).where(values.notna(), "")
+    if kind == "status":
+        return values.map(lambda s: status.badge(s) if s in status.LABEL else "", na_action="ignore").fillna("")
+    if kind == "date":
+        return pd.Series([fmt.day(v) for v in values], index=values.index)
+    if kind == "datetime":
+        return pd.Series([fmt.moment(v) for v in values], index=values.index)
+    if kind.startswith("unit:"):
+        units = frame[kind.split(":", 1)[1]]
+        return pd.Series([fmt.value(v, u) for v, u in zip(values, units)], index=values.index)
+    return pd.Series([fmt.value(v, kind) for v in values], index=values.index)
+
+
+def as_export(table) -> pd.DataFrame:
+    """The export view of a Table, or a plain DataFrame unchanged (it is data already)."""
+    return table.export() if isinstance(table, Table) else table
+
+
+def as_display(table) -> pd.DataFrame:
+    return table.display() if isinstance(table, Table) else table
