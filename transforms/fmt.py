@@ -3,8 +3,7 @@ from __future__ import annotations
 
 import math
 import re
-
-import pandas as pd
+import sys
 
 # C0/C1 controls, line/paragraph separators and bidi overrides: they make one name look like two lines,
 # or like another name, wherever it is printed.
@@ -23,8 +22,17 @@ def _trim(number: float, decimals: int) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
+def _pd():
+    """pandas, imported on first use: `python -m loaders load` prints through this module and must start
+    without pandas (its DuckDB-native path never needs it)."""
+    import pandas
+    return pandas
+
+
 def is_missing(value) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA
+    pandas = sys.modules.get("pandas")      # a pd.NA can only exist once pandas is imported
+    return value is None or (isinstance(value, float) and math.isnan(value)) or (
+        pandas is not None and value is pandas.NA)
 
 
 def money(value, decimals: int = 3) -> str:
@@ -62,6 +70,7 @@ def score(value, decimals: int = 1) -> str:
 
 def day(value) -> str:
     """13 Jan 2025 (a date or timestamp; the time of day is not shown)."""
+    pd = _pd()
     if value is None or value is pd.NaT or (not isinstance(value, str) and pd.isna(value)):
         return ""
     stamp = pd.Timestamp(value)
@@ -71,7 +80,7 @@ def day(value) -> str:
 def moment(value) -> str:
     """1 Dec 2026 04:58 (a timestamp to the minute)."""
     text = day(value)
-    return f"{text} {pd.Timestamp(value):%H:%M}" if text else ""
+    return f"{text} {_pd().Timestamp(value):%H:%M}" if text else ""
 
 
 def value(value, unit: str | None) -> str:
