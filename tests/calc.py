@@ -58,9 +58,13 @@ def first(book: dict[str, list]) -> list[list[Cell]]:
     return next(iter(book.values()))
 
 
+BOOLEANS = ("=TRUE()", "=FALSE()")     # how Calc writes a true/false cell to XLSX: a value, not a formula of ours
+
+
 def formulas(book: dict[str, list]) -> list[str]:
     """Every cell Calc took for a formula, in any sheet."""
-    return [c.formula for rows in book.values() for row in rows for c in row if c.formula is not None]
+    return [c.formula for rows in book.values() for row in rows for c in row
+            if c.formula is not None and c.formula.upper() not in BOOLEANS]
 
 
 def column(rows: list[list[Cell]], header: str) -> list:
