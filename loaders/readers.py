@@ -196,8 +196,23 @@ def _context():
     if _CTX is None:
         ctx = multiprocessing.get_context("forkserver")
         ctx.set_forkserver_preload(_PRELOAD)
+        _start_forkserver()
         _CTX = ctx
     return _CTX
+
+
+def _start_forkserver() -> None:
+    """Start the forkserver, telling it the folder of its socket (multiprocessing's pymp-*), so that the
+    folder goes when the forkserver does: it exits when its parent dies, even by kill -9, whose own
+    clean-up then never runs. (Read back at the end of this module, in the forkserver.)"""
+    os.environ[_FORKSERVER_TEMPDIR] = util.get_temp_dir()
+    try:
+        forkserver.ensure_running()
+    finally:
+        os.environ.pop(_FORKSERVER_TEMPDIR, None)
+
+
+_FORKSERVER_TEMPDIR = "DCE_FORKSERVER_TEMPDIR"
 
 
 class _NoMainPopen(popen_forkserver.Popen):
@@ -1234,3 +1249,10 @@ def _binary_as_text(column: pa.ChunkedArray, col: str, name: str, notes: list[st
         raise LoadError(Problem(name, "binary column that is not UTF-8 text", column=col)) from None
     notes.append(f"column '{col}' was binary without a text annotation; decoded as UTF-8")
     return text
+
+
+# In the forkserver (started by _start_forkserver, which preloads this module): remove the socket's
+# folder when this process exits, which it does as soon as the process that started it is gone.
+if os.environ.get(_FORKSERVER_TEMPDIR):
+    import atexit
+    atexit.register(shutil.rmtree, os.environ.pop(_FORKSERVER_TEMPDIR), True)
