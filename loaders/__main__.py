@@ -6,18 +6,35 @@
     python -m loaders build
     python -m loaders sample [--remove]
 
-Never prints a traceback: every failure is one 'error:' line and exit code 1.
+Never prints a traceback: every refusal, a mistyped command included, is one 'error:' line and exit
+code 1. A file to load must be a regular file: a FIFO or a device is refused before it is opened (a
+FIFO would hang the load), and a symbolic link is followed only to a file in the folder it was given
+in (a link to /etc/passwd would otherwise be read, and a refusal would quote its first line). Names
+are printed with control characters escaped, so one line stays one line.
 """
 from __future__ import annotations
 
 import argparse
+import os
+import stat
 import sys
+from pathlib import Path
 
 from loaders.errors import BusyError, LoadError
+from transforms.fmt import printable
+
+
+class _Refused(Exception):
+    """A command line or an input file we will not act on; the message is the whole 'error:' line."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str):     # argparse would print usage + a line and exit 2
+        raise _Refused(f"{message} (python -m loaders --help lists the commands)")
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m loaders", description=__doc__.splitlines()[0])
+    parser = _Parser(prog="python -m loaders", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
     load = sub.add_parser("load", help="load a CSV, XLSX or Parquet file as one batch")
     load.add_argument("path")
@@ -31,37 +48,78 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def input_file(given: str) -> Path:
+    """The regular file `given` names, links resolved and kept inside the folder it was given in."""
+    path = Path(given)
+    folder = path.absolute().parent.resolve()
+    try:
+        real = path.resolve(strict=True)
+    except FileNotFoundError:
+        raise _Refused(f"{given}: no such file") from None
+    except (RuntimeError, OSError):
+        raise _Refused(f"{given}: cannot be resolved (a symbolic link loop?)") from None
+    if not real.is_relative_to(folder):
+        raise _Refused(f"{given}: a symbolic link to a file outside its folder; refused "
+                       "(copy the file into the folder, or give its real path)")
+    mode = real.stat().st_mode
+    if not stat.S_ISREG(mode):
+        kind = ("a directory" if stat.S_ISDIR(mode) else "a FIFO (named pipe)" if stat.S_ISFIFO(mode)
+                else "a device" if stat.S_ISCHR(mode) or stat.S_ISBLK(mode) else "a socket" if stat.S_ISSOCK(mode)
+                else "not a regular file")
+        raise _Refused(f"{given}: {kind}, not a regular file; refused")
+    if not os.access(real, os.R_OK):
+        raise _Refused(f"{given}: not readable (permission denied)")
+    return real
+
+
+def _history() -> str:
+    import pandas as pd
+
+    from loaders import load
+    frame = load.history()
+    if not len(frame):
+        return "no batches"
+    for column in frame.columns:
+        if frame[column].dtype == object or pd.api.types.is_string_dtype(frame[column]):
+            frame[column] = frame[column].map(printable, na_action="ignore")
+    return frame.to_string(index=False)
+
+
 def _run(args) -> str:
     from loaders import build, load
     if args.command == "build":
         return "built the database from data/plan" if build.build() else "database already current"
     if args.command == "load":     # load_file builds on first run itself (opening the file once less)
-        return load.load_file(args.path, args.table).summary()
+        path = input_file(args.path)
+        return printable(load.load_file(path, args.table, display_name=Path(args.path).name).summary())
     build.ensure_built()
     if args.command == "rollback":
-        return load.rollback(args.batch_id)
+        return printable(load.rollback(args.batch_id))
     if args.command == "history":
-        frame = load.history()
-        return frame.to_string(index=False) if len(frame) else "no batches"
+        return _history()
     if args.command == "sample":
         from loaders import sample
         return sample.remove_sample() if args.remove else sample.load_sample()
     raise AssertionError(args.command)
 
 
+def _error_line(exc: BaseException) -> str:
+    if isinstance(exc, LoadError):
+        return exc.summary()
+    if isinstance(exc, (BusyError, _Refused)):
+        return str(exc)
+    if isinstance(exc, FileNotFoundError):
+        return f"{exc.filename}: no such file"
+    text = str(exc).strip()          # the contract: one line, never a traceback
+    return f"{type(exc).__name__}: {text.splitlines()[0] if text else 'unexpected failure'}"
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
     try:
-        print(_run(args))
+        print(_run(_parser().parse_args(argv)))
         return 0
-    except LoadError as exc:
-        print(f"error: {exc.summary()}")
-    except BusyError as exc:
-        print(f"error: {exc}")
-    except FileNotFoundError as exc:
-        print(f"error: {exc.filename}: no such file")
-    except Exception as exc:   # the contract: one line, never a traceback
-        print(f"error: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else 'unexpected failure'}")
+    except Exception as exc:   # noqa: BLE001 - every refusal is one line
+        print(f"error: {printable(_error_line(exc))}")
     return 1
 
 

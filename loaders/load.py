@@ -172,9 +172,13 @@ def read(path: str | Path, table_name: str | None = None, *, display_name: str |
 
 
 def check(upload: readers.Upload, table_name: str | None = None, *, column_map: dict | None = None,
-          metric_map: dict | None = None, db: Path | None = None) -> Prepared:
-    """Stage two: choose the table, apply the analyst's mapping, validate. Cheap to repeat on one upload."""
-    return _guarded(upload.file_name, lambda: _check(upload, table_name, db, column_map, metric_map))
+          metric_map: dict | None = None, db: Path | None = None, references: tuple | None = None) -> Prepared:
+    """Stage two: choose the table, apply the analyst's mapping, validate. Cheap to repeat on one upload.
+
+    references: (metric units, team names) read earlier, for a caller without the database (the capped
+    child of loaders/spool.py); by default they are read from `db`.
+    """
+    return _guarded(upload.file_name, lambda: _check(upload, table_name, db, column_map, metric_map, references))
 
 
 def remap(prepared: Prepared, *, table_name: str | None = None, column_map: dict | None = None,
@@ -196,7 +200,7 @@ def _guarded(name: str, work):
         raise LoadError(Problem(name, f"could not be checked ({text}); nothing was written")) from None
 
 
-def _check(upload: readers.Upload, table_name, db, column_map, metric_map) -> Prepared:
+def _check(upload: readers.Upload, table_name, db, column_map, metric_map, references=None) -> Prepared:
     import pyarrow as pa
 
     from loaders.validate import validate
@@ -212,8 +216,10 @@ def _check(upload: readers.Upload, table_name, db, column_map, metric_map) -> Pr
         ids = data.column("metric_id").to_pandas().astype("string").str.strip()
         index = data.column_names.index("metric_id")
         data = data.set_column(index, "metric_id", pa.array(ids.replace(metric_map), pa.string()))
-    ensure_built(db)
-    metrics, teams = _references(db)
+    if references is None:
+        ensure_built(db)
+        references = _references(db)
+    metrics, teams = references
     validated = validate(table, data, name, upload.source_rows, metrics, teams, date1904=upload.date1904)
     mapping = {k: v for k, v in (("columns", column_map), ("metrics", metric_map)) if v}
     sha = upload.sha256 if not mapping else hashlib.sha256(

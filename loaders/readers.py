@@ -9,7 +9,14 @@ Why this module looks the way it does:
   The child comes from a `forkserver` whose server process has already imported
   pyarrow/fastexcel/numpy (forking the multi-threaded Streamlit server itself is unsafe,
   and `spawn` would pay ~0.5 s of imports on every upload). The child writes an Arrow IPC
-  file to a temporary directory; the parent memory-maps it.
+  file into an anonymous temporary file (O_TMPFILE: no name on disk) handed to it as a
+  descriptor; the parent memory-maps it. No directory is ever created, so no exit path, a
+  kill -9 of either process included, leaves anything behind: the kernel frees such a file
+  when its last descriptor or mapping goes. `run_sandboxed` runs any work this way (the
+  /data page validates uploads in the child too: loaders/spool.py).
+* Mapped pages count as the server's memory only while touched: a background thread hands
+  them back to the kernel every few seconds (`madvise(MADV_DONTNEED)`; the next read
+  faults them in again from the page cache), so idle uploads hold disk, not RAM.
 * The file kind comes from magic bytes, never from the name.
 * CSV is read with all-string columns (no type guessing: the validation layer decides),
   and the row count is checked against an independent, quote-aware count of record
@@ -23,11 +30,13 @@ index for Parquet (whose `header_row` is 0: it has a schema, not a header row).
 """
 from __future__ import annotations
 
+import collections
 import csv
 import hashlib
 import io
 import logging
 import math
+import mmap
 import multiprocessing
 import os
 import posixpath
@@ -37,6 +46,7 @@ import shutil
 import tempfile
 import threading
 import time
+import weakref
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -60,11 +70,19 @@ MAX_ZIP_ENTRIES = 10_000
 MAX_REPORTED_ROWS = 10
 
 
+# THE upload limit, stated once. .streamlit/config.toml's server.maxUploadSize carries the same number
+# (a test holds them together) and the /data uploader passes it as max_upload_size. Streamlit's browser
+# code counts a megabyte as 1,000,000 bytes (1,048,576 only on Windows), so the loader's limit in bytes
+# is UPLOAD_LIMIT_MB × 1,000,000: a file the page lets through is never refused for its size here.
+UPLOAD_LIMIT_MB = 200
+BROWSER_MB = 1_000_000
+
+
 @dataclass(frozen=True)
 class Limits:
     """Resource ceilings for one upload. The defaults suit the Streamlit app."""
 
-    max_bytes: int = 200 * MB
+    max_bytes: int = UPLOAD_LIMIT_MB * BROWSER_MB
     max_rows: int = 20_000_000
     max_columns: int = 200
     max_uncompressed_xlsx: int = 1024 * MB
@@ -97,29 +115,40 @@ class Upload:
 
 
 def read_upload(
-    path: str | os.PathLike,
+    path: str | os.PathLike | Spooled,
     display_name: str | None = None,
     *,
     limits: Limits = DEFAULT_LIMITS,
     expected_columns: set[str] | None = None,
 ) -> Upload:
-    """Read `path` safely in a child process; raise LoadError with a human reason if not."""
-    name = display_name or Path(path).name
+    """Read `path` (or a spooled upload) safely in a child process; raise LoadError with a human reason if not."""
+    name = display_name or (path.name if isinstance(path, Spooled) else Path(path).name)
     try:
-        size = os.path.getsize(path)
+        size = path.size if isinstance(path, Spooled) else os.path.getsize(path)
     except OSError as exc:
         raise LoadError(Problem(name, f"file cannot be opened ({exc.strerror or exc})")) from None
-    if size == 0:
-        raise LoadError(Problem(name, "file is empty"))
-    if size > limits.max_bytes:
-        raise LoadError(Problem(name, f"file is {size / MB:.0f} MB; the limit is {limits.max_bytes / MB:.0f} MB"))
+    check_size(size, name, limits)
     expected = frozenset(expected_columns) if expected_columns else None
+    source = path if isinstance(path, Spooled) else os.fspath(path)
+    if _IN_SANDBOX:             # already in the capped child (loaders/spool.py): parse right here
+        table, rows, meta = _parse(source_path(source), name, limits, expected)
+        return Upload(table=table, file_name=name, source_rows=pa.array(rows, pa.int64()), **meta)
     try:
-        return _run_in_child(os.fspath(path), name, limits, expected)
+        meta, out = run_sandboxed(_read_to_ipc, (source, name, limits, expected), name, limits)
+        return _upload_from_ipc(out, name, meta)
     except LoadError:
         raise
     except Exception as exc:  # noqa: BLE001 - the contract: nothing else escapes
         raise LoadError(Problem(name, f"file could not be read ({_short(exc)})")) from None
+
+
+def check_size(size: int, name: str, limits: Limits = DEFAULT_LIMITS) -> None:
+    """The size gate, the same for the page and the loader: empty and over-limit files are refused."""
+    if size == 0:
+        raise LoadError(Problem(name, "file is empty"))
+    if size > limits.max_bytes:
+        raise LoadError(Problem(name, f"file is {size:,} bytes; the limit is {limits.max_bytes:,} bytes "
+                                      f"({limits.max_bytes / BROWSER_MB:,.0f} MB)"))
 
 
 def sniff_kind(path: str | os.PathLike, display_name: str | None = None, *, limits: Limits = DEFAULT_LIMITS) -> str:
@@ -158,7 +187,8 @@ def prewarm() -> None:
 
 _CTX = None
 _PRELOAD = ["numpy", "pandas", "pyarrow", "pyarrow.csv", "pyarrow.parquet", "pyarrow.compute",
-            "fastexcel", "defusedxml.ElementTree", "loaders.errors", "loaders.json_reader", "loaders.readers"]
+            "fastexcel", "defusedxml.ElementTree", "loaders.errors", "loaders.json_reader", "loaders.readers",
+            "loaders.spool", "loaders.validate"]
 
 
 def _context():
@@ -166,8 +196,23 @@ def _context():
     if _CTX is None:
         ctx = multiprocessing.get_context("forkserver")
         ctx.set_forkserver_preload(_PRELOAD)
+        _start_forkserver()
         _CTX = ctx
     return _CTX
+
+
+def _start_forkserver() -> None:
+    """Start the forkserver, telling it the folder of its socket (multiprocessing's pymp-*), so that the
+    folder goes when the forkserver does: it exits when its parent dies, even by kill -9, whose own
+    clean-up then never runs. (Read back at the end of this module, in the forkserver.)"""
+    os.environ[_FORKSERVER_TEMPDIR] = util.get_temp_dir()
+    try:
+        forkserver.ensure_running()
+    finally:
+        os.environ.pop(_FORKSERVER_TEMPDIR, None)
+
+
+_FORKSERVER_TEMPDIR = "DCE_FORKSERVER_TEMPDIR"
 
 
 class _NoMainPopen(popen_forkserver.Popen):
@@ -209,28 +254,93 @@ def _noop() -> None:
     return None
 
 
-def _run_in_child(path: str, name: str, limits: Limits, expected) -> Upload:
-    ctx = _context()
-    workdir = tempfile.mkdtemp(prefix="dce-upload-")
-    out_path = os.path.join(workdir, "table.arrow")
-    recv, send = ctx.Pipe(duplex=False)
-    proc = _ParserProcess(target=_child_main, args=(send, path, name, limits, expected, out_path), daemon=True)
-    try:
-        proc.start()
-        send.close()
-        message = _wait_for_child(proc, recv, limits)
-        if message is None:
-            raise LoadError(Problem(name, _too_big(limits)))
-        status, payload = message
-        if status == "refused":
-            raise LoadError(payload)
-        return _upload_from_ipc(out_path, name, payload)
-    finally:
-        if proc.is_alive():
-            proc.kill()
-        proc.join(timeout=5)
-        recv.close()
-        shutil.rmtree(workdir, ignore_errors=True)
+class Spooled:
+    """An upload's bytes in an anonymous temporary file: no name on disk, freed by the kernel when closed.
+
+    A child receives it as a duplicated descriptor (pickled through the forkserver) and reads it as
+    /proc/self/fd/N, so nothing is ever reachable under /tmp.
+    """
+
+    def __init__(self, data, name: str):
+        self.name = name
+        self._file = tempfile.TemporaryFile(prefix="dce-upload-")
+        self._file.write(data)
+        self._file.flush()
+        self.size = os.fstat(self._file.fileno()).st_size
+
+    def fileno(self) -> int:
+        return self._file.fileno()
+
+    def close(self) -> None:
+        self._file.close()
+
+    def __reduce__(self):    # only while a child is being started: the child gets its own descriptor
+        return (_Inherited, (reduction.DupFd(self.fileno()),))
+
+
+class _Inherited:
+    """A descriptor the parent handed to this child (a Spooled upload or an output file)."""
+
+    def __init__(self, dup):
+        self.fd = dup.detach()
+
+    def __fspath__(self) -> str:
+        return f"/proc/self/fd/{self.fd}"
+
+
+class _Output:
+    """An anonymous temporary file the child writes into and the parent then maps."""
+
+    def __init__(self):
+        self.file = tempfile.TemporaryFile(prefix="dce-upload-")
+
+    def __reduce__(self):
+        return (_Inherited, (reduction.DupFd(self.file.fileno()),))
+
+
+def source_path(source) -> str:
+    return os.fspath(source) if not isinstance(source, Spooled) else f"/proc/self/fd/{source.fileno()}"
+
+
+_IN_SANDBOX = False     # True inside a child started by run_sandboxed
+
+
+def run_sandboxed(target, args: tuple, name: str, limits: Limits = DEFAULT_LIMITS):
+    """`target(*args, out)` in a capped child: (its result, the anonymous file it wrote into `out`).
+
+    `target` must be a module-level function; Spooled arguments reach it as paths. Anything it
+    raises becomes a LoadError naming `name`; running out of memory or time is said in words.
+    """
+    with _SLOTS:
+        ctx = _context()
+        out = _Output()
+        recv, send = ctx.Pipe(duplex=False)
+        proc = _ParserProcess(target=_child_main, args=(send, target, args, name, limits, out), daemon=True)
+        try:
+            proc.start()
+            send.close()
+            message = _wait_for_child(proc, recv, limits)
+            if message is None:
+                raise LoadError(Problem(name, _too_big(limits)))
+            status, payload, peak_mb = message
+            CHILD_PEAKS_MB.append(peak_mb)
+            if status == "refused":
+                raise LoadError(payload)
+            return payload, out.file
+        except BaseException:
+            out.file.close()
+            raise
+        finally:
+            if proc.is_alive():
+                proc.kill()
+            proc.join(timeout=5)
+            recv.close()
+
+
+# Children at once: each may take its memory cap, and on a small machine they would only queue for
+# the cores anyway. An upload over the count waits its turn (its wall-time limit starts after).
+_SLOTS = threading.BoundedSemaphore(max(2, min(4, os.cpu_count() or 2)))
+CHILD_PEAKS_MB: collections.deque = collections.deque(maxlen=100)   # each child's peak RSS (bench/bench_memory.py)
 
 
 def _wait_for_child(proc, recv, limits: Limits):
@@ -250,31 +360,101 @@ def _wait_for_child(proc, recv, limits: Limits):
             return None
 
 
-def _upload_from_ipc(out_path: str, name: str, meta: dict) -> Upload:
-    with pa.memory_map(out_path, "r") as source:
-        table = pa.ipc.open_file(source).read_all()
+def map_arrow(file) -> pa.Table:
+    """The Arrow IPC file an open file object holds, memory-mapped (zero-copy); the file is closed."""
+    with file:
+        if os.fstat(file.fileno()).st_size == 0:
+            raise ValueError("the child wrote no table")
+        mapped = mmap.mmap(file.fileno(), 0, prot=mmap.PROT_READ)
+    _MAPPED.add(mapped)
+    _start_evictor()
+    return pa.ipc.open_file(pa.py_buffer(mapped)).read_all()
+
+
+def write_arrow(table: pa.Table, out) -> None:
+    """In the child: `table` as an Arrow IPC file into the parent's output file."""
+    with open(out.fd, "wb", closefd=True) as sink, pa.ipc.new_file(sink, table.schema) as writer:
+        writer.write_table(table)
+
+
+_MAPPED: weakref.WeakSet = weakref.WeakSet()
+_EVICTOR: threading.Thread | None = None
+EVICT_EVERY_S = 5.0
+
+
+def evict() -> None:
+    """Hand every mapped upload's pages back to the kernel (they stay valid: a read faults them in again)."""
+    for mapped in list(_MAPPED):
+        try:
+            mapped.madvise(mmap.MADV_DONTNEED)
+        except (ValueError, OSError):     # closed meanwhile
+            pass
+
+
+def give_back_memory() -> None:
+    """Return freed heap to the kernel (glibc keeps it otherwise: an upload's parse left ~200 MB behind)."""
+    pa.default_memory_pool().release_unused()
+    try:
+        import ctypes
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):     # not glibc: nothing to trim
+        pass
+
+
+def _start_evictor() -> None:
+    global _EVICTOR
+    if _EVICTOR is None or not _EVICTOR.is_alive():
+        _EVICTOR = threading.Thread(target=_evict_forever, name="dce-upload-evictor", daemon=True)
+        _EVICTOR.start()
+
+
+def _evict_forever() -> None:
+    while True:
+        time.sleep(EVICT_EVERY_S)
+        evict()
+        give_back_memory()
+
+
+def _upload_from_ipc(out, name: str, meta: dict) -> Upload:
+    table = map_arrow(out)
     rows = table.column(SOURCE_ROW_COLUMN).combine_chunks()
     table = table.drop_columns([SOURCE_ROW_COLUMN])
     return Upload(table=table, file_name=name, source_rows=rows, **meta)
 
 
-def _child_main(conn, path, name, limits, expected, out_path) -> None:
-    """Runs in the child: apply limits, parse, write IPC, report."""
+def _read_to_ipc(source, name, limits, expected, out) -> dict:
+    """Runs in the child: parse, write the table (with its source rows) for the parent to map."""
+    table, rows, meta = _parse(os.fspath(source), name, limits, expected)
+    write_arrow(table.append_column(SOURCE_ROW_COLUMN, pa.array(rows, pa.int64())), out)
+    return meta
+
+
+def _child_main(conn, target, args, name, limits, out) -> None:
+    """Runs in the child: apply limits, run the work, report."""
+    global _IN_SANDBOX
     try:
         _apply_rlimits(limits)
+        _IN_SANDBOX = True
         logging.getLogger("fastexcel").setLevel(logging.ERROR)  # dtype-guess chatter, not errors
-        table, rows, meta = _parse(path, name, limits, expected)
-        table = table.append_column(SOURCE_ROW_COLUMN, pa.array(rows, pa.int64()))
-        with pa.OSFile(out_path, "wb") as sink, pa.ipc.new_file(sink, table.schema) as writer:
-            writer.write_table(table)
-        conn.send(("ok", meta))
+        conn.send(("ok", target(*args, out), _peak_mb()))
     except LoadError as exc:
-        conn.send(("refused", exc.problems))
+        problems = exc.problems
+        if len(problems) == 1 and _out_of_memory(RuntimeError(problems[0].reason)):   # wrapped by load._guarded
+            problems = [Problem(name, _too_big(limits))]
+        conn.send(("refused", problems, _peak_mb()))
     except Exception as exc:  # noqa: BLE001 - report, never traceback
         reason = _too_big(limits) if _out_of_memory(exc) else f"file could not be read ({_short(exc)})"
-        conn.send(("refused", [Problem(name, reason)]))
+        conn.send(("refused", [Problem(name, reason)], _peak_mb()))
     finally:
         conn.close()
+
+
+def _peak_mb() -> float:
+    try:
+        with open("/proc/self/status") as fh:
+            return next(int(line.split()[1]) / 1024 for line in fh if line.startswith("VmHWM:"))
+    except (OSError, StopIteration):
+        return float("nan")
 
 
 def _too_big(limits: Limits) -> str:
@@ -663,7 +843,6 @@ def _ragged_problems(bad_texts, data, starts, lines, n_columns, delimiter, name)
 
 _NS_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _MERGE_RE = re.compile(rb"<(?:\w+:)?mergeCell\b[^>]*?\bref=\"([A-Z]+\d+(?::[A-Z]+\d+)?)\"")
-_DTD_RE = re.compile(rb"<!DOCTYPE|<!ENTITY", re.IGNORECASE)
 
 
 def _check_xlsx_package(path, name: str, limits: Limits) -> None:
@@ -734,21 +913,86 @@ def _read_xlsx(path: str, name: str, limits: Limits, expected, notes: list[str])
 
 
 def _refuse_dtds(zf: zipfile.ZipFile, name: str) -> None:
-    """No spreadsheet needs a DTD; one in any XML part means an entity bomb or XXE attempt."""
+    """No spreadsheet needs a DTD; one in any XML part means an entity bomb or XXE attempt.
+
+    Honest about what it checks: every part of the package that is XML (told from its first bytes,
+    not its name), decoded in its own encoding (UTF-8, UTF-16/32 with or without a byte-order mark,
+    or what its XML declaration names), and its whole prolog, however long: whitespace, comments and
+    processing instructions are read through, in streamed chunks, up to the root element. (It used to
+    read 64 KB of bytes, so padding or UTF-16 slipped past.) The parsers behind it refuse entities
+    too: defusedxml for the workbook parts we read ourselves; fastexcel's does not expand them.
+    """
     for info in zf.infolist():
-        if not info.filename.lower().endswith((".xml", ".rels", ".vml")):
-            continue
         with zf.open(info) as fh:
-            head = fh.read(64 * 1024)
-        if _DTD_RE.search(head[: _prolog_end(head)]):
+            head = fh.read(4)
+            codec = _xml_codec(head + fh.read(256))
+            if codec is None:
+                continue
+        with zf.open(info) as fh:
+            verdict = _prolog_verdict(fh, codec, info.filename, name)
+        if verdict == "dtd":
             raise LoadError(Problem(name, f"part '{info.filename}' declares a DTD/entities (an XML bomb or "
                                           "external-entity attack): refused as unsafe"))
 
 
-def _prolog_end(head: bytes) -> int:
-    """Offset of the root element's '<': only the prolog may hold a DOCTYPE."""
-    match = re.search(rb"<[A-Za-z_]", re.sub(rb"<!--.*?-->", lambda m: b" " * len(m.group()), head, flags=re.S))
-    return match.start() if match else len(head)
+_XML_BOMS = ((b"\x00\x00\xfe\xff", "utf-32-be"), (b"\xff\xfe\x00\x00", "utf-32-le"), (b"\xef\xbb\xbf", "utf-8-sig"),
+             (b"\xfe\xff", "utf-16-be"), (b"\xff\xfe", "utf-16-le"),
+             (b"\x00\x00\x00<", "utf-32-be"), (b"<\x00\x00\x00", "utf-32-le"))
+_XML_DECLARED = re.compile(rb"<\?xml[^>]*?encoding\s*=\s*[\"']([A-Za-z0-9._-]+)")
+_PROLOG_SPACE = " \t\r\n\ufeff"          # a byte-order mark decodes to U+FEFF
+
+
+def _xml_codec(head: bytes) -> str | None:
+    """The encoding of a package part from its first bytes (XML 1.0, appendix F); None when it is not XML."""
+    for mark, codec in _XML_BOMS:
+        if head.startswith(mark):
+            return codec
+    if len(head) >= 2 and head[0] != 0 and head[1] == 0:
+        return "utf-16-le"
+    if len(head) >= 2 and head[0] == 0 and head[1] != 0:
+        return "utf-16-be"
+    if not head.lstrip(b" \t\r\n").startswith(b"<"):
+        return None                      # an image, a binary part: no XML parser reads it
+    declared = _XML_DECLARED.match(head.lstrip(b" \t\r\n"))
+    return declared.group(1).decode("ascii") if declared else "utf-8"
+
+
+def _prolog_verdict(fh, codec: str, part: str, name: str) -> str:
+    """'root' when the root element is reached with nothing but a safe prolog before it; 'dtd' when a
+    declaration (<!DOCTYPE, <!ENTITY, anything '<!' but a comment) comes first; 'end' without a root."""
+    import codecs
+    try:
+        decoder = codecs.getincrementaldecoder(codec)(errors="replace")
+    except LookupError:
+        raise LoadError(Problem(name, f"part '{part}' is XML in an encoding no spreadsheet uses ({codec}); "
+                                      "refused as unsafe")) from None
+    state, carry = "between", ""
+    while True:
+        chunk = fh.read(256 * 1024)
+        text = carry + decoder.decode(chunk, final=not chunk)
+        carry, i = "", 0
+        while i < len(text):
+            if state == "between":
+                while i < len(text) and text[i] in _PROLOG_SPACE:
+                    i += 1
+                rest = text[i:i + 4]
+                if not rest or (len(rest) < 4 and chunk):
+                    carry = text[i:]                 # too short to tell: wait for the next chunk
+                    break
+                if rest.startswith("<?"):
+                    state, i = "?>", i + 2
+                elif rest.startswith("<!--"):
+                    state, i = "-->", i + 4
+                else:
+                    return "dtd" if rest.startswith("<!") else "root"
+            else:
+                found = text.find(state, i)
+                if found < 0:
+                    carry = text[max(i, len(text) - len(state) + 1):]
+                    break
+                state, i = "between", found + len(state)
+        if not chunk:
+            return "end"
 
 
 def _workbook_info(zf: zipfile.ZipFile, name: str) -> dict:
@@ -1005,3 +1249,10 @@ def _binary_as_text(column: pa.ChunkedArray, col: str, name: str, notes: list[st
         raise LoadError(Problem(name, "binary column that is not UTF-8 text", column=col)) from None
     notes.append(f"column '{col}' was binary without a text annotation; decoded as UTF-8")
     return text
+
+
+# In the forkserver (started by _start_forkserver, which preloads this module): remove the socket's
+# folder when this process exits, which it does as soon as the process that started it is gone.
+if os.environ.get(_FORKSERVER_TEMPDIR):
+    import atexit
+    atexit.register(shutil.rmtree, os.environ.pop(_FORKSERVER_TEMPDIR), True)

@@ -4,6 +4,7 @@ from pathlib import Path
 import streamlit as st
 
 from loaders import scenarios as store
+from loaders.errors import BusyError
 from transforms import business as biz
 from transforms import fmt, model, overview, pace
 from transforms.export import to_csv_bytes
@@ -69,6 +70,7 @@ st.markdown(
     f"curve. **Investment** starts from the stored assumption above: {inv.basis(money)}.")
 
 
+@ui_data.or_busy
 @st.cache_data(show_spinner=False, max_entries=4)
 def saved_scenarios(version: tuple):
     """The saved scenarios, read once per data version: any session's save writes the database, which
@@ -155,10 +157,10 @@ def what_if() -> None:
         if c2.form_submit_button("Save scenario"):
             try:
                 sid = store.save(name, levers, {**proj.outcomes(), **{k: mc[k] for k in ("p10", "p50", "p90")}})
-            except ValueError as exc:
-                st.error(str(exc))
+            except (ValueError, BusyError) as exc:
+                st.error(fmt.md_escape(exc))
             else:
-                st.session_state["biz_saved"] = f"Saved “{store.clean_name(name)}” as scenario #{sid}."
+                st.session_state["biz_saved"] = f"Saved “{fmt.md_escape(store.clean_name(name))}” as scenario #{sid}."
                 st.rerun()
 
 
@@ -187,5 +189,5 @@ else:
     c1.button("Load into the levers", key="biz_load",
               on_click=lambda: set_levers(saved.set_index("scenario_id").loc[pick, "levers"]))
     if c2.button("Delete", key="biz_delete"):
-        store.delete(pick)
+        ui_data.or_busy(store.delete)(pick)
         st.rerun()

@@ -2,6 +2,7 @@
 import streamlit as st
 
 from loaders.errors import BusyError, LoadError
+from transforms import fmt
 from ui import data as ui_data
 from ui import upload, widgets
 from ui.export import export_workbook_button
@@ -11,7 +12,7 @@ try:
     data = ui_data.plan_data()
 except BusyError as exc:        # a long CLI load holds the file past the read retries
     st.title("Data")
-    st.warning(f"Busy, retry in a moment: {exc}", icon=":material/hourglass_top:")
+    st.warning(f"Busy, retry in a moment: {fmt.md_escape(exc)}", icon=":material/hourglass_top:")
     st.stop()
 
 st.title("Data")
@@ -30,9 +31,7 @@ with st.expander("Templates: the expected shape of each table (CSV, XLSX, JSON)"
 
 st.subheader("Upload")
 left, right = st.columns([3, 1])
-uploaded = left.file_uploader("CSV, XLSX, Parquet or JSON file", key="upload_file",
-                              help="Any file name is accepted (.csv, .xlsx, .parquet, .json, .ndjson, .jsonl, …): the "
-                                   "kind is read from the file's content. Limits: 200 MB, 20M rows, 200 columns.")
+uploaded = upload.uploader(left)
 choice = right.selectbox("Target table", upload.table_options(), key="upload_table",
                          help="Auto-detect picks the table from the column names.")
 
@@ -53,7 +52,7 @@ else:
                     st.info("Choose the **Target table** above: the report will then name each column it does "
                             "not know, and you can map it.", icon=":material/arrow_forward:")
             else:
-                st.warning(f"Busy, retry: {error}", icon=":material/hourglass_top:")
+                st.warning(f"Busy, retry: {fmt.md_escape(error)}", icon=":material/hourglass_top:")
         elif not prepared.ok:
             upload.preview(prepared)
             upload.report(prepared.validated.problems, prepared.file_name)

@@ -1,6 +1,7 @@
 """Shared fixtures: one plan database built per session, copied per test that writes."""
 from __future__ import annotations
 
+import re
 import shutil
 import sys
 from pathlib import Path
@@ -57,3 +58,8 @@ def db(plan_db, tmp_path, monkeypatch) -> Path:
 def write(path: Path, text: str) -> Path:
     path.write_text(text, encoding="utf-8")
     return path
+
+
+def shown(markdown) -> str:
+    """What a reader sees of Markdown written with fmt.md_escape: escapes resolved, word joiners gone."""
+    return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", str(markdown)).replace("\u2060", "")

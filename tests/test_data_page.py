@@ -15,7 +15,7 @@ from streamlit.testing.v1 import AppTest
 from loaders import load, schema, templates
 from loaders.errors import LoadError
 from tests.apptest import run_page
-from tests.conftest import ROOT, data_files
+from tests.conftest import ROOT, data_files, shown
 from tests.conftest import TEST_DATA as DATA
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -34,7 +34,7 @@ def upload(at: AppTest, name: str, content: bytes, mime: str = "text/csv") -> Ap
 def text(at: AppTest) -> str:
     parts = [m.value for m in at.markdown] + [e.value for e in at.error] + [i.value for i in at.info] \
         + [s.value for s in at.success] + [w.value for w in at.warning] + [c.value for c in at.caption]
-    return "\n".join(str(p) for p in parts)
+    return "\n".join(shown(p) for p in parts)
 
 
 def sha(path: Path) -> str:
@@ -116,7 +116,7 @@ def test_a_bad_file_gets_a_grouped_report_naming_row_column_value_and_nothing_is
     before = sha(db)
     at = upload(page(), "bad.csv", content)
     assert not at.exception
-    message = at.error[0].value
+    message = shown(at.error[0].value)
     assert "bad.csv" in message and "7 problems" in message and "Nothing was written" in message
     groups = at.dataframe[2].value      # types, parsed rows, groups, problems
     assert list(groups["code"]) == ["not_a_number", "unknown_metric"]
@@ -140,14 +140,14 @@ def test_an_unreadable_file_is_refused_with_its_name_and_no_traceback(db):
     before = sha(db)
     at = upload(page(), "empty.csv", b"")
     assert not at.exception
-    assert "empty.csv" in at.error[0].value and "file is empty" in at.error[0].value
+    assert "empty.csv" in shown(at.error[0].value) and "file is empty" in shown(at.error[0].value)
     assert sha(db) == before
 
 
 def test_unknown_columns_ask_for_the_table_then_can_be_mapped(db):
     content = b"kpi,date,amount\nsecurity_score,2025-01-20,70\n"
     at = upload(page(), "renamed.csv", content)
-    assert "cannot tell which table" in at.error[0].value
+    assert "cannot tell which table" in shown(at.error[0].value)
     at.selectbox(key="upload_table").set_value("observations").run()
     assert "unknown column" in text(at)
     at.selectbox(key="map_col_kpi").set_value("metric_id")
@@ -166,7 +166,7 @@ def test_title_row_money_workbook_loads_after_mapping_the_metric_ids(db):
     before = sha(db)
     at = upload(page(), "title_row_money.xlsx", content, XLSX)
     assert "header found on row 3" in text(at)
-    report = at.error[0].value
+    report = shown(at.error[0].value)
     assert "row 4" in report and "'metric_id'" in report and "'m1'" in report
     assert sha(db) == before
     at.selectbox(key="map_metric_m1").set_value("revenue_pipeline_usd")
@@ -177,7 +177,7 @@ def test_title_row_money_workbook_loads_after_mapping_the_metric_ids(db):
     assert not at.exception
     assert live(db, "revenue_pipeline_usd") == 1_500_000          # '$1.5M' coerced
     assert live(db, "concurrent_users") == 2500
-    assert any("batch 2" in s.value for s in at.success)
+    assert any("batch 2" in shown(s.value) for s in at.success)
 
 
 # ---- load, replace by key, no-op, undo -----------------------------------------------------------
@@ -188,7 +188,7 @@ def test_load_replace_by_key_noop_and_undo_restore_the_figures(db, tmp_path):
     at = upload(page(), "week1.csv", week.encode())
     assert "holds 2 values on 2 days: 2025-01-13, 2025-01-19 and replaces none loaded earlier" in text(at)
     button(at, "load").click().run()
-    assert any("batch 2: loaded 2 rows into observations from week1.csv" in s.value for s in at.success)
+    assert any("batch 2: loaded 2 rows into observations from week1.csv" in shown(s.value) for s in at.success)
     assert live(db, "security_score") == 85
     assert overview_score() == "60.4/100"                       # 55.35 + 0.25 × (85 − 65)
 
@@ -216,7 +216,7 @@ def test_load_replace_by_key_noop_and_undo_restore_the_figures(db, tmp_path):
     at.selectbox(key="undo_batch").set_value(3).run()
     at.checkbox(key="undo_confirm_3").check().run()
     button(at, "undo").click().run()
-    assert any("rolled back batch 3" in s.value for s in at.success)
+    assert any("rolled back batch 3" in shown(s.value) for s in at.success)
     assert live(db, "security_score") == 85                                # batch 2's rows are back
     at.selectbox(key="undo_batch").set_value(2).run()
     at.checkbox(key="undo_confirm_2").check().run()
@@ -272,7 +272,7 @@ def test_load_error_from_commit_is_reported_not_raised(db, tmp_path, monkeypatch
     monkeypatch.setattr(load, "_commit", broken)
     button(at, "load").click().run()
     assert not at.exception
-    assert any("disk full" in e.value for e in at.error)
+    assert any("disk full" in shown(e.value) for e in at.error)
 
 
 # ---- numbers as analysts type them, and the '12%' policy -------------------------------------------
@@ -312,7 +312,7 @@ def test_busy_database_on_load_says_busy_retry(db, monkeypatch):
     at = upload(page(), "ok.csv", b"metric_id,as_of,value\nsecurity_score,2025-01-20,70\n")
     monkeypatch.setattr(load, "_commit", busy)
     button(at, "load").click().run()
-    assert not at.exception and any("Busy, retry" in w.value for w in at.warning)
+    assert not at.exception and any("Busy, retry" in shown(w.value) for w in at.warning)
 
 
 # ---- issue 12: the success replaces the notice; one-pass reports; remove days ---------------------
@@ -324,11 +324,11 @@ def test_after_a_load_the_success_message_replaces_the_already_loaded_notice(db,
     at = page()
     assert at.selectbox(key="undo_batch").value == 2
     at = upload(at, "week2.csv", b"metric_id,as_of,value\nsecurity_score,2025-01-20,70\n")
-    assert any("holds 1 value on 2025-01-20 and replaces none loaded earlier" in s.value for s in at.success)
+    assert any("holds 1 value on 2025-01-20 and replaces none loaded earlier" in shown(s.value) for s in at.success)
     button(at, "load").click().run()
     assert not at.exception
-    assert [s.value for s in at.success] == ["batch 3: loaded 1 rows into observations from week2.csv"]
-    assert not [i.value for i in at.info if "Already loaded" in i.value]
+    assert [shown(s.value) for s in at.success] == ["batch 3: loaded 1 rows into observations from week2.csv"]
+    assert not [i.value for i in at.info if "Already loaded" in shown(i.value)]
     assert not [b for b in at.button if b.key == "load"]
     assert at.selectbox(key="undo_batch").value == 3                  # the batch just loaded is the one offered
     assert live(db, "security_score") == 70
@@ -338,13 +338,13 @@ def test_a_misspelt_header_and_bad_cells_are_reported_together_with_did_you_mean
     content = b"date,securty_score,compliance_score\n2025-01-20,70,4x\n2025-01-21,71,n/a\n"
     at = upload(page(), "typo.csv", content)
     assert not at.exception
-    assert "3 problems found" in at.error[0].value and "did you mean security_score?" in at.error[0].value
+    assert "3 problems found" in shown(at.error[0].value) and "did you mean security_score?" in shown(at.error[0].value)
     assert "typo.csv** → table **metrics_daily** (detected from its columns): 2 rows" in text(at)
     parsed = at.dataframe[1].value
     assert len(parsed) == 2 and list(parsed["date"].astype(str)) == ["2025-01-20", "2025-01-21"]
     problems = at.dataframe[3].value
     assert list(problems["code"]) == ["unknown_column", "not_a_number", "placeholder_value"]
-    assert any("(did you mean security_score?)" in s.label for s in at.selectbox)
+    assert any("(did you mean security_score?)" in shown(s.label) for s in at.selectbox)
     at.selectbox(key="map_col_securty_score").set_value("security_score").run()
     assert [p for p in at.dataframe[3].value["code"]] == ["not_a_number", "placeholder_value"]
 
@@ -364,11 +364,11 @@ def test_remove_days_from_the_page_needs_a_confirmation_and_undo_brings_them_bac
     assert button(at, "remove_days").disabled
     next(c for c in at.checkbox if c.key.startswith("rm_confirm")).check().run()
     button(at, "remove_days").click().run()
-    assert any("batch 3: remove 2025-01-21 (security_score) — 1 value removed" in s.value for s in at.success)
+    assert any("batch 3: remove 2025-01-21 (security_score) — 1 value removed" in shown(s.value) for s in at.success)
     assert live(db, "security_score") == 70
     at = page()
     at.selectbox(key="undo_batch").set_value(3).run()
     at.checkbox(key="undo_confirm_3").check().run()
     button(at, "undo").click().run()
-    assert any("the values it removed are back" in s.value for s in at.success)
+    assert any("the values it removed are back" in shown(s.value) for s in at.success)
     assert live(db, "security_score") == 71

@@ -29,7 +29,7 @@ def test_text_cells_are_neutralised_and_numbers_stay_numbers():
     assert out["text"][7] == "ok" and pd.isna(out["text"][8])
     assert out["number"].dtype == float and out["number"][0] == -5      # a real negative stays a number
     text = to_csv_bytes(frame).decode("utf-8-sig")
-    assert "\n-5.0," not in text and ",-5.0\n" in text and "'-5," in text
+    assert "\n-5.0," not in text and ",-5.0\r\n" in text and "'-5," in text
     assert neutralise(-5) == -5 and neutralise("=x") == "'=x"
 
 

@@ -6,6 +6,10 @@ look: a text cell "-5" is neutralised too ('-5: text stays text), while a numeri
 its real numbers, negatives included (-5 stays the number -5). Column names are text and get
 the same treatment.
 
+CSV records end with CRLF (RFC 4180), which makes the csv writer quote every field holding a CR or
+an LF. A spreadsheet ends a record at a bare CR: with LF endings a text cell "x\r=1+2" was written
+unquoted, and the "=1+2" after the CR opened a new record and ran as a formula, past the quote guard.
+
 XLSX: every text cell is written as an inline/shared *string* (openpyxl data_type 's'), never as
 a formula, so "=HYPERLINK(...)" arrives as the literal text; the same quote prefix is applied too,
 so a user who copies the cell to a CSV elsewhere stays safe.
@@ -42,8 +46,8 @@ def safe_frame(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def to_csv_bytes(frame: pd.DataFrame) -> bytes:
-    """UTF-8 with BOM, so Excel shows accents and emoji correctly."""
-    return safe_frame(frame).to_csv(index=False).encode("utf-8-sig")
+    """UTF-8 with BOM, so Excel shows accents and emoji correctly; CRLF records (see the module docstring)."""
+    return safe_frame(frame).to_csv(index=False, lineterminator="\r\n").encode("utf-8-sig")
 
 
 # --- XLSX ---------------------------------------------------------------------------------------------

@@ -1,9 +1,20 @@
-"""The one way to format numbers for people: $1.5M, 99.9%, 12 ms."""
+"""The one way to format numbers and user text for people: $1.5M, 99.9%, 12 ms; a file name as text."""
 from __future__ import annotations
 
 import math
+import re
+import sys
 
-import pandas as pd
+# C0/C1 controls, line/paragraph separators and bidi overrides: they make one name look like two lines,
+# or like another name, wherever it is printed.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+# Every ASCII punctuation mark: CommonMark lets any of them be backslash-escaped, and escaping them all
+# also defuses what Streamlit adds to Markdown (autolinked URLs, :icons:, :color[...], $math$).
+_MD_PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
+# GFM turns URLs and e-mail addresses in plain text into links after escapes are resolved, so escaping
+# cannot stop it; an invisible WORD JOINER inside each trigger ("http:", "www.", "@x") does.
+_AUTOLINK = re.compile(r"(?i)(?<=htt)(?=ps?:)|(?<=ww)(?=w\.)|(?<=@)(?=[\w-])|(?<=mailt)(?=o:)|(?<=xmp)(?=p:)")
+WORD_JOINER = "\u2060"
 
 
 def _trim(number: float, decimals: int) -> str:
@@ -11,8 +22,17 @@ def _trim(number: float, decimals: int) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
+def _pd():
+    """pandas, imported on first use: `python -m loaders load` prints through this module and must start
+    without pandas (its DuckDB-native path never needs it)."""
+    import pandas
+    return pandas
+
+
 def is_missing(value) -> bool:
-    return value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA
+    pandas = sys.modules.get("pandas")      # a pd.NA can only exist once pandas is imported
+    return value is None or (isinstance(value, float) and math.isnan(value)) or (
+        pandas is not None and value is pandas.NA)
 
 
 def money(value, decimals: int = 3) -> str:
@@ -50,6 +70,7 @@ def score(value, decimals: int = 1) -> str:
 
 def day(value) -> str:
     """13 Jan 2025 (a date or timestamp; the time of day is not shown)."""
+    pd = _pd()
     if value is None or value is pd.NaT or (not isinstance(value, str) and pd.isna(value)):
         return ""
     stamp = pd.Timestamp(value)
@@ -59,7 +80,7 @@ def day(value) -> str:
 def moment(value) -> str:
     """1 Dec 2026 04:58 (a timestamp to the minute)."""
     text = day(value)
-    return f"{text} {pd.Timestamp(value):%H:%M}" if text else ""
+    return f"{text} {_pd().Timestamp(value):%H:%M}" if text else ""
 
 
 def value(value, unit: str | None) -> str:
@@ -103,9 +124,15 @@ def change(amount, unit: str | None) -> str:
     return ("+" if amount >= 0 else "-") + shown     # ASCII minus: st.metric colours a delta by its sign
 
 
-MARKDOWN_SPECIAL = "\\`*_{}[]()<>#+-.!|~$:"
+def printable(text) -> str:
+    """`text` with every control character shown as its escape (\\r, \\n, \\x1b): one name stays one line."""
+    return _CONTROL.sub(lambda m: repr(m.group())[1:-1], str(text))
 
 
 def md_escape(text) -> str:
-    """Text shown as itself inside Markdown (labels, messages): every Markdown character escaped."""
-    return "".join("\\" + ch if ch in MARKDOWN_SPECIAL else ch for ch in str(text))
+    """User text (a file, column, sheet or scenario name, a cell value, a message quoting them) for any place
+    Streamlit renders Markdown: st.markdown/success/error/info/warning/caption/toast and widget labels.
+
+    It shows as the characters it holds: no link, image, emphasis, heading or line break of its own.
+    """
+    return _MD_PUNCTUATION.sub(r"\\\1", _AUTOLINK.sub(WORD_JOINER, printable(text)))

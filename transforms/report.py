@@ -19,6 +19,7 @@ import pandas as pd
 
 from transforms import alerts, business, fmt, overview, recording, security, status
 from transforms.calendar import PLAN_WEEKS, week_end, week_start
+from transforms.export import neutralise
 from transforms.model import PlanData, target_rows
 
 KINDS = ("executive", "technical")
@@ -436,7 +437,9 @@ def build(kind: str, inp: Inputs) -> Report:
 # --- rendering ----------------------------------------------------------------------------------------
 
 def _md_cell(text) -> str:
-    return str(text).replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+    """A table cell: the export guard's quote when a spreadsheet would evaluate it, one line, pipes escaped."""
+    text = neutralise(str(text)).replace("\\", "\\\\").replace("|", "\\|")
+    return text.replace("\r\n", " ").replace("\r", " ").replace("\n", " ")
 
 
 def to_markdown(report: Report) -> str:
@@ -459,8 +462,13 @@ def to_markdown(report: Report) -> str:
 
 
 def _inline(text) -> str:
-    """Escape everything, then turn the report's own **bold** markers into <strong>."""
-    return re.sub(r"\*\*(.+?)\*\*", r"<strong>\1</strong>", html.escape(str(text), quote=True))
+    """Escape everything, then turn the report's own **bold** markers into <strong>. Text whose visible start
+    a spreadsheet would evaluate gets the export guard's quote: Calc's HTML import ran '=1+2' in a cell."""
+    text = str(text)
+    visible = text.replace("**", "").lstrip()
+    if neutralise(visible) != visible:
+        text = "'" + text
+    return re.sub(r"\*\*(.+?)\*\*", r"<strong>\1</strong>", html.escape(text, quote=True))
 
 
 STYLE = ("body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;max-width:60rem;margin:2rem auto;"

@@ -2,15 +2,21 @@
 
 Any write, by the app or by a CLI job, changes the version, so the next rerun
 reads fresh data; between writes every page is served from the cache.
+When another process holds the database past the retries (a long CLI load), every
+reader here shows one "Busy, retry" line and stops the page (`or_busy`), instead
+of Streamlit's exception box.
 """
 from __future__ import annotations
 
+import functools
 from datetime import date
 
 import pandas as pd
 import streamlit as st
 
 from loaders import assumptions, build, db, queries
+from loaders.errors import BusyError
+from transforms import fmt
 from transforms.calendar import DEFAULT_START, week_end
 from transforms.model import PlanData
 
@@ -20,12 +26,30 @@ PLAN_REFERENCE = ("revenue_streams", "cost_avoidance", "customer_acquisition", "
                   "alert_rules", "contacts", "stated_totals", "calendar", "contradictions")
 
 
+def busy(exc: BusyError) -> None:
+    """The one "busy, retry" line, then stop the page: nothing below it can be read right now."""
+    st.warning(f"Busy, retry in a moment: {fmt.md_escape(exc)}", icon=":material/hourglass_top:")
+    st.stop()
+
+
+def or_busy(read):
+    """A reader that, when the database stays busy past the retries, says so on the page and stops it."""
+    @functools.wraps(read)
+    def guarded(*args, **kwargs):
+        try:
+            return read(*args, **kwargs)
+        except BusyError as exc:
+            busy(exc)
+    return guarded
+
+
 @st.cache_resource(show_spinner="Building the database from the plan data…")
 def _built(path: str) -> bool:
     build.ensure_built()
     return True
 
 
+@or_busy
 def version() -> tuple:
     _built(str(db.db_path()))
     return db.data_version()
@@ -56,6 +80,7 @@ def plan_start(base: dict) -> date:
     return date.fromisoformat(str(values.get("plan_start", DEFAULT_START)))
 
 
+@or_busy
 def plan_data(week: int | None = None) -> PlanData:
     """The plan bundle as of `week` (default: the week the data reaches).
 
@@ -82,6 +107,7 @@ def series(version: tuple, metric_ids: tuple[str, ...], extremes: bool = True):
         return queries.daily_series(con, list(metric_ids), extremes=extremes)
 
 
+@or_busy
 def history(metric_ids: list[str], extremes: bool = True):
     """Daily history, at most ~2,000 points a series: extremes kept for charts of the series itself;
     `extremes=False` gives aligned bucket means for figures combining several series."""
@@ -94,6 +120,7 @@ def plan_data_at_weeks(weeks, up_to: int) -> dict[int, PlanData]:
     return {week: plan_data(week) for week in weeks if week <= up_to}
 
 
+@or_busy
 def plan_data_as_picked() -> PlanData:
     """The plan bundle as of the app-wide week (sidebar, ?week=N; default: where the data reaches)."""
     from ui.widgets import picked_week
@@ -111,6 +138,7 @@ def _weekly(version: tuple, metric_ids: tuple[str, ...], start: date, as_of: dat
         return query(con, list(metric_ids), start, as_of)
 
 
+@or_busy
 def weekly(data: PlanData, metric_ids: list[str], how: str = "sum"):
     """Per metric and plan week: the sum ("sum") or last value ("last") of the observations, up to
     the week `data` is shown as of. Columns: metric_id, week, value (+ n_days for sums)."""
@@ -138,6 +166,7 @@ def _trend_inputs(version: tuple, as_of: date | None):
         return queries.trend_inputs(con, as_of)
 
 
+@or_busy
 def trend_inputs(data: PlanData):
     """Per-metric regression inputs for transforms.pace, as of the week `data` is shown as of."""
     as_of = None if data.week == data.data_week else week_end(data.week, data.start)
@@ -150,6 +179,7 @@ def _reference(version: tuple, name: str):
         return queries.plan_table(con, name)
 
 
+@or_busy
 def reference_table(name: str):
     """A plan reference table (`plan_<name>`, from data/plan/<name>.csv) outside the PlanData bundle."""
     return _reference(version(), name)
@@ -166,12 +196,14 @@ def _rule_history(version: tuple, days: int | None = RULE_HISTORY_DAYS):
         return queries.rule_history(con, days=days)
 
 
+@or_busy
 def rule_history():
     """Every metric's daily history (one value per metric per day) over the last RULE_HISTORY_DAYS days
     before the newest observation: what alert rules and reports read (bounded at any data size)."""
     return _rule_history(version())
 
 
+@or_busy
 def alert_evaluation(at):
     """The alert rules evaluated on day `at`, computed once per data version (shared, read-only)."""
     return _alert_evaluation(version(), None if at is None else pd.Timestamp(at))
@@ -190,6 +222,7 @@ def _metric_observations(version: tuple, metric_id: str, as_of):
         return queries.metric_observations(con, metric_id, as_of)
 
 
+@or_busy
 def metric_observations(data: PlanData, metric_id: str):
     """One metric's live observations up to the day shown, newest first, with their batches (≤ 1,000)."""
     return _metric_observations(version(), metric_id, data.as_of)

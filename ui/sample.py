@@ -14,7 +14,7 @@ def sample_controls(where: str) -> None:
                     "sample) to see trends, pace, velocity and alerts at work. You can remove it in one click.")
         if st.button("Load sample history", key=f"sample_load_{where}", type="primary", icon=":material/science:"):
             with st.spinner("Generating and loading 12 weeks of sample history…"):
-                message = sample_loader.load_sample()
+                message = ui_data.or_busy(sample_loader.load_sample)()
             st.toast(message)
             st.rerun()
     else:
@@ -22,6 +22,6 @@ def sample_controls(where: str) -> None:
                     "the plan's own figures and your uploads stay.")
         if st.button("Remove sample data", key=f"sample_remove_{where}", icon=":material/delete:"):
             with st.spinner("Removing the sample history…"):
-                message = sample_loader.remove_sample()
+                message = ui_data.or_busy(sample_loader.remove_sample)()
             st.toast(message)
             st.rerun()

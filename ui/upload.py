@@ -1,23 +1,23 @@
 """The /data page's upload flow: read → validate → (map) → preview → Load, and the report tables.
 
-Why a module: the page stays a list of sections; the state machine lives here. An upload is read
-once (the reader runs in a child process) and kept in session state with its validation, keyed on
-the uploaded file's id, the chosen table and the analyst's mapping, so a rerun never re-reads it.
+Why a module: the page stays a list of sections; the state machine lives here. An upload is spooled
+to disk once; it is read and validated in the capped child process (loaders/spool.py) once per table
+choice and mapping, and the result is kept in session state keyed on the uploaded file's id, the chosen
+table and the analyst's mapping, so a rerun never re-reads it.
 Nothing here writes except `commit`, `remove_days` and `rollback` (loaders.load, one transaction each).
 Every failure is shown as a message naming the file (and row/column/value where known) and how to fix
 it: never a traceback. Problems are grouped and acted on by their code (loaders/errors.py), never by
-their wording.
+their wording. User text reaches Markdown only through fmt.md_escape.
 """
 from __future__ import annotations
 
-import os
-import tempfile
-from pathlib import Path
 
 import pandas as pd
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
+from streamlit.runtime.uploaded_file_manager import DeletedFile, UploadedFile
 
-from loaders import load, schema, templates
+from loaders import load, readers, schema, spool, templates
 from loaders.errors import BusyError, LoadError, Problem
 from loaders.validate import closest
 from transforms import fmt
@@ -56,51 +56,102 @@ def template_buttons() -> None:
 
 # ---- reading and validating ----------------------------------------------------------------------
 
-def _read(uploaded) -> tuple[object | None, LoadError | BusyError | None]:
-    """Spill the upload to a temp file (the readers need a path), read it with a progress bar."""
-    suffix = Path(uploaded.name).suffix[:12]
-    with st.status(f"Reading {uploaded.name}…", expanded=False) as status:
-        bar = st.progress(0.0, text=STAGES["read"])
-        handle, path = tempfile.mkstemp(prefix="dce-upload-", suffix=suffix)
-        try:
-            with os.fdopen(handle, "wb") as out:
-                out.write(uploaded.getbuffer())
-            upload = load.read(path, display_name=uploaded.name,
-                               progress=lambda stage, f: bar.progress(f, text=STAGES.get(stage, stage)))
-        except (LoadError, BusyError) as exc:
-            status.update(label=f"{uploaded.name} could not be read", state="error")
-            return None, exc
-        finally:
-            Path(path).unlink(missing_ok=True)
-        bar.progress(1.0, text=f"Read {upload.table.num_rows:,} rows × {upload.table.num_columns} columns")
-        status.update(label=f"Read {uploaded.name}: {upload.table.num_rows:,} rows", state="complete")
-    return upload, None
+def uploader(container):
+    """The file uploader, with THE upload limit (loaders.readers.UPLOAD_LIMIT_MB); returns the upload the
+    page works on (`.name`, `.file_id`), or None.
+
+    The bytes are spooled to an anonymous temporary file at once and Streamlit's own copies are dropped
+    (it kept every upload in server memory until the session ended, and a closed tab's session is
+    never ended). From then on the widget's value is that UploadedFile, emptied, or a DeletedFile with
+    the same id: the spooled copy stands in for it until the analyst removes the file or uploads another.
+    """
+    uploaded = container.file_uploader(
+        "CSV, XLSX, Parquet or JSON file", key="upload_file", max_upload_size=readers.UPLOAD_LIMIT_MB,
+        help="Any file name is accepted (.csv, .xlsx, .parquet, .json, .ndjson, .jsonl, …): the kind is read from "
+             f"the file's content. Limits: {readers.UPLOAD_LIMIT_MB} MB, "
+             f"{readers.DEFAULT_LIMITS.max_rows / 1e6:,.0f}M rows, {readers.DEFAULT_LIMITS.max_columns} columns.")
+    cache = st.session_state.setdefault("_upload", {})
+    if uploaded is not None:
+        if cache.get("file_id") != uploaded.file_id:
+            cache = _spool(uploaded)
+    else:
+        value = st.session_state.get("upload_file")
+        if not (isinstance(value, DeletedFile) and value.file_id == cache.get("file_id")):
+            forget()
+            return None
+    return cache["spooled"]
+
+
+def _spool(uploaded) -> dict:
+    forget()
+    cache = st.session_state.setdefault("_upload", {})
+    cache["file_id"] = uploaded.file_id
+    ctx = get_script_run_ctx()
+    records = ctx.uploaded_file_mgr.get_files(ctx.session_id, [uploaded.file_id]) if ctx is not None else []
+    try:
+        readers.check_size(uploaded.size, uploaded.name)
+        held = spool.spool(records[0].data if records else uploaded.getvalue(), uploaded.name)
+    except LoadError as exc:
+        held = _Refused(uploaded.name, exc)
+    held.file_id = uploaded.file_id
+    cache["spooled"] = held
+    del records
+    if ctx is not None:
+        ctx.uploaded_file_mgr.remove_file(ctx.session_id, uploaded.file_id)
+    # The widget's value keeps its UploadedFile (the bytes) across reruns until the browser sends a new
+    # one: emptying it lets the bytes go. Reruns then still return it (empty, same id), or a DeletedFile.
+    for value in (uploaded, st.session_state.get("upload_file")):
+        if isinstance(value, UploadedFile):
+            value.truncate(0)
+    readers.give_back_memory()
+    return cache
+
+
+class _Refused:
+    """An upload refused before it was spooled (empty, or over the limit)."""
+
+    def __init__(self, name: str, error: LoadError):
+        self.name, self.error = name, error
+
+    def close(self) -> None:
+        pass
+
+
+MAX_RESULTS = 3     # validations kept per upload (each maps its rows from disk): the unmapped one and the latest
 
 
 def prepared_for(uploaded, table_choice: str, column_map: dict, metric_map: dict):
-    """(Prepared | None, error | None) for this upload, table choice and mapping; cached in session state."""
+    """(Prepared | None, error | None) for this upload, table choice and mapping; cached in session state.
+
+    Reading and validating run in the capped child (loaders/spool.py); the server keeps the problems and
+    a disk-backed frame of the rows.
+    """
+    if isinstance(uploaded, _Refused):
+        return None, uploaded.error
     cache = st.session_state.setdefault("_upload", {})
-    if cache.get("file_id") != uploaded.file_id:
-        cache.clear()
-        cache["file_id"] = uploaded.file_id
-        cache["upload"], cache["read_error"] = _read(uploaded)
-    if cache["read_error"] is not None:
-        return None, cache["read_error"]
     key = (table_choice, tuple(sorted(column_map.items())), tuple(sorted(metric_map.items())))
     results = cache.setdefault("results", {})
     if key not in results:
         table_name = None if table_choice == AUTO else table_choice
-        try:
-            with st.spinner("Validating…"):
-                results[key] = (load.check(cache["upload"], table_name, column_map=column_map,
-                                           metric_map=metric_map), None)
-        except (LoadError, BusyError) as exc:
-            results[key] = (None, exc)
+        with st.status(f"Reading and validating {fmt.md_escape(uploaded.name)}…", expanded=False) as status:
+            st.caption(STAGES["read"])
+            try:
+                prepared = spool.prepare(uploaded, table_name, column_map=column_map, metric_map=metric_map)
+                results[key] = (prepared, None)
+                status.update(label=f"Read {fmt.md_escape(uploaded.name)}: {len(prepared.frame):,} rows",
+                              state="complete")
+            except (LoadError, BusyError) as exc:
+                results[key] = (None, exc)
+                status.update(label=f"{fmt.md_escape(uploaded.name)} could not be read", state="error")
+        while len(results) > MAX_RESULTS:
+            results.pop(next(iter(results)))
     return results[key]
 
 
 def forget() -> None:
-    st.session_state.pop("_upload", None)
+    held = st.session_state.pop("_upload", {}).get("spooled")
+    if held is not None:
+        held.close()            # the kernel frees the spooled file (its mapped validations go with their frames)
     st.session_state.pop("_just_loaded", None)
 
 
@@ -126,8 +177,8 @@ def report(error_or_problems, file_name: str) -> None:
     """Every problem: grouped by code and column, then the first 100 with row, column, value and fix."""
     problems = error_or_problems.problems if isinstance(error_or_problems, LoadError) else error_or_problems
     n = len(problems)
-    st.error(f"**{file_name}** was not loaded: {n:,} problem{'s' if n != 1 else ''} found. Nothing was written. "
-             f"First: {problems[0]}", icon=":material/block:")
+    st.error(f"**{fmt.md_escape(file_name)}** was not loaded: {n:,} problem{'s' if n != 1 else ''} found. "
+             f"Nothing was written. First: {fmt.md_escape(problems[0])}", icon=":material/block:")
     if n > 1:
         st.markdown("**Problems by kind and column**")
         widgets.table(problem_groups(problems), "problem_groups")
@@ -163,7 +214,8 @@ def mapping_controls(prepared, registry_ids: list[str]) -> tuple[dict, dict]:
         for column in unknown_cols:
             guess = closest(column, table.column_names)
             hint = f" (did you mean {guess}?)" if guess else ""
-            choice = st.selectbox(f"File column '{column}' is{hint}", targets, key=f"map_col_{column}")
+            choice = st.selectbox(f"File column '{fmt.md_escape(column)}' is{fmt.md_escape(hint)}", targets,
+                                  key=f"map_col_{column}")
             if choice == targets[1]:
                 column_map[column] = None
             elif choice != targets[0]:
@@ -171,8 +223,8 @@ def mapping_controls(prepared, registry_ids: list[str]) -> tuple[dict, dict]:
         for value in bad_metrics:
             guess = closest(value, registry_ids)
             hint = f" (did you mean {guess}?)" if guess else ""
-            choice = st.selectbox(f"metric_id '{value}' is{hint}", ["— unknown —"] + registry_ids,
-                                  key=f"map_metric_{value}")
+            choice = st.selectbox(f"metric_id '{fmt.md_escape(value)}' is{fmt.md_escape(hint)}",
+                                  ["— unknown —"] + registry_ids, key=f"map_metric_{value}")
             if choice != "— unknown —":
                 metric_map[value] = choice
     return column_map, metric_map
@@ -197,10 +249,10 @@ def _shown(value) -> str:
 
 def preview(prepared) -> None:
     how = "detected from its columns" if prepared.detected else "as chosen"
-    st.markdown(f"**{prepared.file_name}** → table **{prepared.table.name}** ({how}): "
+    st.markdown(f"**{fmt.md_escape(prepared.file_name)}** → table **{prepared.table.name}** ({how}): "
                 f"{len(prepared.frame):,} rows.")
     for note in prepared.notes:
-        st.caption(f"ℹ️ {note}")
+        st.caption(f"ℹ️ {fmt.md_escape(note)}")
     st.markdown("**Columns and inferred types**")
     st.dataframe(types_frame(prepared), hide_index=True)
     st.markdown("**Parsed rows** (first 50)")
@@ -216,13 +268,13 @@ def replacement(prepared) -> None:
     success of the load just made (it replaces the 'already loaded' notice that would otherwise follow)."""
     done = st.session_state.get("_just_loaded")
     if done and done[0] == prepared.sha256:
-        st.success(done[1], icon=":material/check_circle:")
+        st.success(fmt.md_escape(done[1]), icon=":material/check_circle:")
         return
     plan = load.replacement_preview(prepared)
     if plan.same_as:                   # recognised by sha256: nothing to do, so no Load button
-        st.info(f"Already loaded: {plan.sentence()}.", icon=":material/sync:")
+        st.info(f"Already loaded: {fmt.md_escape(plan.sentence())}.", icon=":material/sync:")
         return
-    st.success(f"No problems found. {_sentence(plan.sentence())}.", icon=":material/check_circle:")
+    st.success(f"No problems found. {fmt.md_escape(_sentence(plan.sentence()))}.", icon=":material/check_circle:")
     if plan.rows:
         with st.expander(f"The {plan.rows:,} value{'s' if plan.rows != 1 else ''} this load replaces"
                          + (" (the first 200)" if plan.rows > 200 else "")):
@@ -239,19 +291,19 @@ def load_button(prepared) -> None:
     label = f"Load {len(prepared.frame):,} rows into {prepared.table.name}"
     if not st.button(label, type="primary", key="load", icon=":material/upload:"):
         return
-    with st.status(f"Loading {prepared.file_name}…", expanded=True) as status:
+    with st.status(f"Loading {fmt.md_escape(prepared.file_name)}…", expanded=True) as status:
         bar = st.progress(0.4, text="Read ✓ · Validated ✓")
         try:
             result = load.commit(prepared, progress=lambda stage, f: bar.progress(f, text=STAGES.get(stage, stage)))
         except BusyError as exc:
             status.update(label="The database is busy", state="error")
-            st.warning(f"Busy, retry: {exc}. Nothing was written.", icon=":material/hourglass_top:")
+            st.warning(f"Busy, retry: {fmt.md_escape(exc)}. Nothing was written.", icon=":material/hourglass_top:")
             return
         except LoadError as exc:
             status.update(label="Not loaded", state="error")
             report(exc, prepared.file_name)
             return
-        status.update(label=result.summary(), state="complete")
+        status.update(label=fmt.md_escape(result.summary()), state="complete")
     st.session_state["_just_loaded"] = (prepared.sha256, ("Nothing changed — " if result.noop else "") + result.summary())
     st.session_state.pop("undo_batch", None)       # the undo picker offers the newest batch again
     st.rerun()
@@ -264,7 +316,7 @@ def flash(kind: str, text: str) -> None:
 def show_flash() -> None:
     kind, text = st.session_state.pop("_flash", (None, None))
     if kind:
-        getattr(st, kind)(text, icon=":material/check_circle:" if kind == "success" else "ℹ️")
+        getattr(st, kind)(fmt.md_escape(text), icon=":material/check_circle:" if kind == "success" else "ℹ️")
 
 
 # ---- history, undo, freshness -------------------------------------------------------------------
@@ -330,7 +382,7 @@ def removal_controls(latest, registry_ids: list[str]) -> None:
             st.warning("Choose at least one metric, or another 'What'.", icon=":material/warning:")
             return
         plan = load.removal_preview(start, end, table_name=table, metric_ids=ids)
-        st.markdown(f"**{load.removal_label(start, end, table, ids)}**: {plan.sentence()}.")
+        st.markdown(f"**{fmt.md_escape(load.removal_label(start, end, table, ids))}**: {fmt.md_escape(plan.sentence())}.")
         if not plan.rows:
             return
         sure = st.checkbox(f"Yes, remove these {plan.rows:,} value{'s' if plan.rows != 1 else ''}",
