@@ -3,6 +3,8 @@ import duckdb
 import pandas as pd
 import pytest
 
+from transforms.fmt import md_escape
+
 from tests.conftest import ROOT
 
 from loaders import queries
@@ -156,4 +158,4 @@ def test_overview_lists_the_audit_and_the_contradictions_at_any_week(sample_db_p
     assert "half a unit of its last written digit" in " ".join(c.value for c in at.caption)
     body = "\n".join(m.value for m in at.markdown)
     assert body.count("- 🔴 contradict — **") == 7
-    assert "\\$2M/month" in body and "\\$24M \\(12 × \\$2M\\)" in body        # '$' escaped: no LaTeX
+    assert md_escape("$2M/month") in body and md_escape("$24M (12 × $2M)") in body     # '$' escaped: no LaTeX

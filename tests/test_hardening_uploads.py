@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import io
 import os
+import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 import tomllib
 import zipfile
@@ -156,8 +158,9 @@ def descendants(pid: int) -> list[int]:
 
 
 def test_a_load_killed_while_its_child_parses_leaves_nothing_in_the_temp_folder(tmp_path):
-    temp = tmp_path / "tmp"
-    temp.mkdir()
+    # A short folder of its own: the forkserver's socket lives in TMPDIR, and a Unix socket path longer
+    # than 107 bytes (pytest's tmp_path under xdist is) cannot be bound at all.
+    temp = Path(tempfile.mkdtemp(prefix="dce-k-", dir="/tmp"))
     big = tmp_path / "big.csv"
     big.write_text("metric_id,as_of,value\n" + "security_score,2025-01-20,70\n" * 400_000)
     proc = subprocess.Popen([sys.executable, "-c", READ_AND_WAIT, str(big)], cwd=ROOT, stdout=subprocess.PIPE,
@@ -176,7 +179,9 @@ def test_a_load_killed_while_its_child_parses_leaves_nothing_in_the_temp_folder(
     for pid in workers:
         if Path(f"/proc/{pid}").exists():
             os.kill(pid, signal.SIGKILL)
-    assert list(temp.iterdir()) == []
+    left = list(temp.iterdir())
+    shutil.rmtree(temp, ignore_errors=True)
+    assert left == []
 
 
 def deleted_temp_maps() -> int:
