@@ -6,7 +6,7 @@ from streamlit.testing.v1 import AppTest
 
 from loaders import assumptions
 from loaders import scenarios as store
-from tests.conftest import ROOT
+from tests.conftest import ROOT, report_inputs
 from transforms import fmt, report
 from tests.apptest import tables  # noqa: E402
 
@@ -59,7 +59,7 @@ def test_the_investment_is_edited_on_the_page_and_every_roi_follows(db):
     assert "20 people × $5K a person-week × 12 weeks = $1.2M" in body
     assert metric(at, "ROI") == fmt.pct((13_900_000 + 8_084_000 - 1_200_000) / 1_200_000 * 100, 0)   # the what-if
     assert "ROI to date **-100%**" in body                            # no revenue or protection gained at week 0
-    executive = report.to_markdown(report.build("executive", report._load_inputs(0)))
+    executive = report.to_markdown(report.build("executive", report_inputs(0)))
     assert "investment 20 people × $5K a person-week × 12 weeks = $1.2M (edited on /business by" in executive
     at.button(key="FormSubmitter:biz_inv_form-Back to the plan's default").click().run()
     assert "13 people × $4K a person-week × 12 weeks = $624K" in text(at)

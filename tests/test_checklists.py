@@ -9,13 +9,13 @@ import duckdb
 import pandas as pd
 import pytest
 
-from loaders import load, queries
+from loaders import bundle as plan_bundle
+from loaders import load
 from tests.apptest import run_page, tables
 from tests.conftest import ROOT, write
 from transforms import phases, teams
 from transforms.calendar import week_end
 from transforms.model import PlanData
-from ui.data import PLAN_REFERENCE
 
 PLAN = ROOT / "data" / "plan"
 OPS = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge, "=": operator.eq}
@@ -24,10 +24,7 @@ OPS = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge,
 def bundle(db, week: int) -> PlanData:
     """The plan as of the end of `week`, built from the database the way ui.data builds it."""
     with duckdb.connect(str(db), read_only=True) as con:
-        plan = {name: queries.plan_table(con, name) for name in PLAN_REFERENCE}
-        plan["metrics"] = queries.registry(con)
-        return PlanData(plan["metrics"], queries.targets(con), plan, queries.latest_values(con, week_end(week)),
-                        queries.latest_date(con), date(2025, 1, 13), week)
+        return plan_bundle.plan_data(con, week)
 
 
 def record(db, week: int) -> pd.DataFrame:

@@ -10,11 +10,10 @@ import duckdb
 import pandas as pd
 import pytest
 
-from loaders import queries, sample
-from tests.conftest import ROOT
+from loaders import bundle, sample
+from tests.conftest import ROOT, report_inputs
 from transforms import business, fmt, kpis, overview, report, security
 from transforms.model import PlanData
-from ui.data import PLAN_REFERENCE
 
 PLAN = ROOT / "data" / "plan"
 START = date(2025, 1, 13)
@@ -85,12 +84,9 @@ def truth() -> Truth:
 def plan_data(sample_db_path):
     """PlanData as of a week, read from the sample database the way ui.data reads it."""
     with duckdb.connect(str(sample_db_path), read_only=True) as con:
-        plan = {name: queries.plan_table(con, name) for name in PLAN_REFERENCE}
-        plan["metrics"], targets = queries.registry(con), queries.targets(con)
-        plan["assumptions"] = pd.DataFrame(columns=["name", "value", "saved_at", "saved_by"])
-        latest_date = queries.latest_date(con)
-        latest = {w: queries.latest_values(con, week_end(w).date()) for w in (*WEEKS, 1)}
-    return lambda week: PlanData(plan["metrics"], targets, plan, latest[week], latest_date, START, week)
+        base = bundle.read_base(con)
+        weeks = {w: bundle.plan_data(con, w, base) for w in (*WEEKS, 1)}
+    return weeks.__getitem__
 
 
 def expected_status(value, target) -> str:
@@ -209,7 +205,7 @@ def reports(sample_db_path):
     try:
         built = {}
         for week in (*WEEKS, 1):
-            inputs = report._load_inputs(week)
+            inputs = report_inputs(week)
             built[week] = {k: report.to_markdown(report.build(k, inputs)) for k in report.KINDS}
         return built
     finally:
