@@ -1,7 +1,7 @@
 """Security and compliance: posture scorecard, vulnerabilities, TCPA and GDPR, the risk matrix and the rules."""
 import streamlit as st
 
-from transforms import fmt, security
+from transforms import fmt, kpis, security
 from ui import charts
 from ui import data as ui_data
 from ui import widgets
@@ -15,18 +15,12 @@ st.caption(widgets.as_of_caption(data))
 
 st.subheader("Security posture scorecard")
 table, score, stated = security.scorecard(data)
-_, plan_score, _ = security.scorecard(snapshot)
-wrong = security.mismatched_controls(snapshot)
-flag = ("; ".join(f"its {c} row says {fmt.number(st_, 2)} where the implementation gives {fmt.number(s, 2)}"
-                  for c, st_, s in wrong))
-st.markdown(f"Security score **{fmt.number(score, 2)} / 100** (Σ implementation × max score, as of week {data.week}). "
-            f"The plan states **{fmt.number(stated, 0)}/100** at week 0, but its own rows give "
-            f"**{fmt.number(plan_score, 2)}** — {flag or 'every row agrees'}.")
-c1, c2 = st.columns(2)
-c1.metric("Security score (computed)", f"{fmt.number(score, 2)} / 100", border=True)
-c2.metric("Stated in the plan (week 0)", f"{fmt.number(stated, 0)} / 100", border=True,
-          delta=f"its rows give {fmt.number(plan_score, 2)}" if abs(plan_score - stated) > 1e-9 else "consistent",
-          delta_color="off", delta_arrow="off")
+headline = kpis.security(data)
+st.markdown(security.posture_sentence(headline, score, stated, snapshot, data.week))
+c1, c2, c3 = st.columns(3)
+c1.metric("Security score", headline.shown, border=True, help=f"Target: {headline.target_text}")
+c2.metric("Posture scorecard (computed)", f"{fmt.number(score, 2)} / 100", border=True)
+c3.metric("Scorecard stated in the plan (week 0)", f"{fmt.number(stated, 0)} / 100", border=True)
 widgets.table(table, "security_scorecard")
 
 st.subheader("Vulnerability tracking")
@@ -37,6 +31,8 @@ st.markdown(f"{known} of {counts.size} category × severity cells have a scan re
 widgets.table(security.vulnerability_table(counts, targets), "vulnerabilities")
 charts.show(charts.vulnerability_heatmap(counts, targets, states))
 
+st.subheader("Compliance")
+st.markdown(security.compliance_sentence(kpis.compliance(data), data.week))
 for regime, title in (("TCPA", "TCPA compliance (Telephone Consumer Protection Act)"),
                       ("GDPR", "GDPR compliance (General Data Protection Regulation)")):
     st.subheader(title)
