@@ -8,7 +8,7 @@ PORT ?= 8501
 # Two workers: the suite is half browser and AppTest runs, which wait more than they compute.
 PYTEST_ARGS ?= -q -n 2
 
-.PHONY: run test db bench bench-quick clean sample
+.PHONY: run test db bench bench-quick clean sample screenshots
 
 $(BIN)/python:
 	@echo "First run: creating .venv and installing the app's packages (about 1-2 minutes, once)..."
@@ -44,6 +44,10 @@ bench: $(DEV_STAMP)
 
 bench-quick: $(DEV_STAMP)
 	$(BIN)/python -m bench --quick
+
+# Every page at 1440 and 390 px from the sample history into screenshots/ (and the README's picture).
+screenshots: $(DEV_STAMP)
+	$(BIN)/python docs/screenshots.py
 
 clean:
 	rm -rf $(VENV) data/dce.duckdb data/dce.duckdb.wal .pytest_cache

@@ -83,7 +83,11 @@ if K + specs[0].key not in st.session_state:
 def lever(spec: sc.Lever) -> float:
     kw = dict(min_value=float(spec.min), max_value=float(spec.max), step=float(spec.step), format=spec.format,
               key=K + spec.key, help=spec.help)
-    return st.number_input(spec.label, **kw) if spec.widget == "number" else st.slider(spec.label, **kw)
+    if spec.widget != "number":
+        return st.slider(spec.label, **kw)
+    value = st.number_input(spec.label, **kw)
+    st.caption(money(value, exact=True))         # the input cannot show thousands separators itself
+    return value
 
 
 def vs_plan(value: float, planned: float) -> str | None:

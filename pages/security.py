@@ -19,8 +19,8 @@ headline = kpis.security(data)
 st.markdown(security.posture_sentence(headline, score, stated, snapshot, data.week))
 c1, c2, c3 = st.columns(3)
 c1.metric("Security score", headline.shown, border=True, help=f"Target: {headline.target_text}")
-c2.metric("Posture scorecard (computed)", f"{fmt.number(score, 2)} / 100", border=True)
-c3.metric("Scorecard stated in the plan (week 0)", f"{fmt.number(stated, 0)} / 100", border=True)
+c2.metric("Posture scorecard (computed)", fmt.value(score, "score"), border=True)
+c3.metric("Scorecard stated in the plan (week 0)", fmt.value(stated, "score"), border=True)
 widgets.table(table, "security_scorecard")
 
 st.subheader("Vulnerability tracking")
@@ -48,12 +48,12 @@ st.markdown(security.risk_sentence(risks, security.risk_matrix(snapshot)))
 widgets.table(security.risk_table(risks), "compliance_risks")
 st.markdown(security.RISK_RULE)
 charts.show(charts.compliance_risk_exposure(risks))
-st.markdown("**Which requirements cover which risk** (`data/plan/compliance_risk_coverage.csv`), with each "
+st.markdown("**Which requirements cover which risk** (the mapping is data an analyst can edit), with each "
             f"requirement's implementation as of week {data.week}:")
 widgets.table(security.coverage_table(data), "compliance_risk_coverage")
 
 st.subheader("Rules behind the checks")
 rules = ui_data.reference_table("regulatory_rules")
 st.markdown(f"{len(rules)} rules the compliance checks rely on, each with its source and the date it was checked. "
-            "They are data (data/plan/regulatory_rules.csv): update the file when a rule changes.")
+            "They are kept as data beside the plan, so an analyst updates them when a rule changes.")
 widgets.table(security.rules_table(rules), "regulatory_rules")

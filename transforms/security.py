@@ -51,9 +51,9 @@ def posture_sentence(headline, score: float, stated: float, snapshot: PlanData, 
                      for c, said, s in wrong)
     return (f"Security score **{headline.shown}** as of plan week {week} (target {headline.target_text}): the "
             f"health score's security category, the figure on the overview. The posture scorecard below "
-            f"computes **{fmt.number(score, 2)} / 100** from its controls (Σ implementation × max score). The "
-            f"plan states the scorecard at **{fmt.number(stated, 0)}/100** at week 0, but its own rows give "
-            f"**{fmt.number(plan_score, 2)}** — {flag or 'every row agrees'}.")
+            f"computes **{fmt.value(score, 'score')}** from its controls (Σ implementation × max score). The "
+            f"plan states the scorecard at **{fmt.value(stated, 'score')}** at week 0, but its own rows give "
+            f"**{fmt.value(plan_score, 'score')}** — {flag or 'every row agrees'}.")
 
 
 def compliance_sentence(headline, week: int) -> str:
@@ -124,7 +124,7 @@ PROTECTED_AT = 100.0        # every covering requirement fully implemented
 
 RISK_RULE = ("**How the matrix is computed.** A risk's protection is the mean implementation of the compliance "
              "requirements that cover it (equal weights; a requirement without data counts as 0%; the mapping is "
-             "data, `data/plan/compliance_risk_coverage.csv`, listed below). Expected loss = annual exposure × "
+             "data, listed below). Expected loss = annual exposure × "
              "(1 − protection): the annual exposure is the plan's own Annual Risk (its lower bound, \"$6M+\" → $6M), "
              "the figure its cost-avoidance table uses too, so the probability is shown as written and not "
              "multiplied in again. Status: 🟢 Protected when every covering requirement is fully implemented "

@@ -21,6 +21,7 @@ def investment_editor(base: Baseline, lever_key: str) -> None:
             cost = c[1].number_input("Loaded cost per person-week ($)", 1.0, 1e6, float(inv.cost_per_week), 100.0,
                                      key="biz_inv_cost")
             weeks = c[2].number_input("Weeks", 1, 520, inv.weeks, 1, key="biz_inv_weeks")
+            c[1].caption(f"saved: {fmt.money(inv.cost_per_week, exact=True)} a person-week")
             b = st.columns([1, 1, 3])
             save, reset = b[0].form_submit_button("Save"), b[1].form_submit_button("Back to the plan's default")
         if not (save or reset):

@@ -257,13 +257,25 @@ def mapping_controls(prepared, registry_ids: list[str]) -> tuple[dict, dict]:
 
 # ---- preview and load ---------------------------------------------------------------------------
 
+# Arrow's type names in the words a spreadsheet user knows.
+_KIND_WORDS = (("timestamp", "date and time"), ("date", "date"), ("int", "whole number"), ("uint", "whole number"),
+               ("double", "number"), ("float", "number"), ("decimal", "number"), ("bool", "true/false"),
+               ("string", "text"), ("large_string", "text"), ("null", "empty"))
+
+
+def kind_in_words(arrow_type) -> str:
+    name = str(arrow_type)
+    return next((words for prefix, words in _KIND_WORDS if name.startswith(prefix)), name)
+
+
 def types_frame(prepared) -> pd.DataFrame:
-    read_as = {f.name: str(f.type) for f in prepared.upload.table.schema} if prepared.upload is not None else {}
+    read_as = ({f.name: kind_in_words(f.type) for f in prepared.upload.table.schema}
+               if prepared.upload is not None else {})
     rows = []
     for column in prepared.table.columns:
         values = prepared.frame[column.name] if column.name in prepared.frame else pd.Series(dtype=object)
         rows.append({"column": column.name, "in the file as": read_as.get(column.name, "(absent)"),
-                     "loads as": column.sql_type, "filled": int(values.notna().sum()),
+                     "loads as": kind_in_words(column.sql_type.lower().replace("varchar", "string")), "filled": int(values.notna().sum()),
                      "example": None if values.dropna().empty else _shown(values.dropna().iloc[0])})
     return pd.DataFrame(rows)
 
