@@ -5,6 +5,7 @@
     python -m loaders rollback BATCH_ID
     python -m loaders build
     python -m loaders sample [--remove]
+    python -m loaders calls import FILE [--map COLUMN=CANONICAL ...] [--tz ZONE]   (call records)
 
 Never prints a traceback: every refusal, a mistyped command included, is one 'error:' line and exit
 code 1. A file to load must be a regular file: a FIFO or a device is refused before it is opened (a
@@ -45,6 +46,13 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("build", help="build or refresh the database from data/plan")
     sample = sub.add_parser("sample", help="load (or --remove) the 12-week sample history")
     sample.add_argument("--remove", action="store_true")
+    calls = sub.add_parser("calls", help="call records (CDRs): import an export").add_subparsers(
+        dest="calls_command", required=True)
+    imp = calls.add_parser("import", help="import a Ringba, Retreaver or CDR export as one batch")
+    imp.add_argument("path")
+    imp.add_argument("--map", action="append", default=[], metavar="COLUMN=CANONICAL",
+                     help="map a file column to a call-record column (empty after = to drop it)")
+    imp.add_argument("--tz", help="time zone of timestamps without an offset (default: the reporting zone)")
     return parser
 
 
@@ -92,6 +100,8 @@ def _run(args) -> str:
     if args.command == "load":     # load_file builds on first run itself (opening the file once less)
         path = input_file(args.path)
         return printable(load.load_file(path, args.table, display_name=Path(args.path).name).summary())
+    if args.command == "calls":
+        return _calls(args)
     build.ensure_built()
     if args.command == "rollback":
         return printable(load.rollback(args.batch_id))
@@ -101,6 +111,19 @@ def _run(args) -> str:
         from loaders import sample
         return sample.remove_sample() if args.remove else sample.load_sample()
     raise AssertionError(args.command)
+
+
+def _calls(args) -> str:
+    from loaders.calls import importer
+    mapping = {}
+    for item in args.map:
+        column, sep, target = item.partition("=")
+        if not sep or not column.strip():
+            raise _Refused(f"--map {item}: write COLUMN=CANONICAL (e.g. --map 'Caller ID=caller')")
+        mapping[column.strip()] = target.strip() or None
+    path = input_file(args.path)
+    result = importer.import_file(path, display_name=Path(args.path).name, column_map=mapping, zone=args.tz)
+    return printable(result.summary())
 
 
 def _error_line(exc: BaseException) -> str:
