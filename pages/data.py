@@ -4,7 +4,7 @@ import streamlit as st
 from loaders.errors import BusyError, LoadError
 from transforms import fmt
 from ui import data as ui_data
-from ui import upload, widgets
+from ui import calls, upload, widgets
 from ui.export import export_workbook_button
 from ui.sample import sample_controls
 
@@ -37,6 +37,8 @@ choice = right.selectbox("Target table", upload.table_options(), key="upload_tab
 
 if uploaded is None:
     upload.forget()
+elif calls.claims(uploaded, choice):        # a call export (Ringba, Retreaver, CDR): the call-record importer
+    calls.upload_flow(uploaded)
 else:
     first, error = upload.prepared_for(uploaded, choice, {}, {})
     results = st.container()            # the preview and report go above the mapping that changes them

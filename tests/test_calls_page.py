@@ -1,0 +1,154 @@
+"""Call exports through the /data page (recognised, mapped, previewed, imported, undone) and the /calls page
+(figures that match counts worked out with pandas from the files; the as-of week; the empty state)."""
+from __future__ import annotations
+
+import io
+
+import pandas as pd
+import pytest
+
+from loaders import load
+from loaders.__main__ import main
+from loaders.calls import schema, store
+from tests import calls_exports as ex
+from tests.apptest import run_page
+from tests.conftest import shown
+from tests.test_data_page import button, page, text, upload
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def file_bytes(frame: pd.DataFrame, suffix: str) -> bytes:
+    buffer = io.BytesIO()
+    if suffix == ".csv":
+        frame.to_csv(buffer, index=False)
+    elif suffix == ".xlsx":
+        frame.to_excel(buffer, index=False)
+    else:
+        frame.to_parquet(buffer, index=False)
+    return buffer.getvalue()
+
+
+def plain(at) -> str:
+    return text(at).replace("**", "")
+
+
+def frame_of(at, first_column: str) -> pd.DataFrame:
+    return next(d.value for d in at.dataframe if list(d.value.columns)[:1] == [first_column])
+
+
+@pytest.mark.parametrize("shape,suffix", [("ringba", ".csv"), ("retreaver", ".xlsx"), ("ringba", ".parquet")])
+def test_a_call_export_uploaded_on_data_is_previewed_then_imported(db, shape, suffix):
+    frame, _ = getattr(ex, shape)()
+    doubled = pd.concat([frame, frame.iloc[:5]])
+    truth = ex.truth(frame, shape)
+    at = upload(page(), f"export{suffix}", file_bytes(doubled, suffix), XLSX if suffix == ".xlsx" else "text/csv")
+    assert not at.exception, at.exception
+    said = plain(at)
+    assert "call-record store" in said
+    publishers = truth["publisher"].nunique()
+    assert (f"{len(truth):,} calls on {truth['day'].nunique()} days" in said
+            and f"{publishers} publishers" in said and f"{len(truth):,} new" in said
+            and "0 already stored, 5 repeated in the file" in said), said
+    per_day = frame_of(at, "Day")
+    assert dict(zip(per_day["Day"], per_day["Calls"].astype(int))) == truth.groupby("day").size().to_dict()
+    assert not store.parts(schema.calls_root(db))                     # preview writes nothing
+    button(at, "calls_import").click().run()
+    assert not at.exception
+    assert f"imported {len(truth):,} calls" in text(at)
+    assert len(store.parts(schema.calls_root(db))) == truth["day"].nunique()
+    history = frame_of(at, "batch")
+    assert history["table"].iloc[0] == "calls" and int(history["rows"].iloc[0]) == len(truth)
+
+
+def test_an_unknown_column_is_mapped_on_data_and_undo_removes_the_part_files(db):
+    frame, _ = ex.retreaver(n=40)
+    frame = frame.rename(columns={"uuid": "Call UUID"})
+    at = upload(page(), "renamed.csv", file_bytes(frame, ".csv"))
+    assert not at.exception
+    said = plain(at)
+    assert "no column gives the call record's 'call_id'" in said and "call_uuid" in said
+    assert not any(b.key == "calls_import" for b in at.button)
+    at.selectbox(key="calls_need_call_id").set_value("call_uuid").run()
+    assert not at.exception
+    assert "40 new" in plain(at)
+    button(at, "calls_import").click().run()
+    batch = int(load.history(db)["batch_id"].iloc[0])
+    assert store.parts(schema.calls_root(db))
+    at.selectbox(key="undo_batch").set_value(batch).run()
+    at.checkbox(key=f"undo_confirm_{batch}").check().run()
+    button(at, "undo").click().run()
+    assert not at.exception
+    assert "removed 40 rows from calls" in text(at)
+    assert not store.parts(schema.calls_root(db))
+
+
+def test_a_bad_call_export_on_data_is_reported_and_nothing_is_written(db):
+    frame, _ = ex.ringba(n=12)
+    frame.loc[3, "callDt"] = "not a time"
+    at = upload(page(), "bad_calls.csv", file_bytes(frame, ".csv"))
+    assert not at.exception
+    assert at.error and "bad_calls.csv" in shown(at.error[0].value) and "row 5" in shown(at.error[0].value)
+    assert not any(b.key == "calls_import" for b in at.button)
+    assert not store.parts(schema.calls_root(db)) and (load.history(db)["table_name"] != "calls").all()
+
+
+def test_a_plan_table_upload_still_takes_the_table_path(db):
+    at = upload(page(), "obs.csv", b"metric_id,as_of,value\nconcurrent_users,2025-01-20,1200\n")
+    assert not at.exception
+    assert "call-record store" not in text(at) and any(b.key == "load" for b in at.button)
+
+
+def import_cli(path) -> None:
+    assert main(["calls", "import", str(path)]) == 0
+
+
+def test_calls_page_shows_counts_matching_the_files(db, tmp_path, capsys):
+    ringba, _ = ex.ringba(n=400, first_day="2025-01-20", days=5)             # plan week 2
+    retreaver, _ = ex.retreaver(n=150, first_day="2025-01-22", days=2)
+    import_cli(ex.save(ringba, tmp_path / "r.csv"))
+    import_cli(ex.save(retreaver, tmp_path / "t.parquet"))
+    capsys.readouterr()
+    truth = pd.concat([ex.truth(ringba, "ringba"), ex.truth(retreaver, "retreaver")])
+    truth = truth[(truth["day"] >= "2025-01-20") & (truth["day"] <= "2025-01-26")]
+    at = run_page("calls", week=2)
+    assert not at.exception, at.exception
+    funnel = frame_of(at, "Stage").set_index("Stage")["Calls"]
+    assert [int(str(v).replace(",", "")) for v in funnel] == [
+        len(truth), int(truth["connected"].sum()), int(truth["billable"].sum()), int(truth["converted"].sum())]
+    publishers = frame_of(at, "Publisher")
+    got = dict(zip(publishers["Publisher"], publishers["Incoming"].astype(int)))
+    assert got == truth.groupby("publisher").size().to_dict()
+    card = next(d.value for d in at.dataframe if "TCPA-blocked rate" in d.value.columns)
+    assert set(card["Publisher"]) == set(truth["publisher"])
+    grid = frame_of(at, "Weekday")
+    assert int(grid.drop(columns="Weekday").to_numpy().sum()) == len(truth)
+    buyers = frame_of(at, "Buyer")
+    assert buyers["Incoming"].astype(int).sum() == len(truth)
+    said = plain(at)
+    assert f"**{len(truth):,}** calls came in" in "\n".join(m.value for m in at.markdown)
+    assert "Plan week 2" in said
+    # drill-down to a day: the day's publishers add up to that day's calls
+    at.selectbox(key="calls_day_publisher").set_value(pd.Timestamp("2025-01-22").date()).run()
+    day = [d.value for d in at.dataframe if list(d.value.columns)[:1] == ["Publisher"]][1]
+    assert day["Incoming"].astype(int).sum() == int((truth["day"] == "2025-01-22").sum())
+    # every table has its CSV button
+    assert len([b for b in at.get("download_button")]) >= 6
+
+
+def test_calls_page_follows_the_week_and_says_when_a_week_has_no_calls(db, tmp_path):
+    ringba, _ = ex.ringba(n=50, first_day="2025-01-20", days=2)
+    import_cli(ex.save(ringba, tmp_path / "r.csv"))
+    at = run_page("calls", week=5)
+    assert not at.exception
+    assert any("No calls in plan week 5" in i.value for i in at.info)
+    at = run_page("calls")            # no week picked: the week of the newest call
+    assert any("Plan week 2" in c.value for c in at.caption)
+
+
+def test_calls_page_without_call_records_says_how_to_load_some(db):
+    at = run_page("calls")
+    assert not at.exception
+    info = " ".join(i.value for i in at.info)
+    assert "python -m loaders calls import" in info and "Data" in info
+    assert not at.dataframe
