@@ -92,7 +92,7 @@ def test_no_raw_phone_number_in_the_database_or_the_parquet(db, tmp_path, capsys
     first = ringba.iloc[0]
     e164 = "+1" + ringba_digits[0]
     assert got.loc[first["inboundCallId"], "caller_hash"] == hashlib.sha256(
-        store.salt(schema.calls_root(db)) + e164.encode()).hexdigest()
+        (store.salt(schema.calls_root(db)) + e164).encode()).hexdigest()
     assert got.loc[first["inboundCallId"], "caller_hash"] != hashlib.sha256(e164.encode()).hexdigest()
     assert (schema.calls_root(db) / ".salt").stat().st_mode & 0o077 == 0
 

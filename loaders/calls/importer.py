@@ -12,7 +12,8 @@ Semantics (column aliases and what each export's columns mean: loaders/calls/ali
 - Time: a timestamp with an offset is that instant; one without is wall-clock time in the reporting
   time zone (data/plan/calendar.csv `reporting_timezone`), or in `zone` when the caller names another
   (`--tz`). `day` is always the start date in the reporting zone. Stored as UTC.
-- Caller numbers are normalised to E.164 and hashed (SHA-256 of the per-install salt + the number,
+- Caller numbers are normalised to E.164 and hashed (hex SHA-256 of the per-install salt's hex text followed
+  by the number, so DuckDB's sha256 and Spark's sha2 give the same hash;
   loaders/calls/store.py); the raw column is dropped before anything else is done with the rows.
   `caller_area_code` is the NPA of +1 numbers; `caller_state` is the export's own state where it has one,
   else the area code's state (data/plan/area_codes.csv).
@@ -119,7 +120,7 @@ def prepare(path, display_name: str | None = None, *, column_map: dict | None = 
     return check(upload, column_map=column_map, zone=zone, salt=store.salt(root(db)))
 
 
-def check(upload, *, column_map: dict | None = None, zone: str | None = None, salt: bytes) -> Prepared:
+def check(upload, *, column_map: dict | None = None, zone: str | None = None, salt: str) -> Prepared:
     """Map, parse and validate an Upload (readers.Upload). Never raises for a bad cell: see .problems."""
     name, data = upload.file_name, upload.table
     columns = list(data.column_names)
@@ -145,7 +146,7 @@ def check(upload, *, column_map: dict | None = None, zone: str | None = None, sa
     before = len(frame)
     frame = frame.drop_duplicates("call_id", keep="first")
     base.in_file_duplicates = before - len(frame)
-    frame["day"] = frame["start_ts"].dt.tz_convert(store.reporting_timezone()).dt.strftime("%Y-%m-%d")
+    frame["day"] = parse.days(frame["start_ts"], store.reporting_timezone())
     base.frame = frame.reset_index(drop=True)
     return base
 
@@ -259,14 +260,12 @@ def _from_disposition(frame: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def _hashed(frame: pd.DataFrame, salt: bytes) -> pd.DataFrame:
+def _hashed(frame: pd.DataFrame, salt: str) -> pd.DataFrame:
     """caller → caller_hash + caller_area_code (+ caller_state from the area code where the file has none).
     The raw number leaves the frame here."""
     if aliases.CALLER in frame:
         e164 = frame.pop(aliases.CALLER)
-        frame["caller_hash"] = pd.Series(
-            [None if pd.isna(v) else hashlib.sha256(salt + v.encode()).hexdigest() for v in e164],
-            index=frame.index, dtype="string")
+        frame["caller_hash"] = parse.hashes(e164, salt)
         frame["caller_area_code"] = parse.area_codes(e164)
         by_npa = frame["caller_area_code"].map(store.area_code_states())
         frame["caller_state"] = frame["caller_state"].fillna(by_npa) if "caller_state" in frame else by_npa

@@ -143,27 +143,50 @@ def numbers(series: pd.Series, *, minimum: float | None = None):
     return out, bad
 
 
+_PHONE_SQL = r"""
+WITH a AS (SELECT raw, regexp_replace(lower(raw), '^\s*tel:', '') AS low FROM cells),
+b AS (SELECT raw, low, regexp_matches(low, '^\s*(\+|00)') AS plus,
+             regexp_full_match(low, '[0-9\s().+\-/]+') AS shaped, regexp_replace(low, '[^0-9]', '', 'g') AS d FROM a),
+c AS (SELECT *, CASE WHEN plus AND regexp_matches(low, '^\s*00') THEN d[3:] ELSE d END AS dd FROM b)
+SELECT CASE
+    WHEN raw IS NULL OR trim(low) IN ({none}) THEN NULL
+    WHEN shaped AND plus AND length(dd) BETWEEN 8 AND 15 THEN '+' || dd
+    WHEN shaped AND NOT plus AND length(dd) = 10 AND regexp_matches(dd, '^[2-9]') THEN '+1' || dd
+    WHEN shaped AND NOT plus AND length(dd) = 11 AND regexp_matches(dd, '^1[2-9]') THEN '+' || dd
+  END AS e164,
+  raw IS NOT NULL AND trim(low) NOT IN ({none}) AS present
+FROM c"""
+
+
 def phones(series: pd.Series):
-    """(E.164 strings with missing, bad)."""
-    values = text(series)
-    lowered = values.str.lower().str.removeprefix("tel:")
-    none = values.isna() | lowered.isin(NO_NUMBER).fillna(False).astype(bool)
-    plus = lowered.str.match(r"^\s*(\+|00)").fillna(False).astype(bool)
-    shaped = lowered.str.fullmatch(r"[\d\s().+\-/]+").fillna(False).astype(bool)
-    digits = lowered.str.replace(r"\D", "", regex=True)
-    digits = digits.where(~(plus & lowered.str.match(r"^\s*00").fillna(False).astype(bool)), digits.str[2:])
-    length = digits.str.len()
-    out = pd.Series(pd.NA, index=series.index, dtype="string")
-    intl = shaped & plus & length.between(8, 15)
-    nanp10 = shaped & ~plus & (length == 10) & digits.str.match(r"^[2-9]").fillna(False).astype(bool)
-    nanp11 = shaped & ~plus & (length == 11) & digits.str.match(r"^1[2-9]").fillna(False).astype(bool)
-    out[intl] = "+" + digits[intl]
-    out[nanp10] = "+1" + digits[nanp10]
-    out[nanp11] = "+" + digits[nanp11]
-    wrong = ~none & out.isna()
-    bad = [(int(i), _masked(values[i]), "not a phone number this importer can read (10 US digits, 1 + 10 digits, "
-            "or + and a country code)", "not_a_phone_number") for i in np.flatnonzero(wrong.to_numpy())]
+    """(E.164 strings with missing, bad). Vectorised in an in-memory DuckDB (pandas string ops took 15 µs
+    a row here; this is a fraction of that)."""
+    import duckdb
+    cells = pa.table({"raw": pa.array(text(series).to_numpy(dtype=object, na_value=None), pa.string())})
+    none = ", ".join(f"'{w}'" for w in sorted(NO_NUMBER))
+    con = duckdb.connect()
+    try:
+        con.register("cells", cells)
+        result = con.sql(_PHONE_SQL.format(none=none)).to_arrow_table()
+    finally:
+        con.close()
+    out = pd.Series(result.column("e164").to_pandas(), index=series.index, dtype="string")
+    wrong = result.column("present").to_numpy(zero_copy_only=False) & out.isna().to_numpy()
+    bad = [(int(i), _masked(series.iloc[i]), "not a phone number this importer can read (10 US digits, 1 + 10 "
+            "digits, or + and a country code)", "not_a_phone_number") for i in np.flatnonzero(wrong)]
     return out, bad
+
+
+def hashes(e164: pd.Series, salt: str) -> pd.Series:
+    """SHA-256 (hex) of salt + E.164 number, computed in DuckDB; missing where there is no number."""
+    import duckdb
+    con = duckdb.connect()
+    try:
+        con.register("numbers", pa.table({"n": pa.array(e164.to_numpy(dtype=object, na_value=None), pa.string())}))
+        result = con.sql("SELECT sha256($salt || n) AS h FROM numbers", params={"salt": salt}).to_arrow_table()
+    finally:
+        con.close()
+    return pd.Series(result.column("h").to_pandas(), index=e164.index, dtype="string")
 
 
 def _masked(cell) -> str:
@@ -195,3 +218,9 @@ def ended_by(series: pd.Series) -> pd.Series:
     out[values.str.contains(r"caller|inbound|customer|consumer", regex=True).fillna(False).astype(bool)] = "caller"
     out[values.str.contains(r"target|buyer|callee|dialed|agent|outbound", regex=True).fillna(False).astype(bool)] = "buyer"
     return out
+
+
+def days(utc: pd.Series, zone: str) -> pd.Series:
+    """'YYYY-MM-DD' of each instant in `zone` (vectorised: strftime on 10⁶ timestamps took seconds)."""
+    local = utc.dt.tz_convert(zone).dt.tz_localize(None).to_numpy().astype("datetime64[D]")
+    return pd.Series(np.datetime_as_string(local), index=utc.index, dtype="string")

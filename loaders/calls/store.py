@@ -6,7 +6,7 @@ reader's `*/*.parquet` glob never sees half a file. The batches table (the load 
 are live; a part file whose batch is not live (a process killed between the rename and the commit) is
 removed by the next import, which runs while holding the database's write lock.
 
-The salt: 32 random bytes in `<root>/.salt` (mode 0600), created on first use with O_EXCL so two
+The salt: 32 random bytes, as 64 hex characters, in `<root>/.salt` (mode 0600), created on first use with O_EXCL so two
 processes cannot create two. It lives with the hashes it salts (beside the database, never in git): a
 copied store keeps its repeat-caller matching; a lost salt only means new hashes no longer match old ones.
 """
@@ -25,18 +25,18 @@ PART = re.compile(r"^part-(\d+)\.parquet$")
 SALT_FILE = ".salt"
 
 
-def salt(root: Path) -> bytes:
+def salt(root: Path) -> str:
     root.mkdir(parents=True, exist_ok=True)
     path = root / SALT_FILE
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
-        value = path.read_bytes()
-        if len(value) < 16:
+        value = path.read_text(encoding="ascii", errors="replace").strip()
+        if not re.fullmatch(r"[0-9a-f]{64}", value):
             raise RuntimeError(f"the call store's salt file ({SALT_FILE}) is damaged: restore it from a backup")
         return value
-    value = secrets.token_bytes(32)
-    with os.fdopen(fd, "wb") as handle:
+    value = secrets.token_hex(32)
+    with os.fdopen(fd, "w", encoding="ascii") as handle:
         handle.write(value)
         handle.flush()
         os.fsync(handle.fileno())
