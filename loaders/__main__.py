@@ -5,6 +5,8 @@
     python -m loaders rollback BATCH_ID
     python -m loaders build
     python -m loaders sample [--remove]
+    python -m loaders calls generate --days N --calls-per-day M [--seed S]   (generated call records)
+    python -m loaders calls record [--start DAY] [--end DAY]                 (call KPIs as observations)
 
 Never prints a traceback: every refusal, a mistyped command included, is one 'error:' line and exit
 code 1. A file to load must be a regular file: a FIFO or a device is refused before it is opened (a
@@ -45,6 +47,9 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("build", help="build or refresh the database from data/plan")
     sample = sub.add_parser("sample", help="load (or --remove) the 12-week sample history")
     sample.add_argument("--remove", action="store_true")
+    calls = sub.add_parser("calls", help="call records (CDRs)").add_subparsers(dest="calls_command", required=True)
+    from loaders.calls import cli as calls_cli
+    calls_cli.add_commands(calls)
     return parser
 
 
@@ -92,6 +97,9 @@ def _run(args) -> str:
     if args.command == "load":     # load_file builds on first run itself (opening the file once less)
         path = input_file(args.path)
         return printable(load.load_file(path, args.table, display_name=Path(args.path).name).summary())
+    if args.command == "calls":
+        from loaders.calls import cli as calls_cli
+        return printable(calls_cli.run(args))
     build.ensure_built()
     if args.command == "rollback":
         return printable(load.rollback(args.batch_id))
