@@ -5,7 +5,9 @@
     python -m loaders rollback BATCH_ID
     python -m loaders build
     python -m loaders sample [--remove]
-    python -m loaders calls import FILE [--map COLUMN=CANONICAL ...] [--tz ZONE]   (call records)
+    python -m loaders calls import FILE [--map COLUMN=CANONICAL ...] [--tz ZONE]   (a call export)
+    python -m loaders calls generate --days N --calls-per-day M [--seed S]   (generated call records)
+    python -m loaders calls record [--start DAY] [--end DAY]                 (call KPIs as observations)
 
 Never prints a traceback: every refusal, a mistyped command included, is one 'error:' line and exit
 code 1. A file to load must be a regular file: a FIFO or a device is refused before it is opened (a
@@ -46,13 +48,14 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("build", help="build or refresh the database from data/plan")
     sample = sub.add_parser("sample", help="load (or --remove) the 12-week sample history")
     sample.add_argument("--remove", action="store_true")
-    calls = sub.add_parser("calls", help="call records (CDRs): import an export").add_subparsers(
-        dest="calls_command", required=True)
+    calls = sub.add_parser("calls", help="call records (CDRs)").add_subparsers(dest="calls_command", required=True)
     imp = calls.add_parser("import", help="import a Ringba, Retreaver or CDR export as one batch")
     imp.add_argument("path")
     imp.add_argument("--map", action="append", default=[], metavar="COLUMN=CANONICAL",
                      help="map a file column to a call-record column (empty after = to drop it)")
     imp.add_argument("--tz", help="time zone of timestamps without an offset (default: the reporting zone)")
+    from loaders.calls import cli as calls_cli
+    calls_cli.add_commands(calls)
     return parser
 
 
@@ -101,7 +104,10 @@ def _run(args) -> str:
         path = input_file(args.path)
         return printable(load.load_file(path, args.table, display_name=Path(args.path).name).summary())
     if args.command == "calls":
-        return _calls(args)
+        if args.calls_command == "import":
+            return _calls_import(args)
+        from loaders.calls import cli as calls_cli
+        return printable(calls_cli.run(args))
     build.ensure_built()
     if args.command == "rollback":
         return printable(load.rollback(args.batch_id))
@@ -113,7 +119,7 @@ def _run(args) -> str:
     raise AssertionError(args.command)
 
 
-def _calls(args) -> str:
+def _calls_import(args) -> str:
     from loaders.calls import importer
     mapping = {}
     for item in args.map:

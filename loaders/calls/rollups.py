@@ -124,11 +124,14 @@ def spark_session(master: str = "local[2]"):
     warnings.filterwarnings("ignore", message=".*pandas.*", category=UserWarning)
     warnings.filterwarnings("ignore", message=".*pandas.*", category=FutureWarning)
     from pyspark.sql import SparkSession
-    return (SparkSession.builder.master(master).appName("dce-call-rollups")
+    session = (SparkSession.builder.master(master).appName("dce-call-rollups")
             .config("spark.sql.session.timeZone", "UTC")
             .config("spark.sql.shuffle.partitions", "8")
             .config("spark.ui.enabled", "false")
+            .config("spark.ui.showConsoleProgress", "false")
             .getOrCreate())
+    session.sparkContext.setLogLevel("ERROR")
+    return session
 
 
 def _files(root: Path) -> bool:
@@ -221,7 +224,7 @@ def daily_expr(calls, *, by=(), start=None, end=None, short_call_s: float = 30):
                                                                        t.c_win_end_s)),
         outside_federal_hours_calls=t.count(where=unblocked & known & _outside(
             t.caller_sod, t.c_fed_start_s, t.c_fed_end_s)),
-        outside_state_hours_calls=t.count(where=unblocked & t.c_state_start_s.notnull() & _outside(
+        outside_state_hours_calls=t.count(where=unblocked & t.c_own_window & _outside(
             t.caller_sod, t.c_state_start_s, t.c_state_end_s)),
         unblocked_calls=t.count(where=unblocked),
         consent_calls=t.count(where=unblocked & cert),

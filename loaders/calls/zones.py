@@ -123,28 +123,28 @@ def _offsets(zones: tuple, years: tuple):
 
 
 def state_rules():
-    """state, zone, win_start_s, win_end_s (the window that applies: the state's if stricter, else
-    federal), fed_start_s, fed_end_s, state_start_s, state_end_s (null where the state has no own
-    window): seconds of the local day."""
-    import pandas as pd
+    """state, zone, own_window (bool: the state has its own window), and seconds of the local day:
+    fed_start_s/fed_end_s (federal window), state_start_s/state_end_s (the state's own window, the
+    federal one where it has none), win_start_s/win_end_s (the window that applies: the narrower).
+    No nullable columns: both engines receive plain ints and bools."""
     federal, by_state = calling_windows()
     frame = states()[["state", "timezone"]].rename(columns={"timezone": "zone"}).copy()
-    own = frame["state"].map(by_state)
+    frame["own_window"] = frame["state"].isin(list(by_state))
+    own = [by_state.get(s, federal) for s in frame["state"]]
     frame["fed_start_s"] = federal[0] * 3600
     frame["fed_end_s"] = federal[1] * 3600
-    frame["state_start_s"] = own.map(lambda w: w[0] * 3600 if isinstance(w, tuple) else None).astype("Int64")
-    frame["state_end_s"] = own.map(lambda w: w[1] * 3600 if isinstance(w, tuple) else None).astype("Int64")
-    frame["win_start_s"] = frame[["fed_start_s", "state_start_s"]].max(axis=1).astype("int64")
-    frame["win_end_s"] = frame[["fed_end_s", "state_end_s"]].min(axis=1).astype("int64")
-    for c in ("fed_start_s", "fed_end_s"):
-        frame[c] = frame[c].astype("int64")
-    return pd.DataFrame(frame)
+    frame["state_start_s"] = [w[0] * 3600 for w in own]
+    frame["state_end_s"] = [w[1] * 3600 for w in own]
+    frame["win_start_s"] = frame[["fed_start_s", "state_start_s"]].max(axis=1)
+    frame["win_end_s"] = frame[["fed_end_s", "state_end_s"]].min(axis=1)
+    cols = ["fed_start_s", "fed_end_s", "state_start_s", "state_end_s", "win_start_s", "win_end_s"]
+    return frame.astype({c: "int64" for c in cols})
 
 
 def local_seconds(epoch, zone: str):
     """Vectorised local wall-clock epoch seconds for numpy int64 UTC epoch seconds (the generator)."""
     import numpy as np
-    table = offsets([zone], range(1970, 2101)).set_index("year")
+    table = _offsets((zone,), tuple(YEARS)).set_index("year")
     years = np.asarray(epoch, dtype="datetime64[s]").astype("datetime64[Y]").astype(int) + 1970
     row = table.loc[years]
     off = np.where(epoch < row["t1"].to_numpy(), row["o0"].to_numpy(),
