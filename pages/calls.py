@@ -1,5 +1,7 @@
 """Calls: the exchange's own call records, rolled up for the as-of plan week — funnel, when calls come in,
 publishers and buyers (with a day's drill-down), the per-publisher compliance scorecard, and trends."""
+from datetime import timedelta
+
 import streamlit as st
 
 from loaders.calls import store
@@ -78,7 +80,25 @@ st.markdown(f"**{outside:,}** call{'s' if outside != 1 else ''} not blocked came
             "call; met when none and every unblocked call carries a consent certificate.")
 widgets.table(card, "calls_compliance_scorecard")
 
-st.subheader("Trends")
-st.markdown("Calls per day this week.")
-charts.show(charts_calls.daily_volume(daily), key="calls_daily_volume")
-widgets.table(tc.daily_table(daily), "calls_daily")
+st.subheader("Trends against the plan's targets")
+since = max(span["first"], last - timedelta(days=27))
+history = ui_calls.daily((), since, last)
+rules = ui_calls.recording_rules()
+series, kpis = tc.target_trends(history, rules, data.targets, data.registry, week)
+st.markdown(f"Calls per day, and the **{len(rules)}** plan KPIs the recording rules compute from call records, "
+            f"{since:%d %b} – {last:%d %b %Y}; status against the target due at plan week {week}. "
+            "`python -m loaders calls record` writes them as observations, so every page and alert sees them.")
+charts.show(charts_calls.daily_volume(history), key="calls_daily_volume")
+widgets.table(tc.daily_table(history), "calls_daily")
+widgets.table(kpis, "calls_recorded_kpis")
+for row in kpis.data.itertuples():
+    points = series[series["metric_id"] == row.metric_id]
+    if len(points) > 1:
+        target = data.targets[(data.targets["metric_id"] == row.metric_id)
+                              & (data.targets["text_as_written"] == row.Target)]["value"]
+        st.markdown(f"**{fmt.md_escape(row.KPI)}**")
+        charts.show(charts.metric_history(points, row.KPI, row.unit,
+                                          [(float(v), row.Target) for v in target.dropna()[:1]]),
+                    key=f"calls_trend_{row.metric_id}")
+with st.expander("Recording rules: which rollup feeds which plan KPI, and why"):
+    widgets.table(rules, "calls_recording_rules")

@@ -77,12 +77,13 @@ def funnel(daily: pd.DataFrame) -> Table:
                          "Of incoming": [100 * c / first for c in calls],
                          "Of the step before": [np.nan] + [100 * b / a if a else np.nan
                                                            for a, b in zip(calls, calls[1:])]})
-    return Table(data, {"Calls": "count", "Of incoming": "%", "Of the step before": "%"})
+    return Table(data, {"Calls": "text", "Of incoming": "%", "Of the step before": "%"})     # exact counts
 
 
+# Counts are shown exact ("text" shows the integer as it is): 14,385 calls, not 14.4K.
 GROUP_COLUMNS = {
-    "incoming_calls": ("Incoming", "count"), "connected_calls": ("Connected", "count"),
-    "billable_calls": ("Billable", "count"), "converted_calls": ("Converted", "count"),
+    "incoming_calls": ("Incoming", "text"), "connected_calls": ("Connected", "text"),
+    "billable_calls": ("Billable", "text"), "converted_calls": ("Converted", "text"),
     "connect_rate": ("Connect rate", "%"), "billable_rate": ("Billable rate", "%"),
     "duplicate_rate": ("Duplicate rate", "%"), "revenue": ("Revenue", "$"), "payout": ("Payout", "$"),
     "profit": ("Profit", "$"), "margin": ("Margin", "%"), "revenue_per_call": ("Revenue per incoming call", "$"),
@@ -101,9 +102,9 @@ def by_group(daily: pd.DataFrame, key: str) -> Table:
 
 
 SCORE_COLUMNS = {
-    "incoming_calls": ("Incoming", "count"), "blocked_rate": ("Blocked rate", "%"),
-    "tcpa_block_rate": ("TCPA-blocked rate", "%"), "outside_hours_calls": ("Outside calling hours", "count"),
-    "outside_hours_rate": ("Outside hours (% of unblocked)", "%"), "calls_without_state": ("Without state", "count"),
+    "incoming_calls": ("Incoming", "text"), "blocked_rate": ("Blocked rate", "%"),
+    "tcpa_block_rate": ("TCPA-blocked rate", "%"), "outside_hours_calls": ("Outside calling hours", "text"),
+    "outside_hours_rate": ("Outside hours (% of unblocked)", "%"), "calls_without_state": ("Without state", "text"),
     "consent_coverage": ("Consent coverage", "%"),
 }
 
@@ -173,3 +174,39 @@ def daily_table(daily: pd.DataFrame) -> Table:
                                           "outside_hours_calls": SCORE_COLUMNS["outside_hours_calls"]}
     data = out[list(columns)].rename(columns={c: l for c, (l, _) in columns.items()})
     return Table(data.reset_index(drop=True), {l: k for l, k in columns.values()})
+
+
+def _known(daily: pd.DataFrame, rollup: str) -> bool:
+    """Consent coverage is unknown, not 0%, when no call of the period carries a certificate (see totals)."""
+    return rollup != "consent_coverage_rate" or bool(daily["consent_calls"].sum())
+
+
+def target_trends(daily: pd.DataFrame, rules: pd.DataFrame, targets: pd.DataFrame, registry: pd.DataFrame,
+                  week: int) -> tuple[pd.DataFrame, Table]:
+    """The recorded KPIs (recording rules: rollup × scale → registry metric) as daily series, and a table of
+    each one's newest day against the plan's target in force at `week` (transforms.status, the one rule).
+
+    Returns (series [metric_id, as_of, value], Table). Days where the rollup is empty give no point."""
+    from transforms import status
+    if daily.empty or rules.empty:
+        return pd.DataFrame(columns=["metric_id", "as_of", "value"]), Table(pd.DataFrame())
+    parts = [pd.DataFrame({"metric_id": r.metric_id, "as_of": pd.to_datetime(daily["day"]),
+                           "value": daily[r.rollup_column].astype(float) * float(r.scale)}).dropna(subset=["value"])
+             for r in rules.itertuples() if r.rollup_column in daily and _known(daily, r.rollup_column)]
+    series = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["metric_id", "as_of", "value"])
+    latest = series.sort_values("as_of").groupby("metric_id").tail(1)
+    due = status.target_in_force(targets[targets["metric_id"].isin(rules["metric_id"])], week)
+    rows = (rules[["metric_id", "rollup_column"]].merge(registry[["metric_id", "label", "unit", "direction"]],
+                                                        on="metric_id", how="left")
+            .merge(latest[["metric_id", "as_of", "value"]], on="metric_id", how="left")
+            .merge(due[["metric_id", "op", "value", "text_as_written"]].rename(columns={"value": "target"}),
+                   on="metric_id", how="left"))
+    judged = rows["op"].notna()
+    rows["status"] = None
+    if judged.any():
+        rows.loc[judged, "status"] = status.with_status(rows[judged])["status"]
+    data = pd.DataFrame({"KPI": rows["label"].fillna(rows["metric_id"]), "metric_id": rows["metric_id"],
+                         "From rollup": rows["rollup_column"], "Newest day": rows["as_of"],
+                         "Value": rows["value"], "unit": rows["unit"],
+                         "Target": rows["text_as_written"].fillna("no target"), "Status": rows["status"]})
+    return series, Table(data, {"metric_id": "id", "Newest day": "date", "Value": "unit:unit", "Status": "status"})

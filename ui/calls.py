@@ -143,7 +143,7 @@ def span() -> dict | None:
 
 @st.cache_data(show_spinner=False, max_entries=4)
 def _span(version: tuple, root: str) -> dict | None:
-    days = sorted(p.parent.name.removeprefix("day=") for p in store.parts(Path(root)))
+    days = store.days(Path(root))
     if not days:
         return None
     return {"first": date.fromisoformat(days[0]), "last": date.fromisoformat(days[-1])}
@@ -167,3 +167,10 @@ def heatmap(start: date, end: date) -> pd.DataFrame:
 @st.cache_data(show_spinner=False, max_entries=16)
 def _heatmap(version: tuple, root: str, start, end) -> pd.DataFrame:
     return rollups.heatmap(root, start=start, end=end)
+
+
+@st.cache_data(show_spinner=False, max_entries=1)
+def recording_rules() -> pd.DataFrame:
+    """The recording rules (data/plan/recording_rules.csv, mapped rows): rollup_column, metric_id, scale, notes."""
+    from loaders.calls import record
+    return record.rules()

@@ -50,6 +50,13 @@ def parts(root: Path) -> list[Path]:
     return sorted(p for p in root.glob("day=*/part-*.parquet") if PART.match(p.name))
 
 
+def days(root: Path) -> list[str]:
+    """The days holding any Parquet file (imported batches, or the generator's `part-gen-*` files)."""
+    if not root.is_dir():
+        return []
+    return sorted({p.parent.name.removeprefix("day=") for p in root.glob("day=*/*.parquet")})
+
+
 def batch_of(path: Path) -> int:
     return int(PART.match(path.name).group(1))
 
@@ -59,13 +66,12 @@ def day_dir(root: Path, day) -> Path:
 
 
 def existing_ids(root: Path, days) -> set[str]:
-    """Call ids already stored on these days (iso strings)."""
+    """Call ids already stored on these days (iso strings), whoever wrote them (importer or generator)."""
     import pyarrow.parquet as pq
     ids: set[str] = set()
     for day in sorted(set(days)):
-        for path in day_dir(root, day).glob("part-*.parquet"):
-            if PART.match(path.name):
-                ids.update(pq.read_table(path, columns=["call_id"]).column(0).to_pylist())
+        for path in day_dir(root, day).glob("*.parquet"):
+            ids.update(pq.read_table(path, columns=["call_id"]).column(0).to_pylist())
     return ids
 
 
