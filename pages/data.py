@@ -37,6 +37,7 @@ choice = right.selectbox("Target table", upload.table_options(), key="upload_tab
 
 if uploaded is None:
     upload.forget()
+    calls.forget()
 elif calls.claims(uploaded, choice):        # a call export (Ringba, Retreaver, CDR): the call-record importer
     calls.upload_flow(uploaded)
 else:

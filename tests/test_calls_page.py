@@ -152,3 +152,38 @@ def test_calls_page_without_call_records_says_how_to_load_some(db):
     info = " ".join(i.value for i in at.info)
     assert "python -m loaders calls import" in info and "Data" in info
     assert not at.dataframe
+
+
+def test_consent_coverage_and_blocks_per_publisher_match_the_file(db, tmp_path):
+    from transforms import fmt
+    frame, _ = ex.retreaver(n=200, first_day="2025-01-21", days=2)
+    has_cert = pd.Series(range(len(frame))) % 3 != 0
+    frame["trustedform_cert_url"] = ["https://cert.trustedform.com/abc%d" % i if c else "" for i, c in enumerate(has_cert)]
+    import_cli(ex.save(frame, tmp_path / "consent.csv"))
+    at = run_page("calls", week=2)
+    assert not at.exception
+    card = next(d.value for d in at.dataframe if "Consent coverage" in d.value.columns).set_index("Publisher")
+    expected = (frame.assign(cert=has_cert).groupby("afid")["cert"].mean() * 100)
+    assert {p: card.loc[p, "Consent coverage"] for p in expected.index} == \
+        {p: fmt.value(v, "%") for p, v in expected.items()}
+    assert (card["Blocked rate"] == fmt.value(0, "%")).all()
+    kpis = next(d.value for d in at.dataframe if "From rollup" in d.value.columns).set_index("From rollup")
+    assert kpis.loc["consent_coverage_rate", "Target"] == "Zero unconsented calls processed"
+
+
+def test_week_totals_sum_counts_and_recompute_rates_from_them():
+    from transforms import calls as tc
+    daily = pd.DataFrame({"day": pd.to_datetime(["2025-01-20", "2025-01-21"]), "incoming_calls": [100, 10],
+                          "connected_calls": [50, 10], "billable_calls": [20, 5], "converted_calls": [10, 1],
+                          "avg_handle_time_s": [60.0, 600.0], "avg_time_to_connect_s": [5.0, None],
+                          "revenue": [200.0, 50.0], "payout": [100.0, 20.0], "cost": [10.0, 0.0],
+                          "consent_calls": [0, 0], "unblocked_calls": [100, 10]}
+                         | {c: [0, 0] for c in tc.COUNTS if c not in ("incoming_calls", "connected_calls",
+                                                                     "billable_calls", "converted_calls",
+                                                                     "consent_calls", "unblocked_calls")})
+    week = tc.totals(daily).iloc[0]
+    assert week["connect_rate"] == pytest.approx(100 * 60 / 110)          # not the mean of 50% and 100%
+    assert week["avg_handle_time_s"] == pytest.approx((60 * 50 + 600 * 10) / 60)
+    assert week["avg_time_to_connect_s"] == pytest.approx(5.0)            # the day without a figure is skipped
+    assert week["margin"] == pytest.approx(100 * 120 / 250)
+    assert pd.isna(week["consent_coverage"])                               # no certificate at all: unknown, not 0%

@@ -46,6 +46,12 @@ def claims(uploaded, choice: str) -> bool:
     return cache.get("file_id") == uploaded.file_id and cache.get("source") is not None
 
 
+def forget() -> None:
+    """Drop the call upload held for the page (its rows are mapped from the readers' anonymous file)."""
+    st.session_state.pop("_calls_upload", None)
+    st.session_state.pop("_calls_done", None)
+
+
 def upload_flow(uploaded) -> None:
     """Mapping → validation → preview → Import, for an upload `claims` accepted."""
     cache = st.session_state["_calls_upload"]
