@@ -33,16 +33,21 @@ def claims(uploaded, choice: str) -> bool:
         return False
     cache = st.session_state.setdefault("_calls_upload", {})
     if cache.get("file_id") != uploaded.file_id:
-        _, error = upload.prepared_for(uploaded, choice, {}, {})
+        holder = st.empty()             # the table loader's "could not be read" status goes if calls take the file
+        with holder.container():
+            _, error = upload.prepared_for(uploaded, choice, {}, {})
         if not (isinstance(error, LoadError) and "unknown_table" in error.codes):
             return False
         cache.clear()
         cache["file_id"] = uploaded.file_id
         try:
-            cache["upload"] = importer.read(uploaded, uploaded.name)
+            with st.spinner(f"Reading {fmt.md_escape(uploaded.name)} as call records…"):
+                cache["upload"] = importer.read(uploaded, uploaded.name)
             cache["source"] = aliases.recognise(cache["upload"].table.column_names)
         except (LoadError, BusyError):
             cache["source"] = None
+        if cache["source"] is not None:
+            holder.empty()
     return cache.get("file_id") == uploaded.file_id and cache.get("source") is not None
 
 
