@@ -199,3 +199,20 @@ def test_area_code_table_covers_every_state():
     states = store.area_code_states()
     assert len(states) > 300 and len(set(states.values())) == 51
     assert states["212"] == "NY" and states["305"] == "FL" and states["907"] == "AK" and states["202"] == "DC"
+
+
+def test_a_database_rebuilt_beside_the_store_keeps_the_stored_calls(db, plan_db, tmp_path, capsys):
+    import shutil
+    first, _ = ex.ringba(n=60, first_day="2025-01-20", days=1)
+    assert cli(capsys, ex.save(first, tmp_path / "a.csv"))[0] == 0
+    before = {p: p.read_bytes() for p in store.parts(schema.calls_root(db))}
+    shutil.copy(plan_db, db)                      # the database is rebuilt; calls/ beside it stays
+    second, _ = ex.ringba(n=40, seed=9, first_day="2025-01-20", days=1, id_from=1000)
+    code, out = cli(capsys, ex.save(second, tmp_path / "b.csv"))
+    assert code == 0 and "imported 40 calls" in out
+    assert all(p.read_bytes() == blob for p, blob in before.items())    # nothing overwritten or swept
+    assert len(stored(db)) == 100
+    newest = int(calls_batches(db)["batch_id"].iloc[0])
+    assert newest > max(store.batch_of(p) for p in before)
+    load.rollback(newest, db)
+    assert len(stored(db)) == 60

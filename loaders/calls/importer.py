@@ -133,6 +133,8 @@ def check(upload, *, column_map: dict | None = None, zone: str | None = None, sa
     base.problems = _mapping_problems(name, mapping)
     if base.problems:
         return base
+    if not data.num_rows:
+        return _refused(base, Problem(name, "no data rows to import", code="no_rows"))
     rows = upload.source_rows.to_numpy() if len(upload.source_rows) else None
     try:
         frame, problems = _typed(data, mapping, name, rows, zone or store.reporting_timezone(), upload.date1904)
@@ -311,13 +313,11 @@ def commit(prepared: Prepared, *, loaded_by: str | None = None, db: Path | None 
     where, batch_id = root(db), None
     try:
         with transaction(db) as con:
-            live = {r[0] for r in con.execute("SELECT batch_id FROM batches WHERE table_name = ? AND "
-                                              "rolled_back_at IS NULL", [TABLE]).fetchall()}
-            store.sweep(where, live)
+            store.sweep_temp(where)
             new, stored = _split(prepared, db)
             if new.empty:
                 return Result(None, prepared.file_name, 0, 0, stored, prepared.in_file_duplicates)
-            batch_id = next_batch_id(con)
+            batch_id = store.next_batch_id(where, next_batch_id(con))
             frame = _canonical(new)
             store.write(where, batch_id, frame, schema.arrow_schema())
             days = sorted(frame["day"].unique())

@@ -2,9 +2,10 @@
 
 Layout (loaders/calls/schema.py): `<root>/day=YYYY-MM-DD/part-<batch>.parquet`. A part file is written
 under a hidden temporary name in its day folder and renamed into place (atomic on one file system), so a
-reader's `*/*.parquet` glob never sees half a file. The batches table (the load audit) says which batches
-are live; a part file whose batch is not live (a process killed between the rename and the commit) is
-removed by the next import, which runs while holding the database's write lock.
+reader's `*/*.parquet` glob never sees half a file. Temporary files a killed import left are removed by
+the next import (it holds the database's write lock, so no other import is writing). Part files are never
+removed for want of a batch row: a database rebuilt beside an existing store must not lose its calls, so a
+new batch takes an id above every part file's (`next_batch_id`) and never overwrites one.
 
 The salt: 32 random bytes, as 64 hex characters, in `<root>/.salt` (mode 0600), created on first use with O_EXCL so two
 processes cannot create two. It lives with the hashes it salts (beside the database, never in git): a
@@ -112,14 +113,17 @@ def remove_batch(root: Path, batch_id: int) -> int:
     return gone
 
 
-def sweep(root: Path, live: set[int]) -> int:
-    """Remove part files of batches that are not live (a crash between rename and commit)."""
-    stale = [p for p in parts(root) if batch_of(p) not in live]
-    for path in stale:
-        path.unlink(missing_ok=True)
-    for temp in root.glob("day=*/.part-*.parquet.tmp") if root.is_dir() else []:
+def sweep_temp(root: Path) -> int:
+    """Remove the temporary files of imports that were killed before their rename."""
+    temps = list(root.glob("day=*/.part-*.parquet.tmp")) if root.is_dir() else []
+    for temp in temps:
         temp.unlink(missing_ok=True)
-    return len(stale)
+    return len(temps)
+
+
+def next_batch_id(root: Path, from_database: int) -> int:
+    """The database's next batch id, or one above every part file's if the store is ahead of it."""
+    return max([from_database] + [batch_of(p) + 1 for p in parts(root)])
 
 
 def rows_of_batch(root: Path, batch_id: int) -> int:
