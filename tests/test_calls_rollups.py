@@ -114,13 +114,28 @@ def test_rollup_figures_against_pandas_and_a_brute_force_sweep(store):
         assert got["margin"] == pytest.approx(
             (rows["revenue"].sum() - rows["payout"].sum() - rows["total_cost"].sum()) / rows["revenue"].sum())
         assert got["routing_p95_ms"] == pytest.approx(rows["routing_ms"].quantile(0.95), rel=1e-12)
-        # peak concurrency: at each start of the day, calls (of any day) started by then and not yet ended
-        s = calls["start_ts"].astype("int64").to_numpy() // 10**6
-        live = calls["duration_s"].to_numpy() > 0
-        starts, ends = np.sort(s[live]), np.sort(s[live] + calls["duration_s"].to_numpy()[live])
-        t = np.sort(rows["start_ts"].astype("int64").to_numpy()[rows["duration_s"].to_numpy() > 0] // 10**6)
-        level = np.searchsorted(starts, t, side="right") - np.searchsorted(ends, t, side="right")
-        assert got["peak_concurrent_calls"] == level.max()
+        assert got["peak_concurrent_calls"] == sweep(calls, rows)
+
+
+def sweep(calls: pd.DataFrame, rows: pd.DataFrame) -> int:
+    """Peak concurrency by brute force: at each start among `rows`, the calls of `calls` (any day)
+    started by then and not yet ended."""
+    s = calls["start_ts"].astype("int64").to_numpy() // 10**6
+    live = calls["duration_s"].to_numpy() > 0
+    starts, ends = np.sort(s[live]), np.sort(s[live] + calls["duration_s"].to_numpy()[live])
+    t = np.sort(rows["start_ts"].astype("int64").to_numpy()[rows["duration_s"].to_numpy() > 0] // 10**6)
+    return int((np.searchsorted(starts, t, side="right") - np.searchsorted(ends, t, side="right")).max())
+
+
+def test_peak_concurrency_per_buyer_counts_unrouted_calls_as_a_group(store):
+    calls = read_all(store)
+    calls["buyer"] = calls["buyer"].fillna("(unrouted)")
+    got = rollups.daily(store, by="buyer")
+    got["buyer"] = got["buyer"].fillna("(unrouted)")
+    assert (got["buyer"] == "(unrouted)").sum() == 4
+    for (day, buyer), rows in calls.groupby(["day", "buyer"]):
+        peak = got.loc[(got["day"] == pd.Timestamp(day)) & (got["buyer"] == buyer), "peak_concurrent_calls"]
+        assert peak.tolist() == [sweep(calls[calls["buyer"] == buyer], rows)], (day, buyer)
 
 
 def test_by_groups_add_up_and_the_heatmap_matches_duckdb_time_zones(store):
