@@ -170,14 +170,18 @@ def _base(calls, start, end):
     return t.mutate(start_s=start_s, year=t.day.year().cast("int32"))
 
 
-def _with_local_times(t):
-    """Add rep_s (reporting-zone local epoch seconds) and the caller's window columns."""
-    rep_zone = zones.reporting_timezone()
-    rep = ibis.memtable(zones.offsets([rep_zone]).drop(columns="zone")).rename(
+def _with_reporting_time(t):
+    """Add rep_s: local epoch seconds in the reporting zone (join on the year of `day`)."""
+    rep = ibis.memtable(zones.offsets([zones.reporting_timezone()]).drop(columns="zone")).rename(
         {f"r_{c}": c for c in ("year", "o0", "t1", "o1", "t2", "o2")})
     t = t.left_join(rep, t.year == rep.r_year)
-    t = t.mutate(rep_s=ibis.cases((t.start_s < t.r_t1, t.r_o0), (t.start_s < t.r_t2, t.r_o1),
-                                  else_=t.r_o2) + t.start_s)
+    return t.mutate(rep_s=ibis.cases((t.start_s < t.r_t1, t.r_o0), (t.start_s < t.r_t2, t.r_o1),
+                                     else_=t.r_o2) + t.start_s)
+
+
+def _with_caller_time(t):
+    """Add caller_sod (seconds into the caller's local day; null without a known state) and the
+    caller's calling windows (c_*), by one join on (state, year) with a table of a few thousand rows."""
     rules = zones.state_rules()
     caller = zones.offsets(rules["zone"]).merge(rules, on="zone").drop(columns="zone")
     cz = ibis.memtable(caller).rename({f"c_{c}": c for c in caller.columns})
@@ -194,7 +198,7 @@ def daily_expr(calls, *, by=(), start=None, end=None, short_call_s: float = 30):
     """The daily rollup of ROLLUP_COLUMNS as one ibis expression over the call-record table `calls`."""
     by = _check_by(by)
     keys = ["day", *by]
-    t = _with_local_times(_base(calls, start, end))
+    t = _with_caller_time(_base(calls, start, end))
     unblocked = ~t.blocked.fill_null(False)
     known = t.caller_sod.notnull()
     connected = t.connected.fill_null(False)
@@ -230,7 +234,8 @@ def daily_expr(calls, *, by=(), start=None, end=None, short_call_s: float = 30):
         consent_calls=t.count(where=unblocked & cert),
     )
     peak = _peak_concurrent(calls, keys, start, end)
-    agg = agg.left_join(peak, [agg[k] == peak[k] for k in keys]).select(
+    # null-safe keys: a NULL buyer (unrouted calls) is a group of its own
+    agg = agg.left_join(peak, [agg[k].identical_to(peak[k]) for k in keys]).select(
         *[agg[c] for c in agg.columns], peak_concurrent_calls=peak.peak.fill_null(0))
     money = lambda x: x.fill_null(0)   # noqa: E731 - sums over no value are 0 dollars, not unknown
     per = lambda n, d: (n.cast("float64") / d.nullif(0))   # noqa: E731
@@ -265,11 +270,11 @@ def _peak_concurrent(calls, keys, start, end):
     firsts = firsts.mutate(next_first_s=firsts.first_s.lead().over(
         ibis.window(group_by=group or None, order_by="day")))
     # calls still running when the next day of their group starts: the only ones that can spill over
-    j = t.join(firsts, [t[k] == firsts[k] for k in keys])
+    j = t.join(firsts, [t[k].identical_to(firsts[k]) for k in keys])
     spill_candidates = j.filter(j.end_s > j.next_first_s).select(*group, from_day=j.day, end_s=j.end_s)
     f2 = firsts.select(*keys, first_s=firsts.first_s)
     s = spill_candidates
-    conds = [s[k] == f2[k] for k in group] + [s.from_day < f2.day, s.end_s > f2.first_s]
+    conds = [s[k].identical_to(f2[k]) for k in group] + [s.from_day < f2.day, s.end_s > f2.first_s]
     spilled = s.join(f2, conds).select(*[f2[k] for k in keys], first_s=f2.first_s, end_s=s.end_s)
     events = ibis.union(
         t.select(*keys, ts=t.start_s.cast("float64"), delta=ibis.literal(1, "int64")),
@@ -286,7 +291,7 @@ def _peak_concurrent(calls, keys, start, end):
 def heatmap_expr(calls, *, by=(), start=None, end=None):
     """Incoming calls by weekday × hour of the reporting zone (weekday 0 = Monday)."""
     by = _check_by(by)
-    t = _with_local_times(_base(calls, start, end))
+    t = _with_reporting_time(_base(calls, start, end))
     t = t.mutate(weekday=t.day.day_of_week.index().cast("int32"),
                  hour=((t.rep_s % 86400) // 3600).cast("int32"))
     return t.group_by([*by, "weekday", "hour"]).aggregate(calls=_.count()).order_by([*by, "weekday", "hour"])

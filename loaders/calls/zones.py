@@ -103,7 +103,7 @@ def offsets(zones, years=YEARS):
     return _offsets(tuple(sorted(set(zones))), tuple(years)).copy()
 
 
-@lru_cache(maxsize=8)
+@lru_cache(maxsize=None)
 def _offsets(zones: tuple, years: tuple):
     """zone, year, o0, t1, o1, t2, o2: offset o0 before UTC second t1, o1 from t1 to t2, o2 from t2
     (t1 = t2 = NEVER when the zone has no DST that year). Key: (zone, year of the call's `day`); the
@@ -144,9 +144,13 @@ def state_rules():
 def local_seconds(epoch, zone: str):
     """Vectorised local wall-clock epoch seconds for numpy int64 UTC epoch seconds (the generator)."""
     import numpy as np
-    table = _offsets((zone,), tuple(YEARS)).set_index("year")
-    years = np.asarray(epoch, dtype="datetime64[s]").astype("datetime64[Y]").astype(int) + 1970
-    row = table.loc[years]
-    off = np.where(epoch < row["t1"].to_numpy(), row["o0"].to_numpy(),
-                   np.where(epoch < row["t2"].to_numpy(), row["o1"].to_numpy(), row["o2"].to_numpy()))
+    first, o0, t1, o1, t2, o2 = _zone_arrays(zone)
+    years = np.asarray(epoch, dtype="datetime64[s]").astype("datetime64[Y]").astype(np.int64) + 1970 - first
+    off = np.where(epoch < t1[years], o0[years], np.where(epoch < t2[years], o1[years], o2[years]))
     return epoch + off
+
+
+@lru_cache(maxsize=None)
+def _zone_arrays(zone: str):
+    table = _offsets((zone,), tuple(YEARS))
+    return (YEARS.start, *(table[c].to_numpy() for c in ("o0", "t1", "o1", "t2", "o2")))
