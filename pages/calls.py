@@ -87,10 +87,12 @@ rules = ui_calls.recording_rules()
 series, kpis = tc.target_trends(history, rules, data.targets, data.registry, week)
 st.markdown(f"Calls per day, and the **{len(rules)}** plan KPIs the recording rules compute from call records, "
             f"{since:%d %b} – {last:%d %b %Y}; status against the target due at plan week {week}. "
-            "`python -m loaders calls record` writes them as observations, so every page and alert sees them.")
+            "Recording writes them as observations (the button below, or `python -m loaders calls record`), so every "
+            "page and alert sees them.")
 charts.show(charts_calls.daily_volume(history), key="calls_daily_volume")
 widgets.table(tc.daily_table(history), "calls_daily")
 widgets.table(kpis, "calls_recorded_kpis")
+ui_calls.record_button(first, last)
 for row in kpis.data.itertuples():
     points = series[series["metric_id"] == row.metric_id]
     if len(points) > 1:

@@ -187,3 +187,31 @@ def test_week_totals_sum_counts_and_recompute_rates_from_them():
     assert week["avg_time_to_connect_s"] == pytest.approx(5.0)            # the day without a figure is skipped
     assert week["margin"] == pytest.approx(100 * 120 / 250)
     assert pd.isna(week["consent_coverage"])                               # no certificate at all: unknown, not 0%
+
+
+def test_recording_the_week_writes_observations_and_leaves_unknown_consent_unrecorded(db, tmp_path):
+    import duckdb
+    ringba, _ = ex.ringba(n=120, first_day="2025-01-20", days=2)              # no consent column
+    retreaver, _ = ex.retreaver(n=90, first_day="2025-01-22", days=1)
+    retreaver["jornaya_leadid"] = ["LID-%d" % i if i % 2 else "" for i in range(len(retreaver))]
+    import_cli(ex.save(ringba, tmp_path / "r.csv"))
+    import_cli(ex.save(retreaver, tmp_path / "t.csv"))
+    at = run_page("calls", week=2)
+    button(at, "calls_record").click().run()
+    assert not at.exception
+    assert any("loaded" in s.value and "observations" in s.value for s in at.success)
+    con = duckdb.connect(str(db), read_only=True)
+    try:
+        rows = con.execute("SELECT metric_id, as_of, value FROM observations WHERE batch_id = "
+                           "(SELECT max(batch_id) FROM batches)").df()
+    finally:
+        con.close()
+    days = sorted(set(ex.truth(ringba, "ringba")["day"]) | set(ex.truth(retreaver, "retreaver")["day"]))
+    violations = rows[rows["metric_id"] == "tcpa_violations_per_day"]
+    assert sorted(violations["as_of"].astype(str)) == days
+    picked = rows[rows["metric_id"] == "consent_coverage_pct"]
+    consent = pd.Series(picked["value"].to_numpy(), index=picked["as_of"].astype(str).to_numpy())
+    with_cert = ex.truth(retreaver, "retreaver").assign(cert=[i % 2 == 1 for i in range(len(retreaver))])
+    expected = with_cert.groupby("day")["cert"].mean() * 100          # Ringba days have no certificate: absent
+    assert consent.index.tolist() == expected.index.tolist()
+    assert consent.tolist() == pytest.approx(expected.tolist())

@@ -185,3 +185,21 @@ def recording_rules() -> pd.DataFrame:
     """The recording rules (data/plan/recording_rules.csv, mapped rows): rollup_column, metric_id, scale, notes."""
     from loaders.calls import record
     return record.rules()
+
+
+def record_button(first: date, last: date) -> None:
+    """Write the week's recorded KPIs as observations (one batch; undo on /data), then show what was written."""
+    done = st.session_state.pop("_calls_recorded", None)
+    if done:
+        st.success(fmt.md_escape(done), icon=":material/check_circle:")
+    if st.button(f"Record these KPIs for {first:%d %b} – {last:%d %b} as observations", key="calls_record",
+                 icon=":material/playlist_add:", help="One batch of observations (undo it on the Data page): "
+                 "Technical, Security and Alerts then show these days' figures"):
+        from loaders.calls import kpis
+        try:
+            result = kpis.record_days(first, last)
+        except (LoadError, BusyError) as exc:
+            st.error(f"Nothing recorded: {fmt.md_escape(exc)}", icon=":material/block:")
+            return
+        st.session_state["_calls_recorded"] = "No calls on those days." if result is None else result.summary()
+        st.rerun()
