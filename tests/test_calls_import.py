@@ -216,3 +216,12 @@ def test_a_database_rebuilt_beside_the_store_keeps_the_stored_calls(db, plan_db,
     assert newest > max(store.batch_of(p) for p in before)
     load.rollback(newest, db)
     assert len(stored(db)) == 60
+
+
+def test_a_header_that_says_utc_reads_naive_times_as_utc(db, tmp_path, capsys):
+    frame = pd.DataFrame({"Call ID": ["u1"], "Start Time (UTC)": ["2025-01-22 06:30:00"], "connected": ["no"]})
+    code, out = cli(capsys, ex.save(frame, tmp_path / "utc.csv"), "--map", "Call ID=call_id",
+                    "--map", "Start Time (UTC)=start_ts")
+    assert code == 0, out
+    got = stored(db)
+    assert str(got["start_ts"].iloc[0]) == "2025-01-22 06:30:00+00:00" and str(got["day"].iloc[0])[:10] == "2025-01-21"

@@ -11,7 +11,7 @@ Semantics (column aliases and what each export's columns mean: loaders/calls/ali
   start_ts, and connected (or a generic CDR's disposition) — refuse the file, naming what to map.
 - Time: a timestamp with an offset is that instant; one without is wall-clock time in the reporting
   time zone (data/plan/calendar.csv `reporting_timezone`), or in `zone` when the caller names another
-  (`--tz`). `day` is always the start date in the reporting zone. Stored as UTC.
+  (`--tz`), or UTC when the column's header says so ('Start Time (UTC)'). `day` is always the start date in the reporting zone. Stored as UTC.
 - Caller numbers are normalised to E.164 and hashed (hex SHA-256 of the per-install salt's hex text followed
   by the number, so DuckDB's sha256 and Spark's sha2 give the same hash;
   loaders/calls/store.py); the raw column is dropped before anything else is done with the rows.
@@ -202,8 +202,9 @@ def _typed(data, mapping: dict[str, str], name: str, rows, zone: str, date1904: 
     unreadable: dict[str, list[int]] = {}       # canonical → positions already reported as unreadable
     for column, target in mapping.items():
         series = parse.as_series(data.column(column))
-        if target == "start_ts":
-            values, bad = parse.timestamps(series, zone, date1904=date1904)
+        if target == "start_ts":      # a header that says UTC ('callDt (UTC)') is the file saying otherwise
+            values, bad = parse.timestamps(series, "UTC" if "utc" in column.split("_") else zone,
+                                           date1904=date1904)
         elif target in _BOOLS:
             values, bad = parse.flags(series)
         elif target in _NUMBERS:
