@@ -8,6 +8,7 @@
     python -m loaders calls import FILE [--map COLUMN=CANONICAL ...] [--tz ZONE]   (a call export)
     python -m loaders calls generate --days N --calls-per-day M [--seed S]   (generated call records)
     python -m loaders calls record [--start DAY] [--end DAY]                 (call KPIs as observations)
+    python -m loaders report [--week N] [--kind executive|technical]   the weekly report as Markdown
 
 Never prints a traceback: every refusal, a mistyped command included, is one 'error:' line and exit
 code 1. A file to load must be a regular file: a FIFO or a device is refused before it is opened (a
@@ -56,6 +57,9 @@ def _parser() -> argparse.ArgumentParser:
     imp.add_argument("--tz", help="time zone of timestamps without an offset (default: the reporting zone)")
     from loaders.calls import cli as calls_cli
     calls_cli.add_commands(calls)
+    report = sub.add_parser("report", help="write a weekly report as Markdown on stdout")
+    report.add_argument("--week", type=int, help="plan week (default: the week the data reaches)")
+    report.add_argument("--kind", choices=("executive", "technical"), default="executive")
     return parser
 
 
@@ -116,6 +120,8 @@ def _run(args) -> str:
     if args.command == "sample":
         from loaders import sample
         return sample.remove_sample() if args.remove else sample.load_sample()
+    if args.command == "report":
+        return _report(args.kind, args.week)
     raise AssertionError(args.command)
 
 
@@ -130,6 +136,16 @@ def _calls_import(args) -> str:
     path = input_file(args.path)
     result = importer.import_file(path, display_name=Path(args.path).name, column_map=mapping, zone=args.tz)
     return printable(result.summary())
+
+
+def _report(kind: str, week: int | None) -> str:
+    from loaders import bundle, db
+    from transforms import report
+    from transforms.calendar import PLAN_WEEKS
+    if week is not None and not 0 <= week <= PLAN_WEEKS:
+        raise _Refused(f"--week must lie in 0..{PLAN_WEEKS}")
+    with db.connect() as con:
+        return report.to_markdown(report.build(kind, bundle.report_inputs(con, week))).rstrip("\n")
 
 
 def _error_line(exc: BaseException) -> str:
