@@ -54,7 +54,7 @@ if peak:
     st.markdown(f"The busiest hour was **{peak[0]} {peak[1]:02d}:00–{peak[1] + 1:02d}:00** ({peak[2]:,} calls), "
                 f"hours of the day in {zone}.")
 charts.show(charts_calls.hour_weekday(grid), key="calls_heatmap")
-widgets.table(grid.reset_index(), "calls_by_hour_weekday")
+widgets.table(grid.reset_index(), "calls_by_hour_weekday", height=290)      # a grid: 24 columns do not wrap
 
 by_publisher = ui_calls.daily(("publisher",), first, last)
 by_buyer = ui_calls.daily(("buyer",), first, last)

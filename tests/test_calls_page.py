@@ -11,7 +11,7 @@ from loaders import load
 from loaders.__main__ import main
 from loaders.calls import schema, store
 from tests import calls_exports as ex
-from tests.apptest import run_page
+from tests.apptest import run_page, tables
 from tests.conftest import shown
 from tests.test_data_page import button, page, text, upload
 
@@ -34,7 +34,7 @@ def plain(at) -> str:
 
 
 def frame_of(at, first_column: str) -> pd.DataFrame:
-    return next(d.value for d in at.dataframe if list(d.value.columns)[:1] == [first_column])
+    return next(t for t in tables(at) if list(t.columns)[:1] == [first_column])
 
 
 @pytest.mark.parametrize("shape,suffix", [("ringba", ".csv"), ("retreaver", ".xlsx"), ("ringba", ".parquet")])
@@ -119,7 +119,7 @@ def test_calls_page_shows_counts_matching_the_files(db, tmp_path, capsys):
     publishers = frame_of(at, "Publisher")
     got = dict(zip(publishers["Publisher"], publishers["Incoming"].astype(int)))
     assert got == truth.groupby("publisher").size().to_dict()
-    card = next(d.value for d in at.dataframe if "TCPA-blocked rate" in d.value.columns)
+    card = next(t for t in tables(at) if "TCPA-blocked rate" in t.columns)
     assert set(card["Publisher"]) == set(truth["publisher"])
     grid = frame_of(at, "Weekday")
     assert int(grid.drop(columns="Weekday").to_numpy().sum()) == len(truth)
@@ -130,7 +130,7 @@ def test_calls_page_shows_counts_matching_the_files(db, tmp_path, capsys):
     assert "Plan week 2" in said
     # drill-down to a day: the day's publishers add up to that day's calls
     at.selectbox(key="calls_day_publisher").set_value(pd.Timestamp("2025-01-22").date()).run()
-    day = [d.value for d in at.dataframe if list(d.value.columns)[:1] == ["Publisher"]][1]
+    day = [t for t in tables(at) if list(t.columns)[:1] == ["Publisher"]][1]
     assert day["Incoming"].astype(int).sum() == int((truth["day"] == "2025-01-22").sum())
     # every table has its CSV button
     assert len([b for b in at.get("download_button")]) >= 6
@@ -151,7 +151,7 @@ def test_calls_page_without_call_records_says_how_to_load_some(db):
     assert not at.exception
     info = " ".join(i.value for i in at.info)
     assert "python -m loaders calls import" in info and "Data" in info
-    assert not at.dataframe
+    assert not tables(at)
 
 
 def test_consent_coverage_and_blocks_per_publisher_match_the_file(db, tmp_path):
@@ -162,12 +162,12 @@ def test_consent_coverage_and_blocks_per_publisher_match_the_file(db, tmp_path):
     import_cli(ex.save(frame, tmp_path / "consent.csv"))
     at = run_page("calls", week=2)
     assert not at.exception
-    card = next(d.value for d in at.dataframe if "Consent coverage" in d.value.columns).set_index("Publisher")
+    card = next(t for t in tables(at) if "Consent coverage" in t.columns).set_index("Publisher")
     expected = (frame.assign(cert=has_cert).groupby("afid")["cert"].mean() * 100)
     assert {p: card.loc[p, "Consent coverage"] for p in expected.index} == \
         {p: fmt.value(v, "%") for p, v in expected.items()}
     assert (card["Blocked rate"] == fmt.value(0, "%")).all()
-    kpis = next(d.value for d in at.dataframe if "From rollup" in d.value.columns).set_index("From rollup")
+    kpis = next(t for t in tables(at) if "From rollup" in t.columns).set_index("From rollup")
     assert kpis.loc["consent_coverage_rate", "Target"] == "Zero unconsented calls processed"
 
 
