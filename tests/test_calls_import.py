@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import duckdb
 import pandas as pd
-import pyarrow.parquet as pq
 import pytest
 
 from loaders import load
