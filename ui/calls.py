@@ -28,27 +28,30 @@ IGNORE = "— not used —"
 # ---- /data: the import flow ----------------------------------------------------------------------
 
 def claims(uploaded, choice: str) -> bool:
-    """True when the upload is call records: auto-detect found no table and the headers are a call export."""
-    if choice != upload.AUTO or not isinstance(uploaded, readers.Spooled):
+    """True when the upload is call records: chosen as such, or auto-detect found no table and the headers
+    are a call export."""
+    chosen = choice == upload.CALL_RECORDS
+    if not (chosen or choice == upload.AUTO) or not isinstance(uploaded, readers.Spooled):
         return False
     cache = st.session_state.setdefault("_calls_upload", {})
-    if cache.get("file_id") != uploaded.file_id:
+    if (cache.get("file_id"), cache.get("chosen")) != (uploaded.file_id, chosen):
         holder = st.empty()             # the table loader's "could not be read" status goes if calls take the file
-        with holder.container():
-            _, error = upload.prepared_for(uploaded, choice, {}, {})
-        if not (isinstance(error, LoadError) and "unknown_table" in error.codes):
-            return False
+        if not chosen:
+            with holder.container():
+                _, error = upload.prepared_for(uploaded, choice, {}, {})
+            if not (isinstance(error, LoadError) and "unknown_table" in error.codes):
+                return False
         cache.clear()
-        cache["file_id"] = uploaded.file_id
+        cache.update(file_id=uploaded.file_id, chosen=chosen, source=None, error=None)
         try:
             with st.spinner(f"Reading {fmt.md_escape(uploaded.name)} as call records…"):
                 cache["upload"] = importer.read(uploaded, uploaded.name)
-            cache["source"] = aliases.recognise(cache["upload"].table.column_names)
-        except (LoadError, BusyError):
-            cache["source"] = None
+            cache["source"] = aliases.recognise(cache["upload"].table.column_names) or ("other" if chosen else None)
+        except LoadError as exc:
+            cache["error"] = exc if chosen else None
         if cache["source"] is not None:
             holder.empty()
-    return cache.get("file_id") == uploaded.file_id and cache.get("source") is not None
+    return cache.get("source") is not None or cache.get("error") is not None
 
 
 def forget() -> None:
@@ -60,12 +63,16 @@ def forget() -> None:
 def upload_flow(uploaded) -> None:
     """Mapping → validation → preview → Import, for an upload `claims` accepted."""
     cache = st.session_state["_calls_upload"]
+    if cache.get("error") is not None:          # chosen as call records, but the file cannot be read
+        upload.report(cache["error"], uploaded.name)
+        return
     read = cache["upload"]
     first = _checked(cache, read, {})
     column_map = mapping_controls(first)
     prepared = _checked(cache, read, column_map)
     label = {"ringba": "a Ringba call log", "retreaver": "a Retreaver calls report",
-             "generic": "a call detail record (CDR) export", "canonical": "call records"}[cache["source"]]
+             "generic": "a call detail record (CDR) export", "canonical": "call records",
+             "other": "read as call records (chosen)"}[cache["source"]]
     st.markdown(f"**{fmt.md_escape(read.file_name)}** is {label}: it goes to the call-record store "
                 "(Parquet beside the database), not to a plan table.")
     for note in prepared.notes + list(read.notes):
