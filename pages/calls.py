@@ -16,7 +16,8 @@ st.title("Call records")
 span = ui_calls.span()
 if span is None:
     st.info("No call records are loaded yet. Import a Ringba call log, a Retreaver calls report or a CDR export "
-            "(CSV, XLSX or Parquet) on the **Data** page — it is recognised by its columns — or from a shell: "
+            "(CSV, XLSX or Parquet) on the **Data** page — it is recognised by its columns; for another shape choose "
+            "*call records* as the target and map its columns — or from a shell: "
             "`python -m loaders calls import calls.csv` (`--map 'Caller ID=caller'` for a column the importer "
             "does not know). Caller numbers are hashed on the way in; every import can be undone.",
             icon=":material/call:")
