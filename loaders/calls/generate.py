@@ -5,7 +5,8 @@
 Same arguments, same files, byte for byte (numpy's seeded generator; one stream per day and chunk).
 It writes `<root>/day=YYYY-MM-DD/part-gen-s<seed>.parquet` in the canonical schema
 (loaders/calls/schema.py), one file per day, streamed as row groups of at most `chunk` calls, so
-memory is bounded by the chunk, not by the volume (100M rows go through ~1 GB of RSS).
+memory is bounded by the chunk, not by the volume. Generated files are not an import batch (the
+importer's undo does not list them): remove them with `rm <root>/day=*/part-gen-s<seed>.parquet`.
 
 What the records look like:
 - Volume: `calls_per_day` on average over all days (exact total days × M), a weekday effect

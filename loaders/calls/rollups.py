@@ -235,7 +235,7 @@ def daily_expr(calls, *, by=(), start=None, end=None, short_call_s: float = 30):
     )
     peak = _peak_concurrent(calls, keys, start, end)
     # null-safe keys: a NULL buyer (unrouted calls) is a group of its own
-    agg = agg.left_join(peak, [agg[k].identical_to(peak[k]) for k in keys]).select(
+    agg = agg.left_join(peak, _same_keys(agg, peak, keys)).select(
         *[agg[c] for c in agg.columns], peak_concurrent_calls=peak.peak.fill_null(0))
     money = lambda x: x.fill_null(0)   # noqa: E731 - sums over no value are 0 dollars, not unknown
     per = lambda n, d: (n.cast("float64") / d.nullif(0))   # noqa: E731
@@ -261,6 +261,12 @@ def daily_expr(calls, *, by=(), start=None, end=None, short_call_s: float = 30):
     return out.select(*keys, *ROLLUP_COLUMNS).order_by(keys)
 
 
+def _same_keys(a, b, keys):
+    """Join conditions on the group keys: `day` is never null (a plain, faster equi-join); the
+    dimensions are compared null-safely (IS NOT DISTINCT FROM / <=>)."""
+    return [a[k] == b[k] if k == "day" else a[k].identical_to(b[k]) for k in keys]
+
+
 def _peak_concurrent(calls, keys, start, end):
     """Per group: max over time of the running count of calls in progress (see module docstring)."""
     t = _base(calls, start, end)
@@ -270,7 +276,7 @@ def _peak_concurrent(calls, keys, start, end):
     firsts = firsts.mutate(next_first_s=firsts.first_s.lead().over(
         ibis.window(group_by=group or None, order_by="day")))
     # calls still running when the next day of their group starts: the only ones that can spill over
-    j = t.join(firsts, [t[k].identical_to(firsts[k]) for k in keys])
+    j = t.join(firsts, _same_keys(t, firsts, keys))
     spill_candidates = j.filter(j.end_s > j.next_first_s).select(*group, from_day=j.day, end_s=j.end_s)
     f2 = firsts.select(*keys, first_s=firsts.first_s)
     s = spill_candidates
