@@ -44,7 +44,7 @@ def sheet_frame(ws) -> pd.DataFrame:
 def test_kpi_sheet_holds_the_values_and_statuses_as_of_the_week(sample_db):
     import duckdb
     wb = openpyxl.load_workbook(io.BytesIO(workbook(sample_db, 5)))
-    assert wb.sheetnames[:2] == ["README", "KPIs week 5"]
+    assert wb.sheetnames[:3] == ["README", "Headlines week 5", "KPIs week 5"]
     kpis = sheet_frame(wb["KPIs week 5"]).set_index("metric_id")
     # independently: the newest live observation of security_score on or before the end of week 5 (16 Feb 2025)
     with duckdb.connect(str(sample_db), read_only=True) as con:

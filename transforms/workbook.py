@@ -8,7 +8,7 @@ from datetime import datetime
 
 import pandas as pd
 
-from transforms import model
+from transforms import kpis, model
 from transforms.model import PlanData
 from transforms.scenarios import flat
 
@@ -31,8 +31,10 @@ def with_labels(observations: pd.DataFrame, registry: pd.DataFrame) -> pd.DataFr
 
 
 def sheets(data: PlanData, stored: dict[str, pd.DataFrame], saved_scenarios: pd.DataFrame) -> dict[str, pd.DataFrame]:
-    """The workbook's sheets in order: KPIs as of the week, then the stored tables (readable forms)."""
-    out = {f"KPIs week {data.week}": kpi_sheet(data)}
+    """The workbook's sheets in order: the headline KPIs (the overview's tiles, transforms/kpis.py) and every
+    metric with a target, as of the week; then the stored tables (readable forms)."""
+    out = {f"Headlines week {data.week}": kpis.table(kpis.headlines(data), data.week).export(),
+           f"KPIs week {data.week}": kpi_sheet(data)}
     for name, frame in stored.items():
         if name == "observations":
             frame = with_labels(frame, data.registry)
