@@ -4,7 +4,6 @@ from datetime import timedelta
 
 import streamlit as st
 
-from loaders.calls import store
 from transforms import calls as tc
 from transforms import fmt
 from ui import calls as ui_calls
@@ -27,7 +26,7 @@ if span is None:
 picked = widgets.picked_week()
 week = picked if picked is not None else tc.default_week(span["last"], data.start)
 first, last = tc.window(week, data.start)
-zone = store.reporting_timezone()
+zone = ui_calls.reporting_timezone()
 st.caption(f"Plan week {week}: {first:%a %d %b} – {last:%a %d %b %Y} (days in {zone}) · calls stored from "
            f"{span['first']:%d %b %Y} to {span['last']:%d %b %Y}"
            + ("" if picked is not None else " · the week of the newest call (pick another in the sidebar)"))

@@ -150,6 +150,11 @@ def preview(prepared: importer.Prepared) -> None:
 
 # ---- /calls: cached reads ------------------------------------------------------------------------
 
+def reporting_timezone() -> str:
+    """The zone whose days the store is partitioned by (data/plan/calendar.csv)."""
+    return store.reporting_timezone()
+
+
 def _root() -> str:
     return str(schema.calls_root(db.db_path()))
 
