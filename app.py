@@ -21,6 +21,7 @@ PAGES = {
     "Operate": [
         st.Page("pages/alerts.py", title="Alerts", icon=":material/notifications_active:", url_path="alerts"),
         st.Page("pages/reports.py", title="Reports", icon=":material/description:", url_path="reports"),
+        st.Page("pages/calls.py", title="Calls", icon=":material/call:", url_path="calls"),
         st.Page("pages/data.py", title="Data", icon=":material/database:", url_path="data"),
         st.Page("pages/metric.py", title="Metric history", icon=":material/query_stats:", url_path="metric"),
     ],

@@ -5,6 +5,9 @@
     python -m loaders rollback BATCH_ID
     python -m loaders build
     python -m loaders sample [--remove]
+    python -m loaders calls import FILE [--map COLUMN=CANONICAL ...] [--tz ZONE]   (a call export)
+    python -m loaders calls generate --days N --calls-per-day M [--seed S]   (generated call records)
+    python -m loaders calls record [--start DAY] [--end DAY]                 (call KPIs as observations)
     python -m loaders report [--week N] [--kind executive|technical]   the weekly report as Markdown
 
 Never prints a traceback: every refusal, a mistyped command included, is one 'error:' line and exit
@@ -46,6 +49,14 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("build", help="build or refresh the database from data/plan")
     sample = sub.add_parser("sample", help="load (or --remove) the 12-week sample history")
     sample.add_argument("--remove", action="store_true")
+    calls = sub.add_parser("calls", help="call records (CDRs)").add_subparsers(dest="calls_command", required=True)
+    imp = calls.add_parser("import", help="import a Ringba, Retreaver or CDR export as one batch")
+    imp.add_argument("path")
+    imp.add_argument("--map", action="append", default=[], metavar="COLUMN=CANONICAL",
+                     help="map a file column to a call-record column (empty after = to drop it)")
+    imp.add_argument("--tz", help="time zone of timestamps without an offset (default: the reporting zone)")
+    from loaders.calls import cli as calls_cli
+    calls_cli.add_commands(calls)
     report = sub.add_parser("report", help="write a weekly report as Markdown on stdout")
     report.add_argument("--week", type=int, help="plan week (default: the week the data reaches)")
     report.add_argument("--kind", choices=("executive", "technical"), default="executive")
@@ -96,6 +107,11 @@ def _run(args) -> str:
     if args.command == "load":     # load_file builds on first run itself (opening the file once less)
         path = input_file(args.path)
         return printable(load.load_file(path, args.table, display_name=Path(args.path).name).summary())
+    if args.command == "calls":
+        if args.calls_command == "import":
+            return _calls_import(args)
+        from loaders.calls import cli as calls_cli
+        return printable(calls_cli.run(args))
     build.ensure_built()
     if args.command == "rollback":
         return printable(load.rollback(args.batch_id))
@@ -107,6 +123,19 @@ def _run(args) -> str:
     if args.command == "report":
         return _report(args.kind, args.week)
     raise AssertionError(args.command)
+
+
+def _calls_import(args) -> str:
+    from loaders.calls import importer
+    mapping = {}
+    for item in args.map:
+        column, sep, target = item.partition("=")
+        if not sep or not column.strip():
+            raise _Refused(f"--map {item}: write COLUMN=CANONICAL (e.g. --map 'Caller ID=caller')")
+        mapping[column.strip()] = target.strip() or None
+    path = input_file(args.path)
+    result = importer.import_file(path, display_name=Path(args.path).name, column_map=mapping, zone=args.tz)
+    return printable(result.summary())
 
 
 def _report(kind: str, week: int | None) -> str:

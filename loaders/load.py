@@ -421,6 +421,9 @@ def rollback(batch_id: int, db: Path | None = None) -> str:
             raise LoadError(Problem(f"batch {batch_id}", f"already rolled back at {rolled_back_at:%Y-%m-%d %H:%M}",
                                     code="no_such_batch"))
         removed = supersede.undo(con, batch_id, table_name)
+        if table_name == "calls":          # call records live in Parquet part files (loaders/calls)
+            from loaders.calls import importer
+            removed = importer.undo_parts(batch_id, db)
         con.execute("UPDATE batches SET rolled_back_at = ? WHERE batch_id = ?", [datetime.now(), batch_id])
     if kind == "removal":
         return f"rolled back batch {batch_id} ({file_name}): the values it removed are back"

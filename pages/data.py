@@ -2,7 +2,7 @@
 import streamlit as st
 
 from ui import data as ui_data
-from ui import upload, widgets
+from ui import calls, upload, widgets
 from ui.export import export_workbook_button
 from ui.sample import sample_controls
 
@@ -29,6 +29,9 @@ choice = right.selectbox("Target table", upload.table_options(), key="upload_tab
 
 if uploaded is None:
     upload.forget()
+    calls.forget()
+elif calls.claims(uploaded, choice):        # a call export (Ringba, Retreaver, CDR): the call-record importer
+    calls.upload_flow(uploaded)
 else:
     upload.review(uploaded, choice, list(data.registry["metric_id"]))
 

@@ -13,7 +13,7 @@ from streamlit.testing.v1 import AppTest
 from tests.conftest import ROOT
 from tests.apptest import run_page, tables  # noqa: E402
 
-PAGES = ["overview", "phases", "business", "technical", "security", "teams", "alerts", "reports", "data"]
+PAGES = ["overview", "phases", "business", "technical", "security", "teams", "alerts", "reports", "data", "calls"]
 
 
 @pytest.mark.parametrize("name", PAGES)

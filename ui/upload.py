@@ -25,6 +25,7 @@ from transforms.export import to_csv_bytes
 from ui import widgets
 
 AUTO = "auto-detect"
+CALL_RECORDS = "call records"       # a call export of any shape: ui/calls.py maps it onto the call record
 SHOW_PROBLEMS = 100
 STAGES = {"read": "Reading the file (safely, in a separate process)…", "validate": "Validating every cell…",
           "write": "Writing one batch in one transaction…", "done": "Done"}
@@ -460,4 +461,4 @@ def freshness_frame(data) -> pd.DataFrame:
 
 
 def table_options() -> list[str]:
-    return [AUTO] + [t.name for t in schema.UPLOADABLE]
+    return [AUTO] + [t.name for t in schema.UPLOADABLE] + [CALL_RECORDS]
