@@ -236,3 +236,14 @@ def test_any_call_export_can_be_chosen_as_call_records_and_mapped_column_by_colu
     rows = next(t for t in tables(at) if list(t.columns)[:1] == ["batch"])
     assert rows["table"].iloc[0] == "calls" and int(rows["rows"].iloc[0]) == 3
     assert len(store.parts(schema.calls_root(db))) == 1
+
+
+def test_the_command_line_records_like_the_page_and_leaves_unknown_consent_unrecorded(db, tmp_path):
+    import duckdb
+    ringba, _ = ex.ringba(n=120, first_day="2025-01-20", days=2)              # no consent column
+    import_cli(ex.save(ringba, tmp_path / "r.csv"))
+    assert main(["calls", "record"]) == 0
+    with duckdb.connect(str(db), read_only=True) as con:
+        recorded = set(con.execute("SELECT DISTINCT metric_id FROM observations WHERE batch_id = "
+                                   "(SELECT max(batch_id) FROM batches)").df()["metric_id"])
+    assert "tcpa_violations_per_day" in recorded and "consent_coverage_pct" not in recorded

@@ -207,9 +207,9 @@ def record_button(first: date, last: date) -> None:
     if st.button(f"Record these KPIs for {first:%d %b} – {last:%d %b} as observations", key="calls_record",
                  icon=":material/playlist_add:", help="One batch of observations (undo it on the Data page): "
                  "Technical, Security and Alerts then show these days' figures"):
-        from loaders.calls import kpis
+        from loaders.calls import record
         try:
-            result = kpis.record_days(first, last)
+            result = record.record(start=first, end=last)
         except (LoadError, BusyError) as exc:
             st.error(f"Nothing recorded: {fmt.md_escape(exc)}", icon=":material/block:")
             return

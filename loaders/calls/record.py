@@ -8,7 +8,10 @@ days asked (default: every day in the store) are written as a `metric_id,as_of,v
 loaded through the ordinary loader (loaders/load.py) as one batch of its own: replace by key, undo
 with `python -m loaders rollback BATCH`, and every page, alert and report reads them unchanged.
 Days without calls get no observation (no data is not zero); a rollup that is null on a day (no
-call with routing_ms, say) is skipped for that day.
+call with routing_ms, say) is skipped for that day. Consent coverage is not recorded on a day when no
+call carries a consent certificate: exports without a certificate column (Ringba's and Retreaver's
+standard ones) cannot say whether a call had consent, and 0% would turn "unknown" into a red KPI.
+The command line and the /calls page's button both record through `record`.
 """
 from __future__ import annotations
 
@@ -16,6 +19,8 @@ import tempfile
 from pathlib import Path
 
 from loaders.calls import rollups, zones
+
+CONSENT_ROLLUP = "consent_coverage_rate"
 
 
 def rules():
@@ -39,13 +44,16 @@ def observations(root=None, *, start=None, end=None, engine="duckdb"):
     for r in mapped.itertuples():
         part = pd.DataFrame({"metric_id": r.metric_id, "as_of": pd.to_datetime(daily["day"]).dt.date,
                              "value": daily[r.rollup_column].astype(float) * r.scale})
+        if r.rollup_column == CONSENT_ROLLUP:
+            part = part[daily["consent_calls"].to_numpy() > 0]          # no certificate column: unknown, not 0%
         parts.append(part.dropna(subset=["value"]))
     if not parts:
         return pd.DataFrame(columns=["metric_id", "as_of", "value"])
     return pd.concat(parts, ignore_index=True).sort_values(["metric_id", "as_of"], ignore_index=True)
 
 
-def record(root=None, *, start=None, end=None, db: Path | None = None, engine="duckdb"):
+def record(root=None, *, start=None, end=None, db: Path | None = None, engine="duckdb",
+           loaded_by: str | None = None):
     """Load the mapped figures as one observations batch; returns the loader's LoadResult (or None
     when the store has no call in the range)."""
     from loaders import load
@@ -57,4 +65,4 @@ def record(root=None, *, start=None, end=None, db: Path | None = None, engine="d
     with tempfile.TemporaryDirectory(prefix="dce-record-") as tmp:
         path = Path(tmp) / name
         frame.to_csv(path, index=False, float_format="%.10g")
-        return load.load_file(path, "observations", display_name=name, db=db)
+        return load.load_file(path, "observations", display_name=name, loaded_by=loaded_by, db=db)
