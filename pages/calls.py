@@ -7,7 +7,7 @@ import streamlit as st
 from transforms import calls as tc
 from transforms import fmt
 from ui import calls as ui_calls
-from ui import charts, charts_calls, widgets
+from ui import charts, widgets
 from ui import data as ui_data
 
 data = ui_data.plan_data_as_picked()
@@ -45,7 +45,7 @@ st.markdown(f"**{int(week_total.incoming_calls):,}** calls came in; **{fmt.pct(w
             f"{fmt.pct(week_total.margin)}); revenue per incoming call {fmt.money(week_total.revenue_per_call, 2)}.")
 funnel = tc.funnel(daily)
 widgets.table(funnel, "calls_funnel")
-charts.show(charts_calls.funnel(funnel), key="calls_funnel_chart")
+charts.show(charts.funnel(funnel), key="calls_funnel_chart")
 
 st.subheader("When calls come in")
 grid = tc.heatmap_grid(ui_calls.heatmap(first, last))
@@ -53,7 +53,7 @@ peak = tc.busiest(grid)
 if peak:
     st.markdown(f"The busiest hour was **{peak[0]} {peak[1]:02d}:00–{peak[1] + 1:02d}:00** ({peak[2]:,} calls), "
                 f"hours of the day in {zone}.")
-charts.show(charts_calls.hour_weekday(grid), key="calls_heatmap")
+charts.show(charts.hour_weekday(grid), key="calls_heatmap")
 widgets.table(grid.reset_index(), "calls_by_hour_weekday", height=290)      # a grid: 24 columns do not wrap
 
 by_publisher = ui_calls.daily(("publisher",), first, last)
@@ -89,7 +89,7 @@ st.markdown(f"Calls per day, and the **{len(rules)}** plan KPIs the recording ru
             f"{since:%d %b} – {last:%d %b %Y}; status against the target due at plan week {week}. "
             "Recording writes them as observations (the button below, or `python -m loaders calls record`), so every "
             "page and alert sees them.")
-charts.show(charts_calls.daily_volume(history), key="calls_daily_volume")
+charts.show(charts.daily_volume(history), key="calls_daily_volume")
 widgets.table(tc.daily_table(history), "calls_daily")
 widgets.table(kpis, "calls_recorded_kpis")
 ui_calls.record_button(first, last)
