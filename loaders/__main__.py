@@ -6,6 +6,11 @@
     python -m loaders build
     python -m loaders sample [--remove]
 
+Every command acts as the operating-system user, or as `--as NAME` (an email, so the audit matches the
+app's sign-in), recorded in the batches table with where it came from ('cli'). The command line is the
+server's operator: whoever can run it can write the database file anyway, so it has the admin role
+(loaders/access.py); --as names who acts, it grants nothing.
+
 Never prints a traceback: every refusal, a mistyped command included, is one 'error:' line and exit
 code 1. A file to load must be a regular file: a FIFO or a device is refused before it is opened (a
 FIFO would hang the load), and a symbolic link is followed only to a file in the folder it was given
@@ -15,6 +20,7 @@ are printed with control characters escaped, so one line stays one line.
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import stat
 import sys
@@ -35,7 +41,11 @@ class _Parser(argparse.ArgumentParser):
 
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="python -m loaders", description=__doc__.splitlines()[0])
+    who = argparse.ArgumentParser(add_help=False)
+    who.add_argument("--as", dest="as_", metavar="NAME",
+                     help="who acts, as recorded in the load history (default: the operating-system user)")
     sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser = functools.partial(sub.add_parser, parents=[who])
     load = sub.add_parser("load", help="load a CSV, XLSX or Parquet file as one batch")
     load.add_argument("path")
     load.add_argument("--table", help="target table (default: detected from the columns)")
@@ -86,20 +96,24 @@ def _history() -> str:
 
 
 def _run(args) -> str:
-    from loaders import build, load
+    from loaders import access, build, load
+    try:
+        actor = access.operator(args.as_, via="cli")
+    except ValueError as exc:
+        raise _Refused(f"--as: {exc}") from None
     if args.command == "build":
-        return "built the database from data/plan" if build.build() else "database already current"
+        return "built the database from data/plan" if build.build(actor=actor) else "database already current"
     if args.command == "load":     # load_file builds on first run itself (opening the file once less)
         path = input_file(args.path)
-        return printable(load.load_file(path, args.table, display_name=Path(args.path).name).summary())
+        return printable(load.load_file(path, args.table, display_name=Path(args.path).name, actor=actor).summary())
     build.ensure_built()
     if args.command == "rollback":
-        return printable(load.rollback(args.batch_id))
+        return printable(load.rollback(args.batch_id, actor=actor))
     if args.command == "history":
         return _history()
     if args.command == "sample":
         from loaders import sample
-        return sample.remove_sample() if args.remove else sample.load_sample()
+        return sample.remove_sample(actor=actor) if args.remove else sample.load_sample(actor=actor)
     raise AssertionError(args.command)
 
 

@@ -4,12 +4,13 @@ from pathlib import Path
 import streamlit as st
 
 from loaders import scenarios as store
-from loaders.errors import BusyError
+from loaders.errors import BusyError, LoadError
 from transforms import business as biz
 from transforms import fmt, model, overview, pace
 from transforms.export import to_csv_bytes
 from transforms import projection as pj
 from transforms import scenarios as sc
+from ui import auth
 from ui import data as ui_data
 from ui import widgets
 from ui.assumptions import investment_editor
@@ -151,13 +152,16 @@ def what_if() -> None:
                   "scenario_cost_avoidance")
     st.plotly_chart(sc.waterfall_figure(proj), key="biz_waterfall", config=CHART_CONFIG)
 
+    if not auth.can("scenario"):
+        return                  # viewers compare and export saved scenarios; analysts save them
     with st.form("biz_save", clear_on_submit=True, border=False):
         c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
         name = c1.text_input("Name this scenario", max_chars=store.MAX_NAME, key="biz_name")
         if c2.form_submit_button("Save scenario"):
             try:
-                sid = store.save(name, levers, {**proj.outcomes(), **{k: mc[k] for k in ("p10", "p50", "p90")}})
-            except (ValueError, BusyError) as exc:
+                sid = store.save(name, levers, {**proj.outcomes(), **{k: mc[k] for k in ("p10", "p50", "p90")}},
+                                 actor=auth.actor())
+            except (ValueError, BusyError, LoadError) as exc:
                 st.error(fmt.md_escape(exc))
             else:
                 st.session_state["biz_saved"] = f"Saved “{fmt.md_escape(store.clean_name(name))}” as scenario #{sid}."
@@ -188,6 +192,7 @@ else:
     c1, c2, _ = st.columns([1, 1, 3])
     c1.button("Load into the levers", key="biz_load",
               on_click=lambda: set_levers(saved.set_index("scenario_id").loc[pick, "levers"]))
-    if c2.button("Delete", key="biz_delete"):
-        ui_data.or_busy(store.delete)(pick)
+    if auth.can("delete_scenario", saved.set_index("scenario_id").loc[pick, "saved_by"]) and \
+            c2.button("Delete", key="biz_delete"):
+        ui_data.or_busy(store.delete)(pick, actor=auth.actor())
         st.rerun()

@@ -1,10 +1,11 @@
-"""Data: templates, upload → validate → preview → Load (one batch), load history with undo, freshness."""
+"""Data: templates, upload → validate → preview → Load (one batch), load history with undo, freshness.
+Write controls show by role (ui/auth.py); the loaders check the role again."""
 import streamlit as st
 
 from loaders.errors import BusyError, LoadError
 from transforms import fmt
 from ui import data as ui_data
-from ui import upload, widgets
+from ui import auth, upload, widgets
 from ui.export import export_workbook_button
 from ui.sample import sample_controls
 
@@ -29,36 +30,40 @@ st.markdown("Upload the plan's daily tables (`metrics_daily`, `team_metrics_dail
 with st.expander("Templates: the expected shape of each table (CSV, XLSX, JSON)"):
     upload.template_buttons()
 
-st.subheader("Upload")
-left, right = st.columns([3, 1])
-uploaded = upload.uploader(left)
-choice = right.selectbox("Target table", upload.table_options(), key="upload_table",
-                         help="Auto-detect picks the table from the column names.")
+if auth.can("load"):
+    st.subheader("Upload")
+    left, right = st.columns([3, 1])
+    uploaded = upload.uploader(left)
+    choice = right.selectbox("Target table", upload.table_options(), key="upload_table",
+                             help="Auto-detect picks the table from the column names.")
 
-if uploaded is None:
-    upload.forget()
-else:
-    first, error = upload.prepared_for(uploaded, choice, {}, {})
-    results = st.container()            # the preview and report go above the mapping that changes them
-    column_map, metric_map = {}, {}
-    if first is not None and not first.ok:
-        column_map, metric_map = upload.mapping_controls(first, list(data.registry["metric_id"]))
-    prepared, error = upload.prepared_for(uploaded, choice, column_map, metric_map)
-    with results:
-        if error is not None:
-            if isinstance(error, LoadError):
-                upload.report(error, uploaded.name)
-                if upload.needs_table_choice(error):
-                    st.info("Choose the **Target table** above: the report will then name each column it does "
-                            "not know, and you can map it.", icon=":material/arrow_forward:")
+    if uploaded is None:
+        upload.forget()
+    else:
+        first, error = upload.prepared_for(uploaded, choice, {}, {})
+        results = st.container()            # the preview and report go above the mapping that changes them
+        column_map, metric_map = {}, {}
+        if first is not None and not first.ok:
+            column_map, metric_map = upload.mapping_controls(first, list(data.registry["metric_id"]))
+        prepared, error = upload.prepared_for(uploaded, choice, column_map, metric_map)
+        with results:
+            if error is not None:
+                if isinstance(error, LoadError):
+                    upload.report(error, uploaded.name)
+                    if upload.needs_table_choice(error):
+                        st.info("Choose the **Target table** above: the report will then name each column it does "
+                                "not know, and you can map it.", icon=":material/arrow_forward:")
+                else:
+                    st.warning(f"Busy, retry: {fmt.md_escape(error)}", icon=":material/hourglass_top:")
+            elif not prepared.ok:
+                upload.preview(prepared)
+                upload.report(prepared.validated.problems, prepared.file_name)
             else:
-                st.warning(f"Busy, retry: {fmt.md_escape(error)}", icon=":material/hourglass_top:")
-        elif not prepared.ok:
-            upload.preview(prepared)
-            upload.report(prepared.validated.problems, prepared.file_name)
-        else:
-            upload.preview(prepared)
-            upload.replacement(prepared)
+                upload.preview(prepared)
+                upload.replacement(prepared)
+else:
+    st.caption(f"You have the **{auth.actor().role}** role: loading files, undo and removing days need an analyst "
+               "(or admin). Every page and export is yours.")
 
 st.subheader("Load history")
 batches = data.batches
@@ -83,3 +88,7 @@ else:
 st.subheader("Sample data and export")
 sample_controls("data")
 export_workbook_button()
+
+if auth.can("roles"):
+    st.subheader("Access")
+    auth.roles_editor()
