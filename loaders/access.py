@@ -84,7 +84,7 @@ def os_user() -> str:
 def operator(who: str | None = None, via: str = "script") -> Actor:
     """Whoever runs Python on the server (the CLI, a script, a test): admin, since they can write the
     database file directly anyway. `who` (the CLI's --as) only names them in the audit."""
-    return Actor(clean_who(who) if who else os_user(), "admin", via)
+    return Actor(clean_who(who) if who is not None else os_user(), "admin", via)
 
 
 def clean_who(text) -> str:
