@@ -134,7 +134,7 @@ def gate() -> Actor:
         return actor()
     if how == "oidc" and st.user.get("is_logged_in") and _expired(_claims()):
         st.logout()             # Streamlit keeps the cookie for 30 days; the token said less
-        st.stop()
+        _only(lambda: st.caption("Your sign-in has expired: signing out…"))
     found = identity()
     if found is None:
         _signed_out(how)
@@ -155,29 +155,43 @@ def gate() -> Actor:
     return me
 
 
+def _only(render) -> None:
+    """Show `render` as the app's only page and stop. Navigation is still declared (one hidden page): a run
+    without st.navigation would fall back to listing pages/ in the sidebar, each runnable past this gate."""
+    st.navigation([st.Page(render, title="DCE Metrics Tracker", url_path="signin", default=True)],
+                  position="hidden").run()
+    st.stop()
+
+
 def _signed_out(how: str) -> None:
+    _only(lambda: _signed_out_page(how))
+
+
+def _signed_out_page(how: str) -> None:
     if how == "proxy":
-        _stop("Not signed in", "This app takes who you are from the sign-in proxy in front of it, and the request "
-              "carried no identity. Open the app through the proxy's address.")
+        return _stop_page("Not signed in", "This app takes who you are from the sign-in proxy in front of it, and "
+                          "the request carried no identity. Open the app through the proxy's address.", False)
     claims = _claims()
     if claims and claims.get("email_verified") is False:
-        _stop("Email not verified", "Your identity provider says your email address is not verified: verify it "
-              "there, then sign in again.", sign_out=True)
+        return _stop_page("Email not verified", "Your identity provider says your email address is not verified: "
+                          "verify it there, then sign in again.", True)
     st.title("DCE Metrics Tracker")
     st.markdown("Sign in to see the plan's metrics. Viewers browse every page and export; analysts load data.")
     for provider in providers() or [None]:
         label = "Sign in" if provider is None else f"Sign in with {provider.title()}"
         if st.button(label, key=f"_sign_in_{provider}", type="primary", icon=":material/login:"):
             st.login(provider)
-    st.stop()
 
 
 def _stop(title: str, text: str, sign_out: bool = False) -> None:
+    _only(lambda: _stop_page(title, text, sign_out))
+
+
+def _stop_page(title: str, text: str, sign_out: bool) -> None:
     st.title(title)
     st.markdown(text)
     if sign_out:
         st.button("Sign out", key="_sign_out_stop", on_click=st.logout, icon=":material/logout:")
-    st.stop()
 
 
 # ---- roles, for admins ---------------------------------------------------------------------------------
