@@ -98,5 +98,5 @@ def analyst_loads(page, base, db, tmp_path):
     assert batches(db)[-1] == (2, "week2.csv", "ann@example.com", "page")
     page.wait_for_selector(DONE, timeout=120_000)
     text = page.inner_text("[data-testid='stMain']")
-    assert "Undo a batch" in text and "batch 2 · week2.csv · 1 rows · upload" in text     # their own, to undo
+    assert "Undo a batch" in text and "Undo batch 2" in text          # their own batch, offered to undo
     assert page.get_by_role("button", name="Load sample history").count() == 0          # an admin's
