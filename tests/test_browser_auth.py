@@ -100,3 +100,80 @@ def analyst_loads(page, base, db, tmp_path):
     text = page.inner_text("[data-testid='stMain']")
     assert "Undo a batch" in text and "Undo batch 2" in text          # their own batch, offered to undo
     assert page.get_by_role("button", name="Load sample history").count() == 0          # an admin's
+
+
+# ---- st.login against a local OpenID Connect provider -------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def provider():
+    """oidc-provider-mock on loopback, with two people it can sign in (one click each on its form)."""
+    mock = pytest.importorskip("oidc_provider_mock")
+    import os
+    os.environ.setdefault("AUTHLIB_INSECURE_TRANSPORT", "1")      # plain http on loopback, for the provider
+    people = [mock.User(sub=email, claims={"email": email, "email_verified": True, "name": email.split("@")[0]})
+              for email in ("ann@example.com", "stranger@elsewhere.org")]
+    with mock.run_server_in_thread(user_claims=people) as server:
+        host, port = server.server_address[:2]
+        yield f"http://{'127.0.0.1' if host in ('127.0.0.1', 'localhost') else host}:{port}"
+
+
+@pytest.fixture(scope="module")
+def oidc_app(plan_db, provider, tmp_path_factory):
+    """The app with an [auth] section in a secrets.toml of its own (--secrets.files), on a known port so the
+    provider can send the browser back to /oauth2callback."""
+    from tests.browser import free_port
+    tmp = tmp_path_factory.mktemp("browser_oidc")
+    port = free_port()
+    secrets = write(tmp / "secrets.toml", f"""[auth]
+redirect_uri = "http://127.0.0.1:{port}/oauth2callback"
+cookie_secret = "a-test-cookie-secret-of-some-length"
+client_id = "dce-tracker"
+client_secret = "dce-tracker-secret"
+server_metadata_url = "{provider}/.well-known/openid-configuration"
+""")
+    roles = write(tmp / "roles.csv", "who,role\nann@example.com,analyst\n")
+    env = {"DCE_ROLES": str(roles), "AUTHLIB_INSECURE_TRANSPORT": "1", "DCE_TRUSTED_HEADER": ""}
+    with served_app(plan_db, env=env, args=("--secrets.files", str(secrets)), port=port) as base, \
+            playwright.sync_playwright() as p:
+        browser = launch_chromium(p)
+        yield base, browser
+        browser.close()
+
+
+def sign_in(page, base: str, email: str) -> str:
+    """Anonymous visit → the app's sign-in page → the provider's form → back, signed in."""
+    text = page_text(page, base)
+    assert "Sign in to see the plan's metrics" in text and "55.4/100" not in text
+    assert page.locator("[data-testid='stSidebarNav']").count() == 0
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_selector("text=Authorize Client", timeout=60_000)        # the provider's own page
+    page.get_by_role("button", name=email).click()
+    page.wait_for_url(f"{base}/**", timeout=60_000)
+    page.wait_for_selector(DONE, timeout=120_000)
+    page.wait_for_timeout(500)
+    page.wait_for_selector(DONE, timeout=120_000)
+    return page.inner_text("[data-testid='stApp']").replace("\u2060", "")
+
+
+def test_st_login_round_trip_signs_an_analyst_in_and_out(oidc_app):
+    base, browser = oidc_app
+    page = new_page(browser)
+    text = sign_in(page, base, "ann@example.com")
+    assert "55.4/100" in text and "Signed in as ann@example.com · analyst" in text
+    assert "Upload" in page_text(page, f"{base}/data")
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_url("**/oauth2/end_session**", timeout=60_000)              # the provider's sign-out too
+    page.get_by_role("button", name="End session").click()
+    page.wait_for_load_state()
+    text = page_text(page, base)
+    assert "Sign in to see the plan's metrics" in text and "55.4/100" not in text
+    page.context.close()
+
+
+def test_a_signed_in_stranger_is_asked_to_see_an_admin(oidc_app):
+    base, browser = oidc_app
+    page = new_page(browser)
+    text = sign_in(page, base, "stranger@elsewhere.org")
+    assert "Ask an admin for access" in text and "stranger@elsewhere.org" in text and "55.4/100" not in text
+    assert "KPI" not in page_text(page, f"{base}/data")
+    page.context.close()
