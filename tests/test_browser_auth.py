@@ -2,10 +2,8 @@
 no header), and a full st.login round trip against a local OpenID Connect provider (oidc-provider-mock)."""
 from __future__ import annotations
 
-import json
 import shutil
 import time
-import urllib.request
 from datetime import timedelta
 from pathlib import Path
 
@@ -104,33 +102,40 @@ def analyst_loads(page, base, db, tmp_path):
 
 # ---- st.login against a local OpenID Connect provider -------------------------------------------------------
 
+SHORT_S = 45          # the ID tokens of the "brief" provider expire this soon after sign-in
+
+
 @pytest.fixture(scope="module")
-def provider():
-    """oidc-provider-mock on loopback, with two people it can sign in (one click each on its form)."""
+def providers():
+    """Two oidc-provider-mock servers on loopback, each with two people it signs in with one click: "company"
+    (ID tokens valid an hour) and "brief" (valid SHORT_S seconds)."""
     mock = pytest.importorskip("oidc_provider_mock")
     import os
     os.environ.setdefault("AUTHLIB_INSECURE_TRANSPORT", "1")      # plain http on loopback, for the provider
     people = [mock.User(sub=email, claims={"email": email, "email_verified": True, "name": email.split("@")[0]})
               for email in ("ann@example.com", "stranger@elsewhere.org")]
-    with mock.run_server_in_thread(user_claims=people) as server:
-        host, port = server.server_address[:2]
-        yield f"http://{'127.0.0.1' if host in ('127.0.0.1', 'localhost') else host}:{port}"
+    with mock.run_server_in_thread(user_claims=people) as company, \
+            mock.run_server_in_thread(user_claims=people, access_token_max_age=timedelta(seconds=SHORT_S)) as brief:
+        yield {name: f"http://127.0.0.1:{server.server_address[1]}" for name, server in
+               (("company", company), ("brief", brief))}
 
 
 @pytest.fixture(scope="module")
-def oidc_app(plan_db, provider, tmp_path_factory):
-    """The app with an [auth] section in a secrets.toml of its own (--secrets.files), on a known port so the
-    provider can send the browser back to /oauth2callback."""
+def oidc_app(plan_db, providers, tmp_path_factory):
+    """The app with an [auth] section (two named providers) in a secrets.toml of its own (--secrets.files), on
+    a known port so the provider can send the browser back to /oauth2callback."""
     from tests.browser import free_port
     tmp = tmp_path_factory.mktemp("browser_oidc")
     port = free_port()
     secrets = write(tmp / "secrets.toml", f"""[auth]
 redirect_uri = "http://127.0.0.1:{port}/oauth2callback"
 cookie_secret = "a-test-cookie-secret-of-some-length"
+""" + "".join(f"""
+[auth.{name}]
 client_id = "dce-tracker"
 client_secret = "dce-tracker-secret"
-server_metadata_url = "{provider}/.well-known/openid-configuration"
-""")
+server_metadata_url = "{url}/.well-known/openid-configuration"
+""" for name, url in providers.items()))
     roles = write(tmp / "roles.csv", "who,role\nann@example.com,analyst\n")
     env = {"DCE_ROLES": str(roles), "AUTHLIB_INSECURE_TRANSPORT": "1", "DCE_TRUSTED_HEADER": ""}
     with served_app(plan_db, env=env, args=("--secrets.files", str(secrets)), port=port) as base, \
@@ -140,12 +145,12 @@ server_metadata_url = "{provider}/.well-known/openid-configuration"
         browser.close()
 
 
-def sign_in(page, base: str, email: str) -> str:
+def sign_in(page, base: str, email: str, provider: str = "company") -> str:
     """Anonymous visit → the app's sign-in page → the provider's form → back, signed in."""
     text = page_text(page, base)
     assert "Sign in to see the plan's metrics" in text and "55.4/100" not in text
     assert page.locator("[data-testid='stSidebarNav']").count() == 0
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name=f"Sign in with {provider.title()}").click()
     page.wait_for_selector("text=Authorize Client", timeout=60_000)        # the provider's own page
     page.get_by_role("button", name=email).click()
     page.wait_for_url(f"{base}/**", timeout=60_000)
@@ -176,4 +181,27 @@ def test_a_signed_in_stranger_is_asked_to_see_an_admin(oidc_app):
     text = sign_in(page, base, "stranger@elsewhere.org")
     assert "Ask an admin for access" in text and "stranger@elsewhere.org" in text and "55.4/100" not in text
     assert "KPI" not in page_text(page, f"{base}/data")
+    page.context.close()
+
+
+def test_the_app_signs_out_once_the_id_token_has_expired(oidc_app):
+    """Streamlit's cookie lasts 30 days; the token from "brief" says SHORT_S seconds. Once they have passed, a
+    reload no longer shows the data: the app signs the user out (through the provider's end-session page)."""
+    base, browser = oidc_app
+    page = new_page(browser)
+    signed_at = time.monotonic()
+    text = sign_in(page, base, "ann@example.com", provider="brief")
+    assert "Signed in as ann@example.com · analyst" in text and "55.4/100" in text
+    deadline = time.monotonic() + SHORT_S + 120
+    while True:                      # reload until the app sends the browser to sign out
+        page.goto(base, wait_until="domcontentloaded")
+        try:
+            page.wait_for_url("**/oauth2/end_session**", timeout=15_000)
+            break
+        except playwright.TimeoutError:
+            assert time.monotonic() < deadline, "still signed in long after the ID token expired"
+    assert time.monotonic() - signed_at >= SHORT_S - 5          # not signed out before the token said so
+    page.get_by_role("button", name="End session").click()
+    text = page_text(page, base)
+    assert "Sign in to see the plan's metrics" in text and "55.4/100" not in text
     page.context.close()
