@@ -53,9 +53,24 @@ def test_local_mode_says_everyone_is_an_admin(db, monkeypatch):
     at = run_app()
     assert not at.exception
     assert any("Local mode: anyone who can reach this app is an admin" in m.value for m in at.sidebar.markdown)
+    assert "anyone on the network is an admin" in at.sidebar.warning[0].value     # AppTest binds no address
     at = run_page("data")
     assert {"Upload", "Access"} <= {s.value for s in at.subheader}
     assert "Load sample history" in labels(at)
+
+
+def test_both_sources_configured_is_refused_rather_than_guessed(db, roles, monkeypatch):
+    monkeypatch.setenv("DCE_TRUSTED_HEADER", "X-Forwarded-Email")
+    at = run_app(user=signed_in("ada@example.com"), secrets=AUTH)
+    assert_no_data(at)
+    assert at.title[0].value == "Sign-in is configured twice"
+
+
+def test_behind_a_proxy_a_request_without_the_header_gets_no_data(db, roles, monkeypatch):
+    monkeypatch.setenv("DCE_TRUSTED_HEADER", "X-Forwarded-Email")     # AppTest sends no headers
+    at = run_app()
+    assert_no_data(at)
+    assert at.title[0].value == "Not signed in"
 
 
 def test_an_anonymous_visitor_sees_only_the_sign_in_page(db, roles):

@@ -33,6 +33,7 @@ TRUSTED_HEADER = "DCE_TRUSTED_HEADER"
 GROUPS_HEADER = "DCE_TRUSTED_GROUPS_HEADER"
 LOCAL_BADGE = "Local mode: anyone who can reach this app is an admin"
 ANONYMOUS = "anonymous"
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
 _log = logging.getLogger(__name__)
 
 
@@ -131,6 +132,10 @@ def gate() -> Actor:
               "are set. Keep one: the app will not guess which identity to trust.")
     if how == "local":
         st.sidebar.badge(LOCAL_BADGE, icon=":material/lock_open:", color="orange")
+        if st.get_option("server.address") not in LOOPBACK:
+            st.sidebar.warning("This server listens on more than this machine: anyone on the network is an admin. "
+                               "Serve it with `make run` (127.0.0.1 only), or configure sign-in (README).",
+                               icon=":material/warning:")
         return actor()
     if how == "oidc" and st.user.get("is_logged_in") and _expired(_claims()):
         st.logout()             # Streamlit keeps the cookie for 30 days; the token said less
