@@ -212,7 +212,7 @@ def roles_editor() -> None:
     except LoadError as exc:
         st.error(f"The roles file has a problem: {fmt.md_escape(exc)}")
         rules = []
-    st.markdown(f"Who may do what, from `{fmt.md_escape(path.name)}`: an email, `@domain`, `group:NAME` or `*` "
+    st.markdown(f"Who may do what, from the roles file {fmt.md_escape(path.name)}: an email, `@domain`, `group:NAME` or `*` "
                 "(anyone signed in), and a role: **viewer** (every page and export), **analyst** (loads, undo "
                 "of their own batches, scenarios, nominations), **admin** (also the sample, undo of any batch, "
                 "roles), or **none**. The most specific line wins."
