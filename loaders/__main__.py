@@ -5,6 +5,7 @@
     python -m loaders rollback BATCH_ID
     python -m loaders build
     python -m loaders sample [--remove]
+    python -m loaders report [--week N] [--kind executive|technical]   the weekly report as Markdown
 
 Every command acts as the operating-system user, or as `--as NAME` (an email, so the audit matches the
 app's sign-in), recorded in the batches table with where it came from ('cli'). The command line is the
@@ -55,6 +56,9 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("build", help="build or refresh the database from data/plan")
     sample = sub.add_parser("sample", help="load (or --remove) the 12-week sample history")
     sample.add_argument("--remove", action="store_true")
+    report = sub.add_parser("report", help="write a weekly report as Markdown on stdout")
+    report.add_argument("--week", type=int, help="plan week (default: the week the data reaches)")
+    report.add_argument("--kind", choices=("executive", "technical"), default="executive")
     return parser
 
 
@@ -114,7 +118,19 @@ def _run(args) -> str:
     if args.command == "sample":
         from loaders import sample
         return sample.remove_sample(actor=actor) if args.remove else sample.load_sample(actor=actor)
+    if args.command == "report":
+        return _report(args.kind, args.week)
     raise AssertionError(args.command)
+
+
+def _report(kind: str, week: int | None) -> str:
+    from loaders import bundle, db
+    from transforms import report
+    from transforms.calendar import PLAN_WEEKS
+    if week is not None and not 0 <= week <= PLAN_WEEKS:
+        raise _Refused(f"--week must lie in 0..{PLAN_WEEKS}")
+    with db.connect() as con:
+        return report.to_markdown(report.build(kind, bundle.report_inputs(con, week))).rstrip("\n")
 
 
 def _error_line(exc: BaseException) -> str:

@@ -1,8 +1,8 @@
 """Security and compliance: posture scorecard, vulnerabilities, TCPA and GDPR, the risk matrix and the rules."""
-import plotly.graph_objects as go
 import streamlit as st
 
 from transforms import fmt, security
+from ui import charts
 from ui import data as ui_data
 from ui import widgets
 
@@ -35,17 +35,7 @@ known = int(counts.notna().sum().sum())
 st.markdown(f"{known} of {counts.size} category × severity cells have a scan result; "
             f"{int(counts.fillna(0).sum().sum())} open vulnerabilities in total. Grey cells have no data (not zero).")
 widgets.table(security.vulnerability_table(counts, targets), "vulnerabilities")
-colour = {"met": 0, "no_target": 0, "partial": 1, "not_met": 2, "no_data": 3}   # no data = grey, never 0
-z = [[colour.get(states.loc[r, c]) for c in counts.columns] for r in counts.index]
-text = [[("no data" if counts.loc[r, c] != counts.loc[r, c] else fmt.number(counts.loc[r, c], 0))
-         + f"<br>target {targets.loc[r, c]}" for c in counts.columns] for r in counts.index]
-fig = go.Figure(go.Heatmap(z=z, x=[c.title() for c in counts.columns], y=list(counts.index), text=text,
-                           texttemplate="%{text}", zmin=0, zmax=3, showscale=False, hovertemplate="%{y}, %{x}: %{text}<extra></extra>",
-                           colorscale=[[0, "#b7e1b1"], [0.25, "#b7e1b1"], [0.25, "#ffe08a"], [0.5, "#ffe08a"],
-                                       [0.5, "#f4a3a3"], [0.75, "#f4a3a3"], [0.75, "#d9d9d9"], [1, "#d9d9d9"]]))
-fig.update_layout(height=300, margin=dict(l=10, r=10, t=10, b=10),
-                  yaxis=dict(autorange="reversed"))
-st.plotly_chart(fig, config={"displayModeBar": False})
+charts.show(charts.vulnerability_heatmap(counts, targets, states))
 
 for regime, title in (("TCPA", "TCPA compliance (Telephone Consumer Protection Act)"),
                       ("GDPR", "GDPR compliance (General Data Protection Regulation)")):
@@ -61,7 +51,7 @@ risks = security.risk_matrix(data)
 st.markdown(security.risk_sentence(risks, security.risk_matrix(snapshot)))
 widgets.table(security.risk_table(risks), "compliance_risks")
 st.markdown(security.RISK_RULE)
-st.plotly_chart(security.risk_figure(risks), config={"displayModeBar": False})
+charts.show(charts.compliance_risk_exposure(risks))
 st.markdown("**Which requirements cover which risk** (`data/plan/compliance_risk_coverage.csv`), with each "
             f"requirement's implementation as of week {data.week}:")
 widgets.table(security.coverage_table(data), "compliance_risk_coverage")

@@ -33,3 +33,35 @@ def run_app(week: int | None = None, timeout: int = 90, *, user: dict | None = N
     if week is not None:
         at.query_params["week"] = str(week)
     return at.run()
+
+
+def tables(at: AppTest) -> list:
+    """Every table on the page as a DataFrame, in page order: short ones are st.table (Markdown cells,
+    escaped: read back as a reader sees them; a link cell reads as its target, like a LinkColumn),
+    long ones st.dataframe."""
+    import re
+
+    import pandas as pd
+
+    from tests.conftest import shown
+    out = []
+
+    def walk(node):
+        kind = getattr(node, "type", None)
+        if kind == "table":
+            frame = node.value
+            link = re.compile(r"^\[[^\]]*\]\((.*)\)$")
+
+            def cell(v):
+                if not isinstance(v, str):
+                    return v
+                target = link.match(v)
+                return target.group(1) if target else shown(v)
+            out.append(frame.map(cell)
+                       .rename(columns=lambda c: shown(c) if isinstance(c, str) else c))
+        elif kind == "dataframe":
+            out.append(node.value)
+        for key in sorted(getattr(node, "children", {}) or {}):
+            walk(node.children[key])
+    walk(at._tree)
+    return [f if isinstance(f, pd.DataFrame) else pd.DataFrame(f) for f in out]

@@ -25,13 +25,14 @@ HOP = {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", 
 
 
 class _Proxy:
-    def __init__(self, upstream: str, header: str, email: str):
-        self.upstream, self.header, self.email = upstream.rstrip("/"), header.lower(), email
+    def __init__(self, upstream: str, identity: dict[str, str]):
+        self.upstream, self.identity = upstream.rstrip("/"), {k.lower(): v for k, v in identity.items()}
 
     def _headers(self, scope) -> list[tuple[str, str]]:
         out = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]
-               if k.decode("latin-1").lower() not in HOP | {self.header} and not k.lower().startswith(b"sec-websocket")]
-        return out + [(self.header, self.email)]
+               if k.decode("latin-1").lower() not in HOP | set(self.identity)
+               and not k.lower().startswith(b"sec-websocket")]
+        return out + list(self.identity.items())
 
     async def __call__(self, scope, receive, send):
         if scope["type"] == "http":
@@ -92,10 +93,11 @@ class _Proxy:
 
 
 @contextmanager
-def signed_in_proxy(upstream: str, header: str, email: str):
-    """Serve the proxy on a free loopback port for `email`; yield its base URL."""
+def signed_in_proxy(upstream: str, header: str, email: str, groups: tuple[str, str] | None = None):
+    """Serve the proxy on a free loopback port for `email` (and `groups`: (header, "a,b")); yield its base URL."""
     port = free_port()
-    server = uvicorn.Server(uvicorn.Config(_Proxy(upstream, header, email), host="127.0.0.1", port=port,
+    identity = {header: email, **({groups[0]: groups[1]} if groups else {})}
+    server = uvicorn.Server(uvicorn.Config(_Proxy(upstream, identity), host="127.0.0.1", port=port,
                                            log_level="warning", ws="websockets-sansio", lifespan="off"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

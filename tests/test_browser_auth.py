@@ -19,7 +19,7 @@ playwright = pytest.importorskip("playwright.sync_api")
 if not Path("/usr/bin/chromium").exists():
     pytest.skip("Chromium not found at /usr/bin/chromium", allow_module_level=True)
 
-ROLES = "who,role\nann@example.com,analyst\nvera@example.com,viewer\n"
+ROLES = "who,role\nann@example.com,analyst\nvera@example.com,viewer\ngroup:dce-analysts,analyst\n"
 HEADER = "X-Forwarded-Email"
 
 
@@ -35,7 +35,7 @@ def proxied(plan_db, tmp_path_factory):
     db = tmp / "dce.duckdb"
     shutil.copy(plan_db, db)
     roles = write(tmp / "roles.csv", ROLES)
-    env = {"DCE_TRUSTED_HEADER": HEADER, "DCE_ROLES": str(roles)}
+    env = {"DCE_TRUSTED_HEADER": HEADER, "DCE_TRUSTED_GROUPS_HEADER": "X-Forwarded-Groups", "DCE_ROLES": str(roles)}
     with served_app(db, copy=False, env=env) as base, playwright.sync_playwright() as p:
         browser = launch_chromium(p)
         yield base, browser, db
@@ -83,6 +83,21 @@ def test_an_analysts_load_is_recorded_with_their_email(proxied, tmp_path):
     with signed_in_proxy(app, HEADER, "ann@example.com") as base:
         page = new_page(browser)
         analyst_loads(page, base, db, tmp_path)
+        page.context.close()
+
+
+def test_a_group_the_proxy_names_gives_its_role(proxied):
+    """gus is in no line of the roles file by email; the proxy's groups header puts him in dce-analysts."""
+    app, browser, _ = proxied
+    with signed_in_proxy(app, HEADER, "gus@elsewhere.org", groups=("X-Forwarded-Groups", "staff, dce-analysts")) \
+            as base:
+        page = new_page(browser)
+        page_text(page, base)
+        assert "gus@elsewhere.org · analyst" in page.inner_text("[data-testid='stSidebar']").replace("\u2060", "")
+        page.context.close()
+    with signed_in_proxy(app, HEADER, "gus@elsewhere.org") as base:            # without the group: no role
+        page = new_page(browser)
+        assert "Ask an admin for access" in page_text(page, base)
         page.context.close()
 
 

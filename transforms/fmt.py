@@ -64,6 +64,11 @@ def number(value, decimals: int = 1) -> str:
     return _trim(amount, decimals)
 
 
+def count(n: int, singular: str, plural: str | None = None) -> str:
+    """'1 batch', '1,204 batches': a whole count with its noun agreeing."""
+    return f"{n:,} {singular if n == 1 else plural or singular + 's'}"
+
+
 def score(value, decimals: int = 1) -> str:
     return "—" if is_missing(value) else f"{float(value):.{decimals}f}"
 

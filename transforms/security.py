@@ -169,21 +169,6 @@ def risk_sentence(risks: pd.DataFrame, snapshot: pd.DataFrame) -> str:
             f"{int(counts.get(status.NOT_MET, 0))} unprotected.")
 
 
-def risk_figure(risks: pd.DataFrame) -> dict:
-    """Exposure and the expected loss left at the protection reached, per violation type (a plotly
-    figure as a plain dict: transforms import no plotting library)."""
-    names = list(risks["violation_type"])
-    bars = [dict(type="bar", orientation="h", y=names, x=list(risks["annual_risk"]), name="Annual exposure",
-                 marker=dict(color="#d9d9d9"), hovertemplate="%{y}: exposure %{x:$,.0f}<extra></extra>"),
-            dict(type="bar", orientation="h", y=names, x=list(risks["expected_loss"]), name="Expected loss now",
-                 marker=dict(color="#d62728"), text=[fmt.money(v) for v in risks["expected_loss"]],
-                 textposition="outside", cliponaxis=False,
-                 hovertemplate="%{y}: expected loss %{x:$,.0f}<extra></extra>")]
-    return dict(data=bars, layout=dict(
-        barmode="overlay", height=260, margin=dict(l=10, r=40, t=10, b=10), legend=dict(orientation="h", y=-0.2),
-        xaxis=dict(tickprefix="$", tickformat="~s"), yaxis=dict(autorange="reversed")))
-
-
 def violation_exposure(risks: pd.DataFrame, counts: dict[str, float]) -> pd.DataFrame:
     """Violations observed × the plan's per-violation cost range, per violation type that has a count
     metric (compliance_risks.violations_metric_id; TCPA $500–$1,500 and state law $100–$500 per call).

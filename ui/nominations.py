@@ -3,12 +3,13 @@ from __future__ import annotations
 
 import streamlit as st
 
-from transforms import fmt
-
 from loaders import nominations as store
+from loaders import templates
 from loaders.errors import BusyError, LoadError
+from transforms import fmt
 from ui import auth
 
+AWARDS = store.AWARDS            # award → what it recognises (the plan's individual recognition)
 NOTE_KEY, ERROR_KEY = "_nomination_saved", "_nomination_error"
 
 
@@ -53,3 +54,10 @@ def nomination_form(teams: list[str], week: int) -> None:
         else:
             st.caption(f"Nominated by {fmt.md_escape(me.who)}")
         st.form_submit_button("Record nomination", icon=":material/military_tech:", on_click=_submit)
+
+
+def award_figures_template(metric_ids: list[str], day, week: int) -> None:
+    """A CSV to fill in with the per-team award figures the plan's tables have no column for."""
+    st.download_button("⬇ Template: this week's integrations and business value (CSV)", on_click="ignore",
+                       data=templates.observation_rows(metric_ids, day),
+                       file_name=f"team_recognition_week{week}.csv", mime="text/csv")

@@ -198,6 +198,31 @@ def needs_table_choice(error) -> bool:
 
 # ---- mapping what the report names --------------------------------------------------------------
 
+def review(uploaded, table_choice: str, registry_ids: list[str]) -> None:
+    """An uploaded file, read and validated: its report or preview above, the mapping of unknown columns and
+    metrics below (the mapping re-validates the file, and the report above follows it)."""
+    first, error = prepared_for(uploaded, table_choice, {}, {})
+    results = st.container()
+    column_map, metric_map = {}, {}
+    if first is not None and not first.ok:
+        column_map, metric_map = mapping_controls(first, registry_ids)
+    prepared, error = prepared_for(uploaded, table_choice, column_map, metric_map)
+    with results:
+        if isinstance(error, LoadError):
+            report(error, uploaded.name)
+            if needs_table_choice(error):
+                st.info("Choose the **Target table** above: the report will then name each column it does "
+                        "not know, and you can map it.", icon=":material/arrow_forward:")
+        elif error is not None:
+            st.warning(f"Busy, retry: {fmt.md_escape(error)}", icon=":material/hourglass_top:")
+        else:
+            preview(prepared)
+            if prepared.ok:
+                replacement(prepared)
+            else:
+                report(prepared.validated.problems, prepared.file_name)
+
+
 def mapping_controls(prepared, registry_ids: list[str]) -> tuple[dict, dict]:
     """Selectboxes to map unknown columns and unknown metric ids, read from the previous validation."""
     column_map, metric_map = {}, {}
@@ -323,6 +348,12 @@ def show_flash() -> None:
 
 
 # ---- history, undo, freshness -------------------------------------------------------------------
+
+def history_sentence(batches: pd.DataFrame) -> str:
+    """'3 batches: 2 upload, 1 sample.' in words people use."""
+    kinds = ", ".join(f"{n} {kind}" for kind, n in batches["kind"].value_counts().items())
+    return f"**{fmt.count(len(batches), 'batch', 'batches')}**" + (f": {kinds}." if kinds else ".")
+
 
 def history_frame(batches: pd.DataFrame) -> pd.DataFrame:
     if batches.empty:
