@@ -29,17 +29,24 @@ def batches(db) -> list:
 
 
 @pytest.fixture(scope="module")
-def proxied(plan_db, tmp_path_factory):
+def chromium():
+    """One Chromium for the module: Playwright's sync API cannot be started twice in one thread."""
+    with playwright.sync_playwright() as p:
+        browser = launch_chromium(p)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="module")
+def proxied(plan_db, tmp_path_factory, chromium):
     """The app configured to trust X-Forwarded-Email (as behind oauth2-proxy), over a database this module keeps."""
     tmp = tmp_path_factory.mktemp("browser_auth")
     db = tmp / "dce.duckdb"
     shutil.copy(plan_db, db)
     roles = write(tmp / "roles.csv", ROLES)
     env = {"DCE_TRUSTED_HEADER": HEADER, "DCE_TRUSTED_GROUPS_HEADER": "X-Forwarded-Groups", "DCE_ROLES": str(roles)}
-    with served_app(db, copy=False, env=env) as base, playwright.sync_playwright() as p:
-        browser = launch_chromium(p)
-        yield base, browser, db
-        browser.close()
+    with served_app(db, copy=False, env=env) as base:
+        yield base, chromium, db
 
 
 def new_page(browser):
@@ -136,7 +143,7 @@ def providers():
 
 
 @pytest.fixture(scope="module")
-def oidc_app(plan_db, providers, tmp_path_factory):
+def oidc_app(plan_db, providers, tmp_path_factory, chromium):
     """The app with an [auth] section (two named providers) in a secrets.toml of its own (--secrets.files), on
     a known port so the provider can send the browser back to /oauth2callback."""
     from tests.browser import free_port
@@ -153,11 +160,8 @@ server_metadata_url = "{url}/.well-known/openid-configuration"
 """ for name, url in providers.items()))
     roles = write(tmp / "roles.csv", "who,role\nann@example.com,analyst\n")
     env = {"DCE_ROLES": str(roles), "AUTHLIB_INSECURE_TRANSPORT": "1", "DCE_TRUSTED_HEADER": ""}
-    with served_app(plan_db, env=env, args=("--secrets.files", str(secrets)), port=port) as base, \
-            playwright.sync_playwright() as p:
-        browser = launch_chromium(p)
-        yield base, browser
-        browser.close()
+    with served_app(plan_db, env=env, args=("--secrets.files", str(secrets)), port=port) as base:
+        yield base, chromium
 
 
 def sign_in(page, base: str, email: str, provider: str = "company") -> str:
