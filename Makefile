@@ -30,8 +30,8 @@ db: $(APP_STAMP)
 	$(BIN)/python -m loaders build
 
 run: db
-	@echo "Serving http://localhost:$(PORT) (another port: make run PORT=8600; stop with Ctrl+C)"
-	$(BIN)/streamlit run app.py --server.port $(PORT)
+	@echo "Serving http://localhost:$(PORT) on this machine only (another port: make run PORT=8600; stop with Ctrl+C)"
+	$(BIN)/streamlit run app.py --server.port $(PORT) --server.address 127.0.0.1
 
 test: $(DEV_STAMP)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

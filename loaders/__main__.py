@@ -10,6 +10,11 @@
     python -m loaders calls record [--start DAY] [--end DAY]                 (call KPIs as observations)
     python -m loaders report [--week N] [--kind executive|technical]   the weekly report as Markdown
 
+Every command acts as the operating-system user, or as `--as NAME` (an email, so the audit matches the
+app's sign-in), recorded in the batches table with where it came from ('cli'). The command line is the
+server's operator: whoever can run it can write the database file anyway, so it has the admin role
+(loaders/access.py); --as names who acts, it grants nothing.
+
 Never prints a traceback: every refusal, a mistyped command included, is one 'error:' line and exit
 code 1. A file to load must be a regular file: a FIFO or a device is refused before it is opened (a
 FIFO would hang the load), and a symbolic link is followed only to a file in the folder it was given
@@ -19,6 +24,7 @@ are printed with control characters escaped, so one line stays one line.
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import stat
 import sys
@@ -39,7 +45,11 @@ class _Parser(argparse.ArgumentParser):
 
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="python -m loaders", description=__doc__.splitlines()[0])
+    who = argparse.ArgumentParser(add_help=False)
+    who.add_argument("--as", dest="as_", metavar="NAME",
+                     help="who acts, as recorded in the load history (default: the operating-system user)")
     sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser = functools.partial(sub.add_parser, parents=[who])
     load = sub.add_parser("load", help="load a CSV, XLSX or Parquet file as one batch")
     load.add_argument("path")
     load.add_argument("--table", help="target table (default: detected from the columns)")
@@ -101,31 +111,35 @@ def _history() -> str:
 
 
 def _run(args) -> str:
-    from loaders import build, load
+    from loaders import access, build, load
+    try:
+        actor = access.operator(args.as_, via="cli")
+    except ValueError as exc:
+        raise _Refused(f"--as: {exc}") from None
     if args.command == "build":
-        return "built the database from data/plan" if build.build() else "database already current"
+        return "built the database from data/plan" if build.build(actor=actor) else "database already current"
     if args.command == "load":     # load_file builds on first run itself (opening the file once less)
         path = input_file(args.path)
-        return printable(load.load_file(path, args.table, display_name=Path(args.path).name).summary())
+        return printable(load.load_file(path, args.table, display_name=Path(args.path).name, actor=actor).summary())
     if args.command == "calls":
         if args.calls_command == "import":
-            return _calls_import(args)
+            return _calls_import(args, actor)
         from loaders.calls import cli as calls_cli
-        return printable(calls_cli.run(args))
+        return printable(calls_cli.run(args, actor))
     build.ensure_built()
     if args.command == "rollback":
-        return printable(load.rollback(args.batch_id))
+        return printable(load.rollback(args.batch_id, actor=actor))
     if args.command == "history":
         return _history()
     if args.command == "sample":
         from loaders import sample
-        return sample.remove_sample() if args.remove else sample.load_sample()
+        return sample.remove_sample(actor=actor) if args.remove else sample.load_sample(actor=actor)
     if args.command == "report":
         return _report(args.kind, args.week)
     raise AssertionError(args.command)
 
 
-def _calls_import(args) -> str:
+def _calls_import(args, actor) -> str:
     from loaders.calls import importer
     mapping = {}
     for item in args.map:
@@ -134,7 +148,8 @@ def _calls_import(args) -> str:
             raise _Refused(f"--map {item}: write COLUMN=CANONICAL (e.g. --map 'Caller ID=caller')")
         mapping[column.strip()] = target.strip() or None
     path = input_file(args.path)
-    result = importer.import_file(path, display_name=Path(args.path).name, column_map=mapping, zone=args.tz)
+    result = importer.import_file(path, display_name=Path(args.path).name, column_map=mapping, zone=args.tz,
+                                  actor=actor)
     return printable(result.summary())
 
 

@@ -169,4 +169,4 @@ else:
     c1, c2, _ = st.columns([1, 1, 3])
     c1.button("Load into the levers", key="biz_load",
               on_click=lambda: set_levers(saved.set_index("scenario_id").loc[pick, "levers"]))
-    scenarios.delete_button(c2, pick)
+    scenarios.delete_button(c2, pick, saved.set_index("scenario_id").loc[pick, "saved_by"])

@@ -1,8 +1,9 @@
-"""Data: templates, upload → validate → preview → Load (one batch), load history with undo, freshness."""
+"""Data: templates, upload → validate → preview → Load (one batch), load history with undo, freshness.
+Write controls show by role (ui/auth.py); the loaders check the role again."""
 import streamlit as st
 
 from ui import data as ui_data
-from ui import calls, upload, widgets
+from ui import auth, calls, upload, widgets
 from ui.export import export_workbook_button
 from ui.sample import sample_controls
 
@@ -21,19 +22,23 @@ st.markdown("Upload the plan's daily tables (`metrics_daily`, `team_metrics_dail
 with st.expander("Templates: the expected shape of each table (CSV, XLSX, JSON)"):
     upload.template_buttons()
 
-st.subheader("Upload")
-left, right = st.columns([3, 1])
-uploaded = upload.uploader(left)
-choice = right.selectbox("Target table", upload.table_options(), key="upload_table",
-                         help="Auto-detect picks the table from the column names.")
+if auth.can("load"):
+    st.subheader("Upload")
+    left, right = st.columns([3, 1])
+    uploaded = upload.uploader(left)
+    choice = right.selectbox("Target table", upload.table_options(), key="upload_table",
+                             help="Auto-detect picks the table from the column names.")
 
-if uploaded is None:
-    upload.forget()
-    calls.forget()
-elif calls.claims(uploaded, choice):        # a call export (Ringba, Retreaver, CDR): the call-record importer
-    calls.upload_flow(uploaded)
+    if uploaded is None:
+        upload.forget()
+        calls.forget()
+    elif calls.claims(uploaded, choice):        # a call export (Ringba, Retreaver, CDR): the call-record importer
+        calls.upload_flow(uploaded)
+    else:
+        upload.review(uploaded, choice, list(data.registry["metric_id"]))
 else:
-    upload.review(uploaded, choice, list(data.registry["metric_id"]))
+    st.caption(f"You have the **{auth.actor().role}** role: loading files, undo and removing days need an analyst "
+               "(or admin). Every page and export is yours.")
 
 st.subheader("Load history")
 batches = data.batches
@@ -57,3 +62,7 @@ else:
 st.subheader("Sample data and export")
 sample_controls("data")
 export_workbook_button()
+
+if auth.can("roles"):
+    st.subheader("Access")
+    auth.roles_editor()

@@ -264,6 +264,8 @@ def _legacy(db: Path) -> None:
         con.execute("INSERT INTO observations VALUES ('security_score', DATE '2025-01-20', 70, 2, NULL), "
                     "('security_score', DATE '2025-01-20', 71, 3, NULL)")
         con.execute("INSERT INTO metrics_daily (date, security_score, batch_id) VALUES (DATE '2025-01-20', 71, 3)")
+        for column in ("loaded_via", "rolled_back_by"):      # added after that layout (issue 16)
+            con.execute(f"ALTER TABLE batches DROP COLUMN {column}")
         con.execute("INSERT INTO batches VALUES (2, 'a.csv', 'a', 'observations', 1, now(), 't', 'upload', "
                     "DATE '2025-01-20', DATE '2025-01-20', 0, NULL), (3, 'b.csv', 'b', 'metrics_daily', 1, now(), 't', "
                     "'upload', DATE '2025-01-20', DATE '2025-01-20', 0, NULL)")

@@ -9,6 +9,7 @@ import threading
 import pandas as pd
 import pytest
 
+from loaders import access
 from loaders import scenarios as store
 from loaders.build import read_plan_csv
 from tests.conftest import ROOT
@@ -25,7 +26,7 @@ BASE = pj.Baseline.from_plan(PLAN)
 
 def _save(name, preset="Plan", db=None):
     levers = sc.preset_levers(BASE, preset)
-    return store.save(name, levers, pj.project(BASE, levers).outcomes(), saved_by="tester", db=db)
+    return store.save(name, levers, pj.project(BASE, levers).outcomes(), actor=access.operator("tester"), db=db)
 
 
 def test_save_list_and_load_round_trip(db):

@@ -45,6 +45,11 @@ def sheets(data: PlanData, stored: dict[str, pd.DataFrame], saved_scenarios: pd.
     return out
 
 
+def _by(batch) -> str:
+    who = getattr(batch, "loaded_by", None)
+    return f", by {who}" if isinstance(who, str) and who else ""
+
+
 def readme(data: PlanData, batches: pd.DataFrame, exported_at: datetime) -> dict:
     live = batches[batches["rolled_back_at"].isna()] if "rolled_back_at" in batches else batches
     return {
@@ -54,7 +59,9 @@ def readme(data: PlanData, batches: pd.DataFrame, exported_at: datetime) -> dict
         "figures as of": data.as_of,
         "data as of": data.latest_date if data.latest_date is not None else "no observations",
         "exported at": exported_at.replace(microsecond=0),
-        "live batches": ", ".join(f"{b.batch_id} ({b.kind}: {b.file_name})" for b in live.itertuples()) or "none",
+        "live batches": ", ".join(f"{b.batch_id} ({b.kind}: {b.file_name}{_by(b)})" for b in live.itertuples()) or "none",
+        "batches sheet": "every load with who loaded it (loaded_by), from where (loaded_via: page, cli, import, "
+                         "script, build) and, once undone, when and by whom (rolled_back_at, rolled_back_by)",
         "units": "a column header names its unit, e.g. 'Target value'; 'Unit' columns give per-row units",
         "text cells": "a text cell that began with = + - @ or a control character starts with ' (CSV/formula "
                       "injection guard); numbers are real numbers",

@@ -7,8 +7,9 @@ from pathlib import Path
 import streamlit as st
 
 from loaders import scenarios as store
-from loaders.errors import BusyError
+from loaders.errors import BusyError, LoadError
 from transforms import fmt
+from ui import auth
 from ui import data as ui_data
 
 SAVED_KEY = "biz_saved"
@@ -27,14 +28,17 @@ def saved():
 
 
 def save_form(levers: dict, outcomes: dict) -> None:
-    """Name and save the levers with their outcomes; the note shows above the saved list after the rerun."""
+    """Name and save the levers with their outcomes; the note shows above the saved list after the rerun.
+    Analysts and admins only (viewers compare and export saved scenarios); the store checks the role again."""
+    if not auth.can("scenario"):
+        return
     with st.form("biz_save", clear_on_submit=True, border=False):
         c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
         name = c1.text_input("Name this scenario", max_chars=store.MAX_NAME, key="biz_name")
         if c2.form_submit_button("Save scenario"):
             try:
-                sid = store.save(name, levers, outcomes)
-            except (ValueError, BusyError) as exc:
+                sid = store.save(name, levers, outcomes, actor=auth.actor())
+            except (ValueError, BusyError, LoadError) as exc:
                 st.error(fmt.md_escape(exc))
             else:
                 st.session_state[SAVED_KEY] = f"Saved “{fmt.md_escape(store.clean_name(name))}” as scenario #{sid}."
@@ -46,7 +50,8 @@ def saved_note() -> None:
         st.success(note)
 
 
-def delete_button(container, scenario_id: int) -> None:
-    if container.button("Delete", key="biz_delete"):
-        ui_data.or_busy(store.delete)(scenario_id)
+def delete_button(container, scenario_id: int, saved_by: str | None) -> None:
+    """Delete: an analyst their own scenario, an admin anyone's (the store checks again)."""
+    if auth.can("delete_scenario", saved_by) and container.button("Delete", key="biz_delete"):
+        ui_data.or_busy(store.delete)(scenario_id, actor=auth.actor())
         st.rerun()

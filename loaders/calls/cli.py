@@ -16,7 +16,7 @@ def add_commands(calls) -> None:
     rec.add_argument("--end", help="last day, YYYY-MM-DD (default: the last day in the store)")
 
 
-def run(args) -> str:
+def run(args, actor=None) -> str:
     from datetime import date
     for name in ("start", "end"):
         value = getattr(args, name, None)
@@ -33,6 +33,6 @@ def run(args) -> str:
         from loaders import build
         from loaders.calls import record
         build.ensure_built()
-        result = record.record(start=args.start, end=args.end)
+        result = record.record(start=args.start, end=args.end, actor=actor)
         return "no call records in the store for those days" if result is None else result.summary()
     raise AssertionError(args.calls_command)

@@ -302,10 +302,13 @@ def preview(prepared: Prepared, db: Path | None = None) -> Preview:
                    sorted(prepared.frame["publisher"].dropna().unique()) if "publisher" in prepared.frame else [])
 
 
-def commit(prepared: Prepared, *, loaded_by: str | None = None, db: Path | None = None) -> Result:
-    """Write the new calls as one batch (part files + the batch row), or nothing."""
+def commit(prepared: Prepared, *, actor=None, db: Path | None = None) -> Result:
+    """Write the new calls as one batch (part files + the batch row), or nothing. Forbidden (nothing
+    written) unless `actor` may load (loaders/access.py; None: the page's user, else the operator)."""
+    from loaders import access
     from loaders.build import ensure_built, next_batch_id
     from loaders.db import transaction
+    actor = access.require(actor, "load")
     if not prepared.ok:
         raise LoadError(prepared.problems)
     if prepared.frame.empty:
@@ -323,10 +326,10 @@ def commit(prepared: Prepared, *, loaded_by: str | None = None, db: Path | None 
             store.write(where, batch_id, frame, schema.arrow_schema())
             days = sorted(frame["day"].unique())
             con.execute("INSERT INTO batches (batch_id, file_name, sha256, table_name, row_count, loaded_at, "
-                        "loaded_by, kind, period_start, period_end, replaced_rows) "
-                        "VALUES (?, ?, ?, ?, ?, ?, ?, 'upload', ?, ?, 0)",
+                        "loaded_by, kind, period_start, period_end, replaced_rows, loaded_via) "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?, 'upload', ?, ?, 0, ?)",
                         [batch_id, prepared.file_name, prepared.sha256, TABLE, len(frame), datetime.now(),
-                         loaded_by or _user(), days[0], days[-1]])
+                         actor.who, days[0], days[-1], actor.via])
     except (LoadError, BusyError):
         _forget(where, batch_id)
         raise
@@ -360,11 +363,11 @@ def _canonical(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def import_file(path, *, display_name: str | None = None, column_map: dict | None = None,
-                zone: str | None = None, loaded_by: str | None = None, db: Path | None = None) -> Result:
+                zone: str | None = None, actor=None, db: Path | None = None) -> Result:
     prepared = prepare(path, display_name, column_map=column_map, zone=zone, db=db)
     if not prepared.ok:
         raise LoadError(prepared.problems)
-    return commit(prepared, loaded_by=loaded_by, db=db)
+    return commit(prepared, actor=actor, db=db)
 
 
 def undo_parts(batch_id: int, db: Path | None = None) -> int:
@@ -373,11 +376,3 @@ def undo_parts(batch_id: int, db: Path | None = None) -> int:
     rows = store.rows_of_batch(where, batch_id)
     store.remove_batch(where, batch_id)
     return rows
-
-
-def _user() -> str:
-    import getpass
-    try:
-        return getpass.getuser()
-    except Exception:   # noqa: BLE001
-        return "unknown"

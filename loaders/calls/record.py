@@ -53,7 +53,7 @@ def observations(root=None, *, start=None, end=None, engine="duckdb"):
 
 
 def record(root=None, *, start=None, end=None, db: Path | None = None, engine="duckdb",
-           loaded_by: str | None = None):
+           actor=None):
     """Load the mapped figures as one observations batch; returns the loader's LoadResult (or None
     when the store has no call in the range)."""
     from loaders import load
@@ -65,4 +65,4 @@ def record(root=None, *, start=None, end=None, db: Path | None = None, engine="d
     with tempfile.TemporaryDirectory(prefix="dce-record-") as tmp:
         path = Path(tmp) / name
         frame.to_csv(path, index=False, float_format="%.10g")
-        return load.load_file(path, "observations", display_name=name, loaded_by=loaded_by, db=db)
+        return load.load_file(path, "observations", display_name=name, actor=actor, db=db)
