@@ -131,7 +131,7 @@ def gate() -> Actor:
         _stop("Sign-in is configured twice", f"Both an `[auth]` section in secrets.toml and `{TRUSTED_HEADER}` "
               "are set. Keep one: the app will not guess which identity to trust.")
     if how == "local":
-        st.sidebar.badge(LOCAL_BADGE, icon=":material/lock_open:", color="orange")
+        st.sidebar.markdown(f":orange[:material/lock_open: **{LOCAL_BADGE}**]")     # a badge would not wrap
         if st.get_option("server.address") not in LOOPBACK:
             st.sidebar.warning("This server listens on more than this machine: anyone on the network is an admin. "
                                "Serve it with `make run` (127.0.0.1 only), or configure sign-in (README).",
