@@ -85,8 +85,9 @@ def big_db(rows: int, cache: Path = CACHE) -> Path:
             ORDER BY as_of, m.metric_id""")
         n = con.execute("SELECT count(*) FROM observations").fetchone()[0]
         lo = con.execute("SELECT min(as_of) FROM observations").fetchone()[0]
-        con.execute("INSERT INTO batches VALUES (2, 'bench/generate.py', 'bench', 'observations', ?, ?, "
-                    "'bench', 'upload', ?, ?, 0, NULL)", [n, datetime.now(), lo, LAST_DAY])
+        con.execute("INSERT INTO batches (batch_id, file_name, sha256, table_name, row_count, loaded_at, loaded_by, "
+                    "kind, period_start, period_end, replaced_rows, loaded_via) VALUES (2, 'bench/generate.py', "
+                    "'bench', 'observations', ?, ?, 'bench', 'upload', ?, ?, 0, 'script')", [n, datetime.now(), lo, LAST_DAY])
         con.execute("CHECKPOINT")
     tmp.rename(path)
     print(f"generated {path} ({n:,} live rows, {n_metrics} metrics × {days:,} days) in "
