@@ -306,3 +306,42 @@ def test_expected_columns_may_be_a_union_of_several_tables():
     union = EXPECTED | {"team", "week", "velocity", "uptime", "gdpr_score", "tcpa_score", "owner", "phase"}
     up = read_upload(DATA / "title_row_money.xlsx", expected_columns=union)
     assert up.header_row == 3 and not any("guessed" in n for n in up.notes)
+
+
+# ---- the sandbox's copy of CPython's forkserver launcher ---------------------------------
+
+
+def _body(function) -> list[str]:
+    """The statements of a function, as normalised source (comments and layout do not count)."""
+    import ast
+    import inspect
+    import textwrap
+    tree = ast.parse(textwrap.dedent(inspect.getsource(function)))
+    return [ast.unparse(statement) for statement in tree.body[0].body if not isinstance(statement, ast.Expr)
+            or not isinstance(statement.value, ast.Constant)]      # the docstring aside
+
+
+def test_the_launcher_copy_is_the_running_stdlib_launcher_but_for_not_importing_main():
+    from multiprocessing import popen_forkserver
+
+    from loaders.readers import sandbox
+    copy = _body(sandbox._NoMainPopen._launch)
+    dropped = ["prep_data.pop('init_main_from_name', None)", "prep_data.pop('init_main_from_path', None)"]
+    assert [s for s in copy if s not in dropped] == _body(popen_forkserver.Popen._launch)
+    assert all(s in copy for s in dropped)
+    assert sandbox.launcher() is sandbox._NoMainPopen        # this interpreter is one the copy was checked on
+
+
+def test_another_python_version_gets_the_stdlib_launcher_and_a_warning(caplog):
+    from multiprocessing import popen_forkserver
+
+    from loaders.readers import sandbox
+    with caplog.at_level("WARNING", logger="loaders.readers"):
+        assert sandbox.launcher((3, 99)) is popen_forkserver.Popen
+    assert "Python 3.99" in caplog.text and "3.11" in caplog.text
+
+
+def test_the_native_paths_copy_of_normalise_name_agrees_with_the_readers():
+    from loaders import native, readers
+    for raw in (" Report Date (UTC)", "metric_id", "Value ($)", "", None, "as-of", "Ünïcode Name", "__x__"):
+        assert native.normalise_name(raw) == readers.normalise_name(raw), raw
