@@ -288,48 +288,6 @@ def collector_metric(name: str) -> tuple[str, float] | None:
 PERCENT_UNITS = ("%", "score")
 
 
-def sql_rejects(con, table: Table, rows: str, metrics: str | None, teams: str | None) -> bool:
-    """True when any row of relation `rows` breaks a reference or key rule (the SQL fast paths' checks).
-
-    metrics: a relation (metric_id, unit) — unknown ids and percent metrics outside 0–100;
-    teams: a relation (team) — unknown team names (case-insensitive); None skips that check.
-    Shared by loaders/validate.py and loaders/native.py, which only accept a file when this is False.
-    """
-    units = ", ".join(f"'{u}'" for u in PERCENT_UNITS)
-    checks = []
-    if table.name == "observations" and metrics:
-        checks.append(f"""SELECT count(*) FROM {rows} t LEFT JOIN {metrics} u USING (metric_id)
-                           WHERE u.metric_id IS NULL OR (u.unit IN ({units}) AND (t.value < 0 OR t.value > 100))""")
-    if table.name == "team_metrics_daily" and teams:
-        checks.append(f"SELECT count(*) FROM {rows} WHERE team_name IS NOT NULL AND lower(team_name) "
-                      f"NOT IN (SELECT lower(team) FROM {teams})")
-    if table.key:
-        key = ", ".join(key_sql(table))
-        # Distinct 64-bit hashes instead of GROUP BY key: 0.06 s vs 0.13 s per 1M rows (profile). A hash
-        # collision reads as a duplicate, which only sends the file to the exact, worded check.
-        checks.append(f"SELECT count(*) - count(DISTINCT hash({key})) FROM {rows}")
-    return any(con.execute(sql).fetchall()[0][0] for sql in checks)
-
-
-# Cell shapes both SQL fast paths accept as they stand (anything else goes to the worded path, whose
-# parser, loaders/coerce.py, accepts every string these match: tests/test_coerce.py checks that).
-SQL_PLAIN_NUMBER = r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?"
-SQL_PADDED = r"^[\s\p{Z}]|[\s\p{Z}]$"
-
-
-def sql_number_checks(column: Column, value: str) -> list[str]:
-    """SQL conditions (each true = the cell is bad) that a numeric column's value must pass:
-    finite, whole where the type is an integer, inside 0–100 (percent) or 0–1 (fraction).
-    Shared by both SQL validation paths (loaders/validate.py and loaders/native.py)."""
-    kind = column.sql_type.split("(")[0]
-    checks = [f"coalesce(isinf({value}), false)"]
-    if kind in ("INTEGER", "BIGINT"):
-        checks.append(f"coalesce({value} <> round({value}), false)")
-    if column.percent or column.fraction:
-        checks.append(f"coalesce({value} < 0 OR {value} > {1 if column.fraction else 100}, false)")
-    return checks
-
-
 def detect_table(columns: list[str]) -> Table | None:
     """The uploadable table whose required columns are all present (most columns matched wins)."""
     have = set(columns)
