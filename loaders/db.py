@@ -138,3 +138,9 @@ def data_version(path: Path | None = None) -> tuple:
         except FileNotFoundError:
             sig.append(None)
     return (str(path), *sig)
+
+
+def has_table(con, name: str) -> bool:
+    """True when the database holds table `name` (a database built before the table existed does not)."""
+    return bool(con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = $name AND NOT temporary",
+                            {"name": name}).fetchall()[0][0])
