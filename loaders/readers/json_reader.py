@@ -42,7 +42,6 @@ _WS = re.compile(r"[ \t\n\r]*")
 
 def read_json(path: str, name: str, limits, expected, notes: list[str]):
     """(table of text columns, source rows, extra meta) — the readers' contract."""
-
     text = _decode(path, name, notes)
     records = _records(text, name)
     if not records:
