@@ -25,7 +25,7 @@ import duckdb
 from loaders.errors import BusyError
 
 ROOT = Path(__file__).resolve().parents[1]
-PLAN_DIR = ROOT / "data" / "plan"
+PLAN_DIR = Path(os.environ.get("DCE_PLAN_DIR") or ROOT / "data" / "plan")   # $DCE_PLAN_DIR: build from a copy
 DEFAULT_DB = ROOT / "data" / "dce.duckdb"
 WAIT_S = 15.0          # how long a unit of work waits for another process's lock ($DCE_DB_WAIT_S)
 
