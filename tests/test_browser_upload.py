@@ -16,7 +16,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from tests.browser import DONE, launch_chromium, page_text, served_app
+from tests import browser
+from tests.browser import launch_chromium, page_text, served_app
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.browser
@@ -35,20 +36,28 @@ def xlsx(rows: list[list]) -> bytes:
 
 
 def settle(page) -> str:
-    page.wait_for_timeout(800)
-    page.wait_for_selector(DONE, timeout=120_000)
-    return page.inner_text("[data-testid='stMain']")
+    """After the result of an action is on screen: the rerun has finished and replaced every element."""
+    return browser.settle(page)
 
 
 @pytest.fixture(scope="module")
-def served(plan_db, tmp_path_factory):
+def chromium():
+    """One browser for the module: a second sync Playwright while the first is open is refused."""
+    with playwright.sync_playwright() as p:
+        browser = launch_chromium(p)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="module")
+def served(plan_db, tmp_path_factory, chromium):
     """One server for this module (the tests run in file order: upload first, then the CLI job)."""
     db = tmp_path_factory.mktemp("browser_upload") / "dce.duckdb"
     shutil.copy(plan_db, db)
-    with served_app(db, copy=False) as base, playwright.sync_playwright() as p:
-        browser = launch_chromium(p)
-        yield base, browser.new_page(viewport={"width": 1440, "height": 2000}), db
-        browser.close()
+    with served_app(db, copy=False) as base:
+        page = chromium.new_page(viewport={"width": 1440, "height": 2000})
+        yield base, page, db
+        page.close()
 
 
 def test_upload_a_real_xlsx_see_report_and_preview_load_it_and_see_it_on_overview(served, tmp_path):
@@ -75,7 +84,7 @@ def test_upload_a_real_xlsx_see_report_and_preview_load_it_and_see_it_on_overvie
 
 
 @pytest.fixture
-def served_after_week2(plan_db, tmp_path):
+def served_after_week2(plan_db, tmp_path, chromium):
     """A server of its own over the plan with week2.xlsx (security_score 85 on 2025-01-20) loaded as batch 2,
     so the test does not depend on which other test ran before it, or on which worker."""
     from loaders import load
@@ -84,10 +93,10 @@ def served_after_week2(plan_db, tmp_path):
     week2 = tmp_path / "week2.xlsx"
     week2.write_bytes(xlsx([["metric_id", "as_of", "value"], ["security_score", "2025-01-20", 85]]))
     assert load.load_file(week2, db=db).batch_id == 2
-    with served_app(db, copy=False) as base, playwright.sync_playwright() as p:
-        browser = launch_chromium(p)
-        yield base, browser.new_page(viewport={"width": 1440, "height": 2000}), db
-        browser.close()
+    with served_app(db, copy=False) as base:
+        page = chromium.new_page(viewport={"width": 1440, "height": 2000})
+        yield base, page, db
+        page.close()
 
 
 def test_a_one_day_correction_names_the_value_it_replaces_and_changes_only_that_day(served_after_week2, tmp_path):
