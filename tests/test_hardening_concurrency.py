@@ -72,8 +72,7 @@ def test_eight_page_uploads_and_four_cli_loads_at_once_all_land_or_say_busy(plan
             for page in pages:
                 page.goto(f"{base}/{path}", wait_until="commit")
             for page in pages:
-                page.wait_for_selector(DONE, timeout=300_000)
-                outcomes.append(page.inner_text("[data-testid='stMain']"))
+                outcomes.append(settle(page, 300_000))    # idle is not enough: the main area drawn, too
         browser.close()
     for text in outcomes:
         assert not [w for w in INTERNAL if w in text], text[:3000]
