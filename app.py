@@ -1,13 +1,18 @@
-"""DCE Metrics Tracker: navigation only. Each page lives in pages/ under a stable URL."""
+"""DCE Metrics Tracker: navigation only. Each page lives in pages/ under a stable URL.
+
+ui/auth.py's gate runs first: a visitor without a role sees a sign-in or "ask an admin" page and no data."""
 from pathlib import Path
 
 import streamlit as st
 
+from ui import auth
 from ui.widgets import week_picker
 
 # The favicon is the app's own file: a Material icon name here made every browser fetch it from a font server.
 st.set_page_config(page_title="DCE Metrics Tracker", page_icon=str(Path(__file__).parent / "ui" / "assets" / "favicon.png"),
                    layout="wide")
+
+auth.gate()          # signs in, or says why not and stops; in local mode, the badge
 
 PAGES = {
     "Plan": [
@@ -21,6 +26,7 @@ PAGES = {
     "Operate": [
         st.Page("pages/alerts.py", title="Alerts", icon=":material/notifications_active:", url_path="alerts"),
         st.Page("pages/reports.py", title="Reports", icon=":material/description:", url_path="reports"),
+        st.Page("pages/calls.py", title="Calls", icon=":material/call:", url_path="calls"),
         st.Page("pages/data.py", title="Data", icon=":material/database:", url_path="data"),
         st.Page("pages/metric.py", title="Metric history", icon=":material/query_stats:", url_path="metric"),
     ],

@@ -1,1 +1,1 @@
-"""Benchmarks: `python -m bench [--quick]` (see bench/__main__.py and README "Performance")."""
+"""Benchmarks: `python -m bench [--quick]` (see bench/__main__.py and docs/benchmarks.md)."""

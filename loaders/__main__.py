@@ -5,6 +5,15 @@
     python -m loaders rollback BATCH_ID
     python -m loaders build
     python -m loaders sample [--remove]
+    python -m loaders calls import FILE [--map COLUMN=CANONICAL ...] [--tz ZONE]   (a call export)
+    python -m loaders calls generate --days N --calls-per-day M [--seed S]   (generated call records)
+    python -m loaders calls record [--start DAY] [--end DAY]                 (call KPIs as observations)
+    python -m loaders report [--week N] [--kind executive|technical]   the weekly report as Markdown
+
+Every command acts as the operating-system user, or as `--as NAME` (an email, so the audit matches the
+app's sign-in), recorded in the batches table with where it came from ('cli'). The command line is the
+server's operator: whoever can run it can write the database file anyway, so it has the admin role
+(loaders/access.py); --as names who acts, it grants nothing.
 
 Never prints a traceback: every refusal, a mistyped command included, is one 'error:' line and exit
 code 1. A file to load must be a regular file: a FIFO or a device is refused before it is opened (a
@@ -15,6 +24,7 @@ are printed with control characters escaped, so one line stays one line.
 from __future__ import annotations
 
 import argparse
+import functools
 import os
 import stat
 import sys
@@ -35,7 +45,11 @@ class _Parser(argparse.ArgumentParser):
 
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="python -m loaders", description=__doc__.splitlines()[0])
+    who = argparse.ArgumentParser(add_help=False)
+    who.add_argument("--as", dest="as_", metavar="NAME",
+                     help="who acts, as recorded in the load history (default: the operating-system user)")
     sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser = functools.partial(sub.add_parser, parents=[who])
     load = sub.add_parser("load", help="load a CSV, XLSX or Parquet file as one batch")
     load.add_argument("path")
     load.add_argument("--table", help="target table (default: detected from the columns)")
@@ -45,6 +59,17 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_parser("build", help="build or refresh the database from data/plan")
     sample = sub.add_parser("sample", help="load (or --remove) the 12-week sample history")
     sample.add_argument("--remove", action="store_true")
+    calls = sub.add_parser("calls", help="call records (CDRs)").add_subparsers(dest="calls_command", required=True)
+    imp = calls.add_parser("import", help="import a Ringba, Retreaver or CDR export as one batch")
+    imp.add_argument("path")
+    imp.add_argument("--map", action="append", default=[], metavar="COLUMN=CANONICAL",
+                     help="map a file column to a call-record column (empty after = to drop it)")
+    imp.add_argument("--tz", help="time zone of timestamps without an offset (default: the reporting zone)")
+    from loaders.calls import cli as calls_cli
+    calls_cli.add_commands(calls)
+    report = sub.add_parser("report", help="write a weekly report as Markdown on stdout")
+    report.add_argument("--week", type=int, help="plan week (default: the week the data reaches)")
+    report.add_argument("--kind", choices=("executive", "technical"), default="executive")
     return parser
 
 
@@ -86,21 +111,56 @@ def _history() -> str:
 
 
 def _run(args) -> str:
-    from loaders import build, load
+    from loaders import access, build, load
+    try:
+        actor = access.operator(args.as_, via="cli")
+    except ValueError as exc:
+        raise _Refused(f"--as: {exc}") from None
     if args.command == "build":
-        return "built the database from data/plan" if build.build() else "database already current"
+        return "built the database from data/plan" if build.build(actor=actor) else "database already current"
     if args.command == "load":     # load_file builds on first run itself (opening the file once less)
         path = input_file(args.path)
-        return printable(load.load_file(path, args.table, display_name=Path(args.path).name).summary())
+        return printable(load.load_file(path, args.table, display_name=Path(args.path).name, actor=actor).summary())
+    if args.command == "calls":
+        if args.calls_command == "import":
+            return _calls_import(args, actor)
+        from loaders.calls import cli as calls_cli
+        return printable(calls_cli.run(args, actor))
     build.ensure_built()
     if args.command == "rollback":
-        return printable(load.rollback(args.batch_id))
+        return printable(load.rollback(args.batch_id, actor=actor))
     if args.command == "history":
         return _history()
     if args.command == "sample":
         from loaders import sample
-        return sample.remove_sample() if args.remove else sample.load_sample()
+        return sample.remove_sample(actor=actor) if args.remove else sample.load_sample(actor=actor)
+    if args.command == "report":
+        return _report(args.kind, args.week)
     raise AssertionError(args.command)
+
+
+def _calls_import(args, actor) -> str:
+    from loaders.calls import importer
+    mapping = {}
+    for item in args.map:
+        column, sep, target = item.partition("=")
+        if not sep or not column.strip():
+            raise _Refused(f"--map {item}: write COLUMN=CANONICAL (e.g. --map 'Caller ID=caller')")
+        mapping[column.strip()] = target.strip() or None
+    path = input_file(args.path)
+    result = importer.import_file(path, display_name=Path(args.path).name, column_map=mapping, zone=args.tz,
+                                  actor=actor)
+    return printable(result.summary())
+
+
+def _report(kind: str, week: int | None) -> str:
+    from loaders import bundle, db
+    from transforms import report
+    from transforms.calendar import PLAN_WEEKS
+    if week is not None and not 0 <= week <= PLAN_WEEKS:
+        raise _Refused(f"--week must lie in 0..{PLAN_WEEKS}")
+    with db.connect() as con:
+        return report.to_markdown(report.build(kind, bundle.report_inputs(con, week))).rstrip("\n")
 
 
 def _error_line(exc: BaseException) -> str:

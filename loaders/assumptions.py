@@ -10,14 +10,14 @@ reset is an edit back to the default. Defaults are not stored: they are computed
 """
 from __future__ import annotations
 
-import getpass
 import math
 from datetime import datetime
 from pathlib import Path
 
 import pandas as pd
 
-from loaders import schema
+from loaders import access, schema
+from loaders.access import Actor
 from loaders.db import connect, has_table, transaction
 
 # name → (label, lowest, highest, whole number)
@@ -27,13 +27,6 @@ LIMITS = {
     "investment_weeks": ("weeks", 1, 520, True),
 }
 COLUMNS = ["name", "value", "saved_at", "saved_by"]
-
-
-def _user() -> str:
-    try:
-        return getpass.getuser()
-    except Exception:           # no login name (some containers)
-        return "unknown"
 
 
 def problems(values: dict) -> list[str]:
@@ -56,12 +49,14 @@ def problems(values: dict) -> list[str]:
     return out
 
 
-def save(values: dict, *, saved_by: str | None = None, db: Path | None = None) -> None:
-    """Store new values (one transaction, all or nothing). Raises ValueError listing every problem."""
+def save(values: dict, *, actor: Actor | None = None, db: Path | None = None) -> None:
+    """Store new values as `actor`'s edit (an analyst or admin; None: the page's user, else the operator), in
+    one transaction, all or nothing. Raises ValueError listing every problem."""
+    actor = access.require(actor, "assumption")
     found = problems(values)
     if found:
         raise ValueError("; ".join(found) + ". Nothing was saved.")
-    now, who = datetime.now(), saved_by or _user()
+    now, who = datetime.now(), actor.who
     with transaction(db) as con:
         con.execute(schema.ddl(schema.ASSUMPTIONS))
         for name, value in values.items():

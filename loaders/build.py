@@ -67,7 +67,19 @@ def layout_current(con) -> bool:
         "SELECT view_name FROM duckdb_views() WHERE NOT internal AND NOT temporary AND comment = ?",
         [schema.LAYOUT]).fetchall()}
     tables = {r[0] for r in con.execute("SELECT table_name FROM duckdb_tables() WHERE NOT temporary").fetchall()}
-    return set(schema.view_sql()) <= marked and {t.storage_name for t in schema.ALL_TABLES} <= tables
+    return (set(schema.view_sql()) <= marked and {t.storage_name for t in schema.ALL_TABLES} <= tables
+            and not _missing_columns(con))
+
+
+def _missing_columns(con) -> list[tuple[schema.Table, schema.Column]]:
+    """Declared columns an existing table lacks (a database built before they were added: batches'
+    loaded_via and rolled_back_by). `upgrade_layout` adds them; older rows hold NULL."""
+    have: dict[str, set[str]] = {}
+    for table_name, column in con.execute("SELECT table_name, column_name FROM duckdb_columns() "
+                                          "WHERE NOT internal AND database_name = current_database()").fetchall():
+        have.setdefault(table_name, set()).add(column)
+    return [(t, c) for t in schema.ALL_TABLES if t.storage_name in have
+            for c in t.columns if c.name not in have[t.storage_name]]
 
 
 def upgrade_layout(con) -> None:
@@ -81,6 +93,8 @@ def upgrade_layout(con) -> None:
             con.execute(f'ALTER TABLE "{table.name}" RENAME TO "{table.storage_name}"')
             _one_live_row_per_key(con, table)
         con.execute(schema.ddl(table))
+    for table, column in _missing_columns(con):
+        con.execute(f'ALTER TABLE "{table.storage_name}" ADD COLUMN "{column.name}" {column.sql_type}')
     found = _relations(con)
     for name, sql in schema.view_sql().items():
         if found.get(name) == "table":      # an old table left beside its history (should not happen): keep it
@@ -136,7 +150,7 @@ def _load_registry(con, plan_dir: Path) -> None:
         _replace_table(con, schema.REFERENCE_PREFIX + stem, read_plan_csv(stem, plan_dir), columns)
 
 
-def _load_plan_observations(con, plan_dir: Path, sha: str) -> None:
+def _load_plan_observations(con, plan_dir: Path, sha: str, who: str, via: str) -> None:
     """The plan's own observations as a new plan batch. The previous plan batch's live rows give way to it;
     a (metric, day) an analyst has loaded since keeps the analyst's value: the new plan row goes in already
     superseded by that upload (so undoing the upload brings the new plan figure back, not the old one)."""
@@ -155,10 +169,11 @@ def _load_plan_observations(con, plan_dir: Path, sha: str) -> None:
                USING (metric_id, as_of)""", [batch_id])
     con.unregister("_obs")
     con.execute(
-        "INSERT INTO batches VALUES (?, ?, ?, 'observations', ?, ?, 'build', 'plan', "
+        "INSERT INTO batches (batch_id, file_name, sha256, table_name, row_count, loaded_at, loaded_by, kind, "
+        "period_start, period_end, replaced_rows, loaded_via) VALUES (?, ?, ?, 'observations', ?, ?, ?, 'plan', "
         f"(SELECT min(as_of) FROM {store} WHERE batch_id = ?), "
-        f"(SELECT max(as_of) FROM {store} WHERE batch_id = ?), 0, NULL)",
-        [batch_id, PLAN_FILE_NAME, sha, len(obs), datetime.now(), batch_id, batch_id])
+        f"(SELECT max(as_of) FROM {store} WHERE batch_id = ?), 0, ?)",
+        [batch_id, PLAN_FILE_NAME, sha, len(obs), datetime.now(), who, batch_id, batch_id, via])
 
 
 def next_batch_id(con) -> int:
@@ -177,9 +192,15 @@ def check_contract(plan_dir: Path = PLAN_DIR) -> None:
                                     code="undeclared_table", fix="declare it as data/plan/contract.toml does"))
 
 
-def build(path: Path | None = None, plan_dir: Path = PLAN_DIR) -> bool:
+def build(path: Path | None = None, plan_dir: Path = PLAN_DIR, *, actor=None) -> bool:
     """Create, upgrade or refresh the database. Returns True when anything was written.
-    LoadError (nothing written) when the plan folder breaks its data contract."""
+    LoadError (nothing written) when the plan folder breaks its data contract.
+
+    `actor` (loaders/access.py): an explicit rebuild (the CLI's `build`) needs the admin role and is recorded
+    as theirs; without one it is the automatic build on first run or after the plan files changed, which
+    applies only the shipped files and is recorded as the server's user, via 'build'."""
+    from loaders import access
+    who, via = (access.require(actor, "rebuild").who, actor.via) if actor is not None else (access.os_user(), "build")
     sha = plan_sha256(plan_dir)
     if Path(path or db_path()).exists():        # (a refused plan leaves no empty database file behind)
         with connect(path) as con:
@@ -191,7 +212,7 @@ def build(path: Path | None = None, plan_dir: Path = PLAN_DIR) -> bool:
         if current_plan_sha(con) == sha:     # ... or built it
             return True
         _load_registry(con, plan_dir)
-        _load_plan_observations(con, plan_dir, sha)
+        _load_plan_observations(con, plan_dir, sha, who, via)
     return True
 
 

@@ -13,7 +13,6 @@ native path starts in DuckDB's import time alone.
 """
 from __future__ import annotations
 
-import getpass
 import hashlib
 import json
 from dataclasses import dataclass, field
@@ -22,7 +21,8 @@ from pathlib import Path
 
 from typing import TYPE_CHECKING
 
-from loaders import schema, supersede
+from loaders import access, schema, supersede
+from loaders.access import Actor
 from loaders.build import ensure_built, is_current, next_batch_id
 from loaders.db import connect, transaction
 from loaders.errors import BusyError, LoadError, Problem
@@ -233,12 +233,14 @@ def _tell(progress, stage: str, fraction: float) -> None:
 
 
 def load_file(path: str | Path, table_name: str | None = None, *, display_name: str | None = None,
-              kind: str = "upload", loaded_by: str | None = None, db: Path | None = None) -> LoadResult:
-    fast = _load_native(path, table_name, display_name=display_name, kind=kind, loaded_by=loaded_by, db=db)
+              kind: str = "upload", actor: Actor | None = None, db: Path | None = None) -> LoadResult:
+    """Load a file as one batch by `actor` (loaders/access.py; None: the page's user, else the operator)."""
+    actor = access.require(actor, "load")
+    fast = _load_native(path, table_name, display_name=display_name, kind=kind, actor=actor, db=db)
     if fast is not None:
         return fast
     prepared = prepare(path, table_name, display_name=display_name, db=db)
-    return commit(prepared, kind=kind, loaded_by=loaded_by, db=db)
+    return commit(prepared, kind=kind, actor=actor, db=db)
 
 
 class _Doubtful(Exception):
@@ -258,7 +260,7 @@ class _Unchanged(Exception):
 
 
 def _load_native(path: str | Path, table_name: str | None, *, display_name: str | None, kind: str,
-                 loaded_by: str | None, db: Path | None, built: bool = False) -> LoadResult | None:
+                 actor: Actor, db: Path | None, built: bool = False) -> LoadResult | None:
     """Large plain CSV/Parquet: DuckDB reads, checks and inserts in one transaction (loaders/native.py).
 
     None = not taken (nothing written): small or odd files, or any doubtful row or cell.
@@ -291,7 +293,7 @@ def _load_native(path: str | Path, table_name: str | None, *, display_name: str 
             if staged is None:
                 raise _Doubtful
             rows, period = staged
-            result = _write(con, table, name, scan.sha256, rows, period, kind, loaded_by, inserted=batch_id)
+            result = _write(con, table, name, scan.sha256, rows, period, kind, actor, inserted=batch_id)
             con.execute("DROP VIEW _staged")
             if result.noop:
                 raise _Unchanged(result)     # identical content loaded before: undo this transaction's insert
@@ -303,7 +305,7 @@ def _load_native(path: str | Path, table_name: str | None, *, display_name: str 
         if built:
             return None
         ensure_built(db)
-        return _load_native(path, table_name, display_name=display_name, kind=kind, loaded_by=loaded_by, db=db,
+        return _load_native(path, table_name, display_name=display_name, kind=kind, actor=actor, db=db,
                             built=True)
     except (_Doubtful, Exception) as exc:     # noqa: BLE001 - the worded path reads it again and says why
         if isinstance(exc, BusyError):
@@ -319,12 +321,14 @@ def _load_native(path: str | Path, table_name: str | None, *, display_name: str 
                 pass
 
 
-def commit(prepared: Prepared, *, kind: str = "upload", loaded_by: str | None = None,
+def commit(prepared: Prepared, *, kind: str = "upload", actor: Actor | None = None,
            db: Path | None = None, progress=None) -> LoadResult:
-    """Write a prepared file as one batch, in one transaction: all of it, or nothing."""
+    """Write a prepared file as one batch, in one transaction: all of it, or nothing. Forbidden (nothing
+    written) unless `actor` may load (None: the page's user, else the operator)."""
+    actor = access.require(actor, "load")
     _tell(progress, "write", 0.7)
     try:
-        return _commit(prepared, kind, loaded_by, db)
+        return _commit(prepared, kind, actor, db)
     except (LoadError, BusyError):
         raise
     except Exception as exc:   # noqa: BLE001 - the transaction rolled back: say so, in one line
@@ -335,7 +339,7 @@ def commit(prepared: Prepared, *, kind: str = "upload", loaded_by: str | None = 
         _tell(progress, "done", 1.0)
 
 
-def _commit(prepared: Prepared, kind: str, loaded_by: str | None, db: Path | None) -> LoadResult:
+def _commit(prepared: Prepared, kind: str, actor: Actor, db: Path | None) -> LoadResult:
     if not prepared.ok:
         raise LoadError(prepared.validated.problems)
     if prepared.frame.empty:
@@ -343,13 +347,13 @@ def _commit(prepared: Prepared, kind: str, loaded_by: str | None, db: Path | Non
     with transaction(db) as con:
         con.register("_staged", prepared.frame)
         result = _write(con, prepared.table, prepared.file_name, prepared.sha256, len(prepared.frame),
-                        prepared.period, kind, loaded_by)
+                        prepared.period, kind, actor)
         con.unregister("_staged")
     return result
 
 
 def _write(con, table: schema.Table, file_name: str, sha256: str, rows: int, period: tuple | None,
-           kind: str, loaded_by: str | None, inserted: int | None = None) -> LoadResult:
+           kind: str, actor: Actor, inserted: int | None = None) -> LoadResult:
     """One batch from relation `_staged` (the schema's columns), inside the caller's transaction.
 
     inserted: the batch id whose rows the native path already put into the table (`_staged` views them).
@@ -368,9 +372,8 @@ def _write(con, table: schema.Table, file_name: str, sha256: str, rows: int, per
                     f"({schema.unpivot_sql(table)})", [batch_id])
     replaced = supersede.supersede(con, table, batch_id)
     start, end = period or (None, None)
-    con.execute("INSERT INTO batches VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)",
-                [batch_id, file_name, sha256, table.name, rows,
-                 datetime.now(), loaded_by or _user(), kind, start, end, replaced])
+    _record(con, [batch_id, file_name, sha256, table.name, rows, datetime.now(), actor.who, kind, start, end,
+                  replaced, actor.via])
     return LoadResult(batch_id, table.name, rows, file_name, replaced_rows=replaced)
 
 
@@ -406,14 +409,24 @@ def unpivot_sql(table: schema.Table, source: str = "_staged") -> str:
     return schema.unpivot_sql(table, source)
 
 
-def rollback(batch_id: int, db: Path | None = None) -> str:
-    """Undo one batch: its rows go, the rows it replaced come back (a removal: the values it removed)."""
+def _record(con, values: list) -> None:
+    """One row of `batches`, columns named (a database upgraded by build has them in this order too)."""
+    con.execute("INSERT INTO batches (batch_id, file_name, sha256, table_name, row_count, loaded_at, loaded_by, "
+                "kind, period_start, period_end, replaced_rows, loaded_via) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                values)
+
+
+def rollback(batch_id: int, db: Path | None = None, *, actor: Actor | None = None) -> str:
+    """Undo one batch: its rows go, the rows it replaced come back (a removal: the values it removed).
+    An analyst may undo their own batches, an admin anyone's; who undid it is recorded."""
+    actor = actor if actor is not None else access.default_actor()
     with transaction(db) as con:
-        row = con.execute("SELECT kind, rolled_back_at, file_name, table_name FROM batches WHERE batch_id = ?",
-                          [batch_id]).fetchone()
+        row = con.execute("SELECT kind, rolled_back_at, file_name, table_name, loaded_by FROM batches "
+                          "WHERE batch_id = ?", [batch_id]).fetchone()
         if row is None:
             raise LoadError(Problem(f"batch {batch_id}", "no such batch", code="no_such_batch"))
-        kind, rolled_back_at, file_name, table_name = row
+        kind, rolled_back_at, file_name, table_name, loaded_by = row
+        access.require(actor, "undo", owner=loaded_by)
         if kind == "plan":
             raise LoadError(Problem(f"batch {batch_id}", "the plan's own data cannot be rolled back",
                                     code="no_such_batch", fix="remove its days instead (a removal can be undone)"))
@@ -421,7 +434,11 @@ def rollback(batch_id: int, db: Path | None = None) -> str:
             raise LoadError(Problem(f"batch {batch_id}", f"already rolled back at {rolled_back_at:%Y-%m-%d %H:%M}",
                                     code="no_such_batch"))
         removed = supersede.undo(con, batch_id, table_name)
-        con.execute("UPDATE batches SET rolled_back_at = ? WHERE batch_id = ?", [datetime.now(), batch_id])
+        if table_name == "calls":          # call records live in Parquet part files (loaders/calls)
+            from loaders.calls import importer
+            removed = importer.undo_parts(batch_id, db)
+        con.execute("UPDATE batches SET rolled_back_at = ?, rolled_back_by = ? WHERE batch_id = ?",
+                    [datetime.now(), actor.who, batch_id])
     if kind == "removal":
         return f"rolled back batch {batch_id} ({file_name}): the values it removed are back"
     return f"rolled back batch {batch_id} ({file_name}): removed {removed} rows from {table_name}"
@@ -454,10 +471,11 @@ def removal_label(start, end, table_name: str | None = None, metric_ids=None) ->
     return f"remove {days} ({what})"
 
 
-def remove_days(start, end, *, table_name: str | None = None, metric_ids=None, loaded_by: str | None = None,
+def remove_days(start, end, *, table_name: str | None = None, metric_ids=None, actor: Actor | None = None,
                 db: Path | None = None) -> LoadResult:
     """Remove the live values on days start..end (every metric, one table's metrics, or the given metric ids)
     as one batch of kind 'removal': nothing is deleted, and undo brings the values back."""
+    actor = access.require(actor, "remove_days")
     start, end, table, ids = _removal_args(start, end, table_name, metric_ids)
     label = removal_label(start, end, table_name, ids)
     with transaction(db) as con:
@@ -466,9 +484,8 @@ def remove_days(start, end, *, table_name: str | None = None, metric_ids=None, l
         if not removed:
             raise LoadError(Problem(label, "there are no live values to remove on those days",
                                     code="nothing_to_remove"))
-        con.execute("INSERT INTO batches VALUES (?, ?, ?, ?, 0, ?, ?, 'removal', ?, ?, ?, NULL)",
-                    [batch_id, label, f"removal:{batch_id}", (table or schema.OBSERVATIONS).name, datetime.now(),
-                     loaded_by or _user(), start, end, removed])
+        _record(con, [batch_id, label, f"removal:{batch_id}", (table or schema.OBSERVATIONS).name, 0, datetime.now(),
+                      actor.who, "removal", start, end, removed, actor.via])
     note = f"batch {batch_id}: {label} — {removed:,} value{'s' if removed != 1 else ''} removed (undo brings them back)"
     return LoadResult(batch_id, (table or schema.OBSERVATIONS).name, 0, label, replaced_rows=removed, note=note)
 
@@ -477,9 +494,3 @@ def history(db: Path | None = None, limit: int = 1000) -> pd.DataFrame:
     with connect(db) as con:
         return con.execute("SELECT * FROM batches ORDER BY batch_id DESC LIMIT ?", [limit]).df()
 
-
-def _user() -> str:
-    try:
-        return getpass.getuser()
-    except Exception:
-        return "unknown"

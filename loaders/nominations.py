@@ -10,14 +10,14 @@ The reads are here too (not in queries.py) because the table belongs to this mod
 """
 from __future__ import annotations
 
-import getpass
 import unicodedata
 from datetime import datetime
 from pathlib import Path
 
 import pandas as pd
 
-from loaders import schema
+from loaders import access, schema
+from loaders.access import Actor
 from loaders.db import connect, has_table, transaction
 
 AWARDS = {                 # the plan's "Individual Recognition", as it describes each award
@@ -30,13 +30,6 @@ MAX_NAME, MAX_REASON = 80, 500
 FIRST_WEEK, LAST_WEEK = 1, 12
 COLUMNS = [c.name for c in schema.NOMINATIONS.columns]
 JOINERS = "\u200c\u200d"     # zero-width (non-)joiners belong to some names; other format characters (bidi) do not
-
-
-def _user() -> str:
-    try:
-        return getpass.getuser()
-    except Exception:           # no login name (some containers)
-        return "unknown"
 
 
 def _text(value, what: str, limit: int, *, lines: bool = False, required: bool = True) -> str:
@@ -59,11 +52,14 @@ def _teams(con) -> list[str]:
 
 
 def record(person: str, team: str, award: str, week: int, reason: str, *, nominated_by: str | None = None,
-           db: Path | None = None) -> int:
-    """Store one nomination; returns its id. ValueError (nothing written) when an input is not acceptable."""
+           actor: Actor | None = None, db: Path | None = None) -> int:
+    """Store one nomination by `actor` (an analyst or admin; None: the page's user, else the operator);
+    returns its id. ValueError (nothing written) when an input is not acceptable. `nominated_by` names the
+    nominator where the app cannot (local mode); by default it is the actor."""
+    actor = access.require(actor, "nominate")
     person = _text(person, "person's name", MAX_NAME)
     reason = _text(reason, "reason", MAX_REASON, lines=True)
-    by = _text(nominated_by, "nominator's name", MAX_NAME, required=False) or _user()
+    by = _text(nominated_by, "nominator's name", MAX_NAME, required=False) or actor.who
     if award not in AWARDS:
         raise ValueError(f"the award must be one of the plan's individual awards: {', '.join(AWARDS)}")
     if isinstance(week, bool) or not isinstance(week, int) or not FIRST_WEEK <= week <= LAST_WEEK:

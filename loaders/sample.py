@@ -45,7 +45,6 @@ START = date(2025, 1, 13)
 WEEKS = 12
 DAYS = pd.date_range(START, periods=7 * WEEKS, freq="D")
 SUNDAYS = DAYS[DAYS.day_of_week == 6]
-LOADED_BY = "sample"
 
 # End value as a share of the way from start to the final target (1 = there; lower = lagging).
 PARTIAL = {
@@ -392,14 +391,16 @@ def write_files(directory: Path) -> dict[str, Path]:
     return paths
 
 
-def load_sample(db: Path | None = None) -> str:
-    """Load the sample as one batch per table (kind 'sample'). Loading it again changes nothing."""
-    from loaders import load
+def load_sample(db: Path | None = None, *, actor=None) -> str:
+    """Load the sample as one batch per table (kind 'sample'), as `actor` (an admin; loaders/access.py).
+    Loading it again changes nothing."""
+    from loaders import access, load
+    actor = access.require(actor, "sample")
     results = []
     with tempfile.TemporaryDirectory(prefix="dce_sample_") as tmp:
         for table, path in write_files(Path(tmp)).items():
             prepared = load.prepare(path, table, db=db)
-            results.append(load.commit(prepared, kind="sample", loaded_by=LOADED_BY, db=db))
+            results.append(load.commit(prepared, kind="sample", actor=actor, db=db))
     batches = ", ".join(str(r.batch_id) for r in results)
     rows = sum(r.rows for r in results)
     if all(r.noop for r in results):
@@ -408,13 +409,14 @@ def load_sample(db: Path | None = None) -> str:
             f"plan weeks 1–{WEEKS} ({DAYS[0]:%Y-%m-%d} .. {DAYS[-1]:%Y-%m-%d})")
 
 
-def remove_sample(db: Path | None = None) -> str:
-    """Roll back every active sample batch."""
-    from loaders import load, queries
+def remove_sample(db: Path | None = None, *, actor=None) -> str:
+    """Roll back every active sample batch (an admin's action)."""
+    from loaders import access, load, queries
+    actor = access.require(actor, "sample")
     with connect(db) as con:
         batch_ids = queries.sample_batches(con)
     if not batch_ids:
         return "no sample history is loaded; nothing to remove"
     for batch_id in batch_ids:
-        load.rollback(batch_id, db=db)
+        load.rollback(batch_id, db=db, actor=actor)
     return f"removed the sample history: rolled back {len(batch_ids)} batches ({', '.join(map(str, batch_ids))})"

@@ -9,25 +9,18 @@ The reads are here too (not in queries.py) because the table belongs to this mod
 """
 from __future__ import annotations
 
-import getpass
 import json
 from datetime import datetime
 from pathlib import Path
 
 import pandas as pd
 
-from loaders import schema
+from loaders import access, schema
+from loaders.access import Actor
 from loaders.db import connect, has_table, transaction
 
 MAX_NAME = 80
 COLUMNS = ["scenario_id", "name", "levers_json", "outcomes_json", "saved_at", "saved_by"]
-
-
-def _user() -> str:
-    try:
-        return getpass.getuser()
-    except Exception:           # no login name (some containers)
-        return "unknown"
 
 
 def clean_name(name: str) -> str:
@@ -39,12 +32,13 @@ def clean_name(name: str) -> str:
     return text
 
 
-def save(name: str, levers: dict, outcomes: dict | None = None, *, saved_by: str | None = None,
+def save(name: str, levers: dict, outcomes: dict | None = None, *, actor: Actor | None = None,
          db: Path | None = None) -> int:
-    """Store one scenario; returns its id."""
+    """Store one scenario as `actor`'s (an analyst or admin; None: the page's user, else the operator)."""
+    actor = access.require(actor, "scenario")
     name = clean_name(name)
     row = [name, json.dumps({k: float(v) for k, v in levers.items()}, sort_keys=True),
-           json.dumps(outcomes or {}, sort_keys=True, default=float), datetime.now(), saved_by or _user()]
+           json.dumps(outcomes or {}, sort_keys=True, default=float), datetime.now(), actor.who]
     with transaction(db) as con:
         con.execute(schema.ddl(schema.SCENARIOS))
         scenario_id = con.execute("SELECT coalesce(max(scenario_id), 0) + 1 FROM scenarios").fetchone()[0]
@@ -52,9 +46,12 @@ def save(name: str, levers: dict, outcomes: dict | None = None, *, saved_by: str
     return int(scenario_id)
 
 
-def delete(scenario_id: int, *, db: Path | None = None) -> bool:
-    """Remove one scenario; False when there was none with that id."""
+def delete(scenario_id: int, *, actor: Actor | None = None, db: Path | None = None) -> bool:
+    """Remove one scenario (an analyst their own, an admin anyone's); False when there was none with that id."""
+    actor = actor if actor is not None else access.default_actor()
     with transaction(db) as con:
+        owner = con.execute("SELECT saved_by FROM scenarios WHERE scenario_id = ?", [int(scenario_id)]).fetchall()
+        access.require(actor, "delete_scenario", owner=owner[0][0] if owner else actor.who)
         gone = con.execute("DELETE FROM scenarios WHERE scenario_id = ? RETURNING scenario_id",
                            [int(scenario_id)]).fetchall()
     return bool(gone)

@@ -136,7 +136,11 @@ BATCHES = Table("batches", (
     _c("period_start", "DATE", required=False), _c("period_end", "DATE", required=False),
     _c("replaced_rows", "BIGINT", required=False),
     _c("rolled_back_at", "TIMESTAMP", required=False),
-), key=("batch_id",), description="Every load: what, from where, when, by whom.")
+    _c("loaded_via", "VARCHAR", required=False),        # page | cli | import | script | build (loaders/access.py)
+    _c("rolled_back_by", "VARCHAR", required=False),    # who undid it
+), key=("batch_id",), description="Every load: what, from where (the file and page/cli/import), when, by "
+                                   "whom; who undid it. Columns added later go last: build adds them to an "
+                                   "older database.")
 
 SCENARIOS = Table("scenarios", (
     _c("scenario_id", "BIGINT"), _c("name", "VARCHAR"), _c("levers_json", "VARCHAR"),

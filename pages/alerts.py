@@ -2,6 +2,7 @@
 import streamlit as st
 
 from transforms import alerts
+from ui import charts
 from ui import data as ui_data
 from ui import widgets
 
@@ -35,12 +36,12 @@ for rule in waiting:
                 f"{current.loc[rule.rule_id, 'explanation']}.", icon=":material/info:")
 
 st.subheader("Timeline")
-fig = alerts.timeline_figure(ev)
+fig = charts.alert_timeline(ev)
 if fig is None:
     st.info("No rule has held on any day of the history yet.", icon=":material/show_chart:")
 else:
     st.markdown(f"{len(ev.episodes)} episodes: each bar is one breach, amber while pending, red once firing.")
-    st.plotly_chart(fig, config={"displayModeBar": False})
+    charts.show(fig)
     widgets.table(alerts.episode_table(ev, data.registry), "alert_episodes")
 
 st.subheader("Rules")

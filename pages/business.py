@@ -1,17 +1,14 @@
 """Business impact: revenue, cost avoidance, ROI and customers as of the chosen week, then what-if scenarios."""
-from pathlib import Path
-
 import streamlit as st
 
-from loaders import scenarios as store
-from loaders.errors import BusyError
 from transforms import business as biz
 from transforms import fmt, model, overview, pace
 from transforms.export import to_csv_bytes
 from transforms import projection as pj
 from transforms import scenarios as sc
+from ui import charts
 from ui import data as ui_data
-from ui import widgets
+from ui import scenarios, widgets
 from ui.assumptions import investment_editor
 
 data = ui_data.plan_data_as_picked()
@@ -19,7 +16,6 @@ base, plan = sc.baseline(data), sc.plan_projection(data)
 trends = ui_data.trend_inputs(data)
 specs = sc.lever_specs(base)
 money, S = fmt.money, base.stated
-CHART_CONFIG = {"displayModeBar": False}         # redrawn on every lever move: no toolbar to lay out
 K = "biz_"                                          # session-state prefix of the levers
 
 
@@ -70,14 +66,6 @@ st.markdown(
     f"curve. **Investment** starts from the stored assumption above: {inv.basis(money)}.")
 
 
-@ui_data.or_busy
-@st.cache_data(show_spinner=False, max_entries=4)
-def saved_scenarios(version: tuple):
-    """The saved scenarios, read once per data version: any session's save writes the database, which
-    changes the version, so every session sees it on its next rerun (a read per rerun cost ~60 ms)."""
-    return store.saved(db=Path(version[0]))
-
-
 def set_levers(levers: dict) -> None:
     for key, value in levers.items():
         st.session_state[K + key] = float(value)
@@ -95,7 +83,11 @@ if K + specs[0].key not in st.session_state:
 def lever(spec: sc.Lever) -> float:
     kw = dict(min_value=float(spec.min), max_value=float(spec.max), step=float(spec.step), format=spec.format,
               key=K + spec.key, help=spec.help)
-    return st.number_input(spec.label, **kw) if spec.widget == "number" else st.slider(spec.label, **kw)
+    if spec.widget != "number":
+        return st.slider(spec.label, **kw)
+    value = st.number_input(spec.label, **kw)
+    st.caption(money(value, exact=True))         # the input cannot show thousands separators itself
+    return value
 
 
 def vs_plan(value: float, planned: float) -> str | None:
@@ -142,34 +134,23 @@ def what_if() -> None:
                 f"(plan {money(plan.month_12)}); at these levels months 1–12 earn "
                 f"**{money(proj.outcomes()['year_one_earned'])}**.")
     widgets.table(sc.monthly_table(proj, base), "scenario_monthly_projection", height=220)
-    st.plotly_chart(sc.monthly_figure(proj, base), key="biz_monthly", config=CHART_CONFIG)
+    charts.show(charts.revenue_by_month(proj, base), key="biz_monthly")
 
     st.markdown("**Annual total against the target range**, with the Monte Carlo P10–P90 (tick: P50).")
-    st.plotly_chart(sc.annual_figure(proj, plan, base, mc), key="biz_annual", config=CHART_CONFIG)
+    charts.show(charts.annual_revenue_range(proj, plan, base, mc), key="biz_annual")
     st.markdown(f"**Cost avoidance by risk**: {money(proj.cost_avoidance)} at these protection targets.")
     widgets.table(sc.cost_table(proj.costs, "scenario_protection", stated_total=S["cost_avoidance_total"]),
                   "scenario_cost_avoidance")
-    st.plotly_chart(sc.waterfall_figure(proj), key="biz_waterfall", config=CHART_CONFIG)
+    charts.show(charts.cost_avoidance_waterfall(proj), key="biz_waterfall")
 
-    with st.form("biz_save", clear_on_submit=True, border=False):
-        c1, c2 = st.columns([3, 1], vertical_alignment="bottom")
-        name = c1.text_input("Name this scenario", max_chars=store.MAX_NAME, key="biz_name")
-        if c2.form_submit_button("Save scenario"):
-            try:
-                sid = store.save(name, levers, {**proj.outcomes(), **{k: mc[k] for k in ("p10", "p50", "p90")}})
-            except (ValueError, BusyError) as exc:
-                st.error(fmt.md_escape(exc))
-            else:
-                st.session_state["biz_saved"] = f"Saved “{fmt.md_escape(store.clean_name(name))}” as scenario #{sid}."
-                st.rerun()
+    scenarios.save_form(levers, {**proj.outcomes(), **{k: mc[k] for k in ("p10", "p50", "p90")}})
 
 
 what_if()
 
 st.subheader("Saved scenarios")
-if note := st.session_state.pop("biz_saved", None):
-    st.success(note)
-saved = saved_scenarios(ui_data.version())
+scenarios.saved_note()
+saved = scenarios.saved()
 if saved.empty:
     st.info("No saved scenarios yet: set the levers above, name the scenario and save it.")
 else:
@@ -188,6 +169,4 @@ else:
     c1, c2, _ = st.columns([1, 1, 3])
     c1.button("Load into the levers", key="biz_load",
               on_click=lambda: set_levers(saved.set_index("scenario_id").loc[pick, "levers"]))
-    if c2.button("Delete", key="biz_delete"):
-        ui_data.or_busy(store.delete)(pick)
-        st.rerun()
+    scenarios.delete_button(c2, pick, saved.set_index("scenario_id").loc[pick, "saved_by"])

@@ -1,21 +1,14 @@
-"""Data: templates, upload → validate → preview → Load (one batch), load history with undo, freshness."""
+"""Data: templates, upload → validate → preview → Load (one batch), load history with undo, freshness.
+Write controls show by role (ui/auth.py); the loaders check the role again."""
 import streamlit as st
 
-from loaders.errors import BusyError, LoadError
-from transforms import fmt
 from ui import data as ui_data
-from ui import upload, widgets
+from ui import auth, calls, upload, widgets
 from ui.export import export_workbook_button
 from ui.sample import sample_controls
 
-try:
-    data = ui_data.plan_data()
-except BusyError as exc:        # a long CLI load holds the file past the read retries
-    st.title("Data")
-    st.warning(f"Busy, retry in a moment: {fmt.md_escape(exc)}", icon=":material/hourglass_top:")
-    st.stop()
-
 st.title("Data")
+data = ui_data.plan_data()          # a long CLI load holding the file past the retries: "busy", and stop
 widgets.sample_banner(data)
 st.caption(widgets.as_of_caption(data))
 upload.show_flash()
@@ -29,41 +22,27 @@ st.markdown("Upload the plan's daily tables (`metrics_daily`, `team_metrics_dail
 with st.expander("Templates: the expected shape of each table (CSV, XLSX, JSON)"):
     upload.template_buttons()
 
-st.subheader("Upload")
-left, right = st.columns([3, 1])
-uploaded = upload.uploader(left)
-choice = right.selectbox("Target table", upload.table_options(), key="upload_table",
-                         help="Auto-detect picks the table from the column names.")
+if auth.can("load"):
+    st.subheader("Upload")
+    left, right = st.columns([3, 1])
+    uploaded = upload.uploader(left)
+    choice = right.selectbox("Target table", upload.table_options(), key="upload_table",
+                             help="Auto-detect picks the table from the column names.")
 
-if uploaded is None:
-    upload.forget()
+    if uploaded is None:
+        upload.forget()
+        calls.forget()
+    elif calls.claims(uploaded, choice):        # a call export (Ringba, Retreaver, CDR): the call-record importer
+        calls.upload_flow(uploaded)
+    else:
+        upload.review(uploaded, choice, list(data.registry["metric_id"]))
 else:
-    first, error = upload.prepared_for(uploaded, choice, {}, {})
-    results = st.container()            # the preview and report go above the mapping that changes them
-    column_map, metric_map = {}, {}
-    if first is not None and not first.ok:
-        column_map, metric_map = upload.mapping_controls(first, list(data.registry["metric_id"]))
-    prepared, error = upload.prepared_for(uploaded, choice, column_map, metric_map)
-    with results:
-        if error is not None:
-            if isinstance(error, LoadError):
-                upload.report(error, uploaded.name)
-                if upload.needs_table_choice(error):
-                    st.info("Choose the **Target table** above: the report will then name each column it does "
-                            "not know, and you can map it.", icon=":material/arrow_forward:")
-            else:
-                st.warning(f"Busy, retry: {fmt.md_escape(error)}", icon=":material/hourglass_top:")
-        elif not prepared.ok:
-            upload.preview(prepared)
-            upload.report(prepared.validated.problems, prepared.file_name)
-        else:
-            upload.preview(prepared)
-            upload.replacement(prepared)
+    st.caption(f"You have the **{auth.actor().role}** role: loading files, undo and removing days need an analyst "
+               "(or admin). Every page and export is yours.")
 
 st.subheader("Load history")
 batches = data.batches
-st.markdown(f"**{len(batches)}** batches: " + ", ".join(
-    f"{n} {kind}" for kind, n in batches["kind"].value_counts().items()) + ". Undo rolls a batch back: its rows "
+st.markdown(upload.history_sentence(batches) + " Undo rolls a batch back: its rows "
             "are removed and the rows it had replaced become current again.")
 widgets.table(upload.history_frame(batches), "load_history")
 upload.undo_controls(batches)
@@ -83,3 +62,7 @@ else:
 st.subheader("Sample data and export")
 sample_controls("data")
 export_workbook_button()
+
+if auth.can("roles"):
+    st.subheader("Access")
+    auth.roles_editor()

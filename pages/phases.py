@@ -1,9 +1,9 @@
 """Phase progress: milestone tables of the three phases, pace, the 12-week timeline and the checklists."""
-import plotly.graph_objects as go
 import streamlit as st
 
 from transforms import model, pace, phases
 from transforms.calendar import week_end
+from ui import charts
 from ui import data as ui_data
 from ui import widgets
 
@@ -49,21 +49,7 @@ line = phases.timeline(data, checklist_weeks)
 st.markdown(f"{len(line)} milestones with a due week. Phase targets are coloured by their status now; checklist "
             f"items by how they stood at the end of their week once it is over. The dotted line marks plan week "
             f"{data.week}.")
-fig = go.Figure()
-lanes = list(dict.fromkeys(line["lane"]))
-for state, group in line.groupby("status", sort=False):
-    fig.add_trace(go.Scatter(
-        x=group["due_week"] + (group["offset"] % 5) * 0.12 - 0.24, y=group["lane"].map(lanes.index) +
-        (group["offset"] // 5) * 0.18, mode="markers", name=group["state_label"].iloc[0],
-        marker=dict(size=13, color=group["colour"].iloc[0], line=dict(width=1, color="#333")),
-        text=group["label"] + " — " + group["text_as_written"].astype(str),
-        hovertemplate="Week %{x:.0f}: %{text}<extra></extra>"))
-fig.update_layout(shapes=[dict(type="line", x0=data.week, x1=data.week, yref="paper", y0=0, y1=1,
-                               line=dict(dash="dot", color="#555"))],
-                  height=340, margin=dict(l=10, r=10, t=10, b=10), legend=dict(orientation="h", y=-0.2),
-                  xaxis=dict(title="Plan week", range=[0.4, 12.6], dtick=1),
-                  yaxis=dict(tickvals=list(range(len(lanes))), ticktext=lanes, range=[-0.5, len(lanes) - 0.1]))
-st.plotly_chart(fig, config={"displayModeBar": False})
+charts.show(charts.milestone_timeline(line, data.week))
 widgets.table(phases.timeline_table(line), "milestone_timeline")
 
 st.subheader("Weekly milestones and celebrations")

@@ -1,8 +1,8 @@
 """Security and compliance: posture scorecard, vulnerabilities, TCPA and GDPR, the risk matrix and the rules."""
-import plotly.graph_objects as go
 import streamlit as st
 
-from transforms import fmt, security
+from transforms import fmt, kpis, security
+from ui import charts
 from ui import data as ui_data
 from ui import widgets
 
@@ -15,18 +15,12 @@ st.caption(widgets.as_of_caption(data))
 
 st.subheader("Security posture scorecard")
 table, score, stated = security.scorecard(data)
-_, plan_score, _ = security.scorecard(snapshot)
-wrong = security.mismatched_controls(snapshot)
-flag = ("; ".join(f"its {c} row says {fmt.number(st_, 2)} where the implementation gives {fmt.number(s, 2)}"
-                  for c, st_, s in wrong))
-st.markdown(f"Security score **{fmt.number(score, 2)} / 100** (Σ implementation × max score, as of week {data.week}). "
-            f"The plan states **{fmt.number(stated, 0)}/100** at week 0, but its own rows give "
-            f"**{fmt.number(plan_score, 2)}** — {flag or 'every row agrees'}.")
-c1, c2 = st.columns(2)
-c1.metric("Security score (computed)", f"{fmt.number(score, 2)} / 100", border=True)
-c2.metric("Stated in the plan (week 0)", f"{fmt.number(stated, 0)} / 100", border=True,
-          delta=f"its rows give {fmt.number(plan_score, 2)}" if abs(plan_score - stated) > 1e-9 else "consistent",
-          delta_color="off", delta_arrow="off")
+headline = kpis.security(data)
+st.markdown(security.posture_sentence(headline, score, stated, snapshot, data.week))
+c1, c2, c3 = st.columns(3)
+c1.metric("Security score", headline.shown, border=True, help=f"Target: {headline.target_text}")
+c2.metric("Posture scorecard (computed)", fmt.value(score, "score"), border=True)
+c3.metric("Scorecard stated in the plan (week 0)", fmt.value(stated, "score"), border=True)
 widgets.table(table, "security_scorecard")
 
 st.subheader("Vulnerability tracking")
@@ -35,18 +29,10 @@ known = int(counts.notna().sum().sum())
 st.markdown(f"{known} of {counts.size} category × severity cells have a scan result; "
             f"{int(counts.fillna(0).sum().sum())} open vulnerabilities in total. Grey cells have no data (not zero).")
 widgets.table(security.vulnerability_table(counts, targets), "vulnerabilities")
-colour = {"met": 0, "no_target": 0, "partial": 1, "not_met": 2, "no_data": 3}   # no data = grey, never 0
-z = [[colour.get(states.loc[r, c]) for c in counts.columns] for r in counts.index]
-text = [[("no data" if counts.loc[r, c] != counts.loc[r, c] else fmt.number(counts.loc[r, c], 0))
-         + f"<br>target {targets.loc[r, c]}" for c in counts.columns] for r in counts.index]
-fig = go.Figure(go.Heatmap(z=z, x=[c.title() for c in counts.columns], y=list(counts.index), text=text,
-                           texttemplate="%{text}", zmin=0, zmax=3, showscale=False, hovertemplate="%{y}, %{x}: %{text}<extra></extra>",
-                           colorscale=[[0, "#b7e1b1"], [0.25, "#b7e1b1"], [0.25, "#ffe08a"], [0.5, "#ffe08a"],
-                                       [0.5, "#f4a3a3"], [0.75, "#f4a3a3"], [0.75, "#d9d9d9"], [1, "#d9d9d9"]]))
-fig.update_layout(height=300, margin=dict(l=10, r=10, t=10, b=10),
-                  yaxis=dict(autorange="reversed"))
-st.plotly_chart(fig, config={"displayModeBar": False})
+charts.show(charts.vulnerability_heatmap(counts, targets, states))
 
+st.subheader("Compliance")
+st.markdown(security.compliance_sentence(kpis.compliance(data), data.week))
 for regime, title in (("TCPA", "TCPA compliance (Telephone Consumer Protection Act)"),
                       ("GDPR", "GDPR compliance (General Data Protection Regulation)")):
     st.subheader(title)
@@ -61,13 +47,13 @@ risks = security.risk_matrix(data)
 st.markdown(security.risk_sentence(risks, security.risk_matrix(snapshot)))
 widgets.table(security.risk_table(risks), "compliance_risks")
 st.markdown(security.RISK_RULE)
-st.plotly_chart(security.risk_figure(risks), config={"displayModeBar": False})
-st.markdown("**Which requirements cover which risk** (`data/plan/compliance_risk_coverage.csv`), with each "
+charts.show(charts.compliance_risk_exposure(risks))
+st.markdown("**Which requirements cover which risk** (the mapping is data an analyst can edit), with each "
             f"requirement's implementation as of week {data.week}:")
 widgets.table(security.coverage_table(data), "compliance_risk_coverage")
 
 st.subheader("Rules behind the checks")
 rules = ui_data.reference_table("regulatory_rules")
 st.markdown(f"{len(rules)} rules the compliance checks rely on, each with its source and the date it was checked. "
-            "They are data (data/plan/regulatory_rules.csv): update the file when a rule changes.")
+            "They are kept as data beside the plan, so an analyst updates them when a rule changes.")
 widgets.table(security.rules_table(rules), "regulatory_rules")

@@ -1,14 +1,12 @@
 """Team performance: sprint velocity heatmap, velocity against target, recognition, formation and quality."""
-import plotly.graph_objects as go
 import streamlit as st
 
-from loaders import nominations as nomination_store
-from loaders import templates
 from transforms import alerts, fmt, kpis, model, phases, teams
 from transforms.calendar import week_end
+from ui import charts
 from ui import data as ui_data
 from ui import widgets
-from ui.nominations import nomination_form
+from ui import nominations
 
 data = ui_data.plan_data_as_picked()
 roster = data.plan["teams"]
@@ -35,12 +33,7 @@ else:
     if state in (alerts.FIRING, alerts.PENDING):        # the Alerts page's own evaluation: one state everywhere
         (st.error if state == alerts.FIRING else st.warning)(
             f"**{rule.name}** is {alerts.STATE_BADGE[state]}: {why}.", icon=":material/warning:")
-    fig = go.Figure(go.Heatmap(z=grid.values, x=[f"W{w}" for w in grid.columns], y=list(grid.index),
-                               text=grid.map(lambda v: "" if v != v else f"{v:.0f}").values, texttemplate="%{text}",
-                               colorscale="Greens", zmin=0, zmax=float(roster["capacity_points"].max()),
-                               hovertemplate="%{y}, %{x}: %{z} pts<extra></extra>", colorbar=dict(title="pts")))
-    fig.update_layout(height=300, margin=dict(l=10, r=10, t=10, b=10), yaxis=dict(autorange="reversed"))
-    st.plotly_chart(fig, config={"displayModeBar": False})
+    charts.show(charts.velocity_heatmap(grid, float(roster["capacity_points"].max())))
     widgets.table(grid.reset_index().rename(columns=lambda c: f"Week {c}" if isinstance(c, int) else c.title()),
                   "velocity_by_week")
 st.markdown("**Velocity against target** (latest week with data; per-team targets 14/14/14/10/8, total 60).")
@@ -60,21 +53,20 @@ else:
 st.caption("Integration Masters and Customer Impact read two per-team figures the plan's tables have no column for: "
            "`team_integrations_<team>` (cross-team integrations delivered) and `team_business_value_<team>` "
            "(annualised revenue or savings of the features released), uploaded as observations on the Data page.")
-st.download_button("⬇ Template: this week's integrations and business value (CSV)", on_click="ignore",
-                   data=templates.observation_rows(teams.uploaded_award_ids(roster), week_end(max(data.week, 1), data.start)),
-                   file_name=f"team_recognition_week{max(data.week, 1)}.csv", mime="text/csv")
+nominations.award_figures_template(teams.uploaded_award_ids(roster), week_end(max(data.week, 1), data.start),
+                                   max(data.week, 1))
 
 st.subheader("Individual recognition")
 nominated = ui_data.nominations(data)
 st.markdown("Daily Heroes, Weekly MVPs, Cross-team Champions and Innovation Awards need people's judgement: "
-            "nominate someone below. " + (teams.nominations_sentence(nominated, data.week, nomination_store.AWARDS)
+            "nominate someone below. " + (teams.nominations_sentence(nominated, data.week, nominations.AWARDS)
                                            if data.week >= 1 else ""))
 if len(nominated):
     widgets.table(teams.nominations_table(nominated), "nominations")
 else:
     st.info(f"No nominations for weeks up to {data.week} yet.", icon=":material/military_tech:")
 with st.expander("Nominate someone", expanded=not len(nominated)):
-    nomination_form(list(roster["team"]), data.week)
+    nominations.nomination_form(list(roster["team"]), data.week)
 
 st.subheader("Milestone rewards")
 _, summary, _ = phases.checklist_view(data, ui_data.plan_data_at_weeks(phases.CHECKLIST_WEEKS, data.week))

@@ -58,19 +58,22 @@ def free_port() -> int:
 
 
 @contextmanager
-def served_app(db: Path, timeout_s: float = 60.0, copy: bool = True):
-    """Serve app.py on a free port over a temp copy of `db` (or `db` itself, copy=False, so another
-    process can write the very file the app reads); yield the base URL."""
+def served_app(db: Path, timeout_s: float = 60.0, copy: bool = True, env: dict | None = None,
+               args: tuple = (), port: int | None = None):
+    """Serve app.py on a free port (or `port`) over a temp copy of `db` (or `db` itself, copy=False, so
+    another process can write the very file the app reads), with `env` added to the server's environment
+    and `args` to its command line; yield the base URL."""
     with tempfile.TemporaryDirectory(prefix="dce_browser_") as tmp:
         served = Path(tmp) / "dce.duckdb" if copy else Path(db)
         if copy:
             shutil.copy(db, served)
-        port = free_port()
-        env = {**os.environ, "DCE_DB": str(served)}
+        port = port or free_port()
+        env = {**os.environ, "DCE_DB": str(served), **(env or {})}
         log = open(Path(tmp) / "streamlit.log", "wb")
         proc = subprocess.Popen(
             [str(ROOT / ".venv" / "bin" / "streamlit"), "run", "app.py", "--server.headless", "true",
-             "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"],
+             "--server.port", str(port), "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false",
+             *args],
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         base = f"http://127.0.0.1:{port}"
         try:

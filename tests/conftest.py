@@ -79,3 +79,11 @@ def write(path: Path, text: str) -> Path:
 def shown(markdown) -> str:
     """What a reader sees of Markdown written with fmt.md_escape: escapes resolved, word joiners gone."""
     return re.sub(r"\\([!-/:-@\[-`{-~])", r"\1", str(markdown)).replace("\u2060", "")
+
+
+def report_inputs(week: int | None = None):
+    """A weekly report's inputs read from $DCE_DB the way `python -m loaders report` reads them."""
+    from loaders import build, bundle, db
+    build.ensure_built()
+    with db.connect() as con:
+        return bundle.report_inputs(con, week)

@@ -8,7 +8,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from tests.conftest import ROOT
-from tests.apptest import run_page  # noqa: E402
+from tests.apptest import run_page, tables  # noqa: E402
 
 
 @pytest.fixture
@@ -38,13 +38,13 @@ def test_alerts_on_the_plan_snapshot(db):
 def test_alerts_on_the_sample_fire_and_pend_from_the_rules(sample_db):
     at = run_page("alerts")
     assert not at.exception, [e.value for e in at.exception]
-    active = at.dataframe[0].value
+    active = tables(at)[0]
     assert "🔴 Firing" in set(active["State"]) and "🟠 Pending" in set(active["State"])
     pending = active[active["State"] == "🟠 Pending"]
     assert "Weekly velocity targets missed" in set(pending["Alert"])
     info = " ".join(i.value for i in at.info)
     assert "58 pts < 60 pts for 3 of the required 7 days" in info
-    rules = at.dataframe[2].value
+    rules = tables(at)[2]
     assert len(rules) == 11 and set(rules["Rule"]) >= {"Weekly velocity targets missed", "KPI stale"}
     assert len(at.get("plotly_chart")) == 1
 

@@ -144,11 +144,11 @@ def test_contradiction_table_shows_both_figures_and_exports_numbers(plan):
 
 @pytest.mark.parametrize("week", [0, 4, 8, 12])
 def test_overview_lists_the_audit_and_the_contradictions_at_any_week(sample_db_path, monkeypatch, week):
-    from tests.apptest import run_page
+    from tests.apptest import run_page, tables
     monkeypatch.setenv("DCE_DB", str(sample_db_path))
     at = run_page("overview", week=week)
     assert not at.exception, [e.value for e in at.exception]
-    frames = [d.value for d in at.dataframe]
+    frames = tables(at)
     checks = max((f for f in frames if "Check" in f.columns), key=len)          # all checks, not the worst 3
     flagged = set(checks.loc[checks["Check"] == "🔴 inconsistent", "Plan states"])
     assert {"~15%", "~12%"} <= flagged and "~98%" not in flagged and len(flagged) == 8

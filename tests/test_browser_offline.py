@@ -7,7 +7,7 @@ from tests.browser import launch_chromium, page_text
 
 playwright = pytest.importorskip("playwright.sync_api")
 
-PAGES = ["", "phases", "business", "technical", "security", "teams", "alerts", "reports", "data", "metric"]
+PAGES = ["", "phases", "business", "technical", "security", "teams", "alerts", "reports", "data", "metric", "calls"]
 CHARTS_DRAWN = """() => [...document.querySelectorAll("[data-testid='stPlotlyChart']")]
                          .every(c => c.querySelector('.main-svg'))"""
 LOCAL = ("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:", "about:")

@@ -16,8 +16,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from tests import browser
 from tests.browser import launch_chromium, page_text, served_app
+from tests.browser import settle as settle_page
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.browser
@@ -37,25 +37,25 @@ def xlsx(rows: list[list]) -> bytes:
 
 def settle(page) -> str:
     """After the result of an action is on screen: the rerun has finished and replaced every element."""
-    return browser.settle(page)
+    return settle_page(page)
 
 
 @pytest.fixture(scope="module")
-def chromium():
-    """One browser for the module: a second sync Playwright while the first is open is refused."""
+def browser():
+    """One Chromium for the module: Playwright's sync API cannot be started twice in one thread."""
     with playwright.sync_playwright() as p:
-        browser = launch_chromium(p)
-        yield browser
-        browser.close()
+        chromium = launch_chromium(p)
+        yield chromium
+        chromium.close()
 
 
 @pytest.fixture(scope="module")
-def served(plan_db, tmp_path_factory, chromium):
+def served(plan_db, tmp_path_factory, browser):
     """One server for this module (the tests run in file order: upload first, then the CLI job)."""
     db = tmp_path_factory.mktemp("browser_upload") / "dce.duckdb"
     shutil.copy(plan_db, db)
     with served_app(db, copy=False) as base:
-        page = chromium.new_page(viewport={"width": 1440, "height": 2000})
+        page = browser.new_page(viewport={"width": 1440, "height": 2000})
         yield base, page, db
         page.close()
 
@@ -84,7 +84,7 @@ def test_upload_a_real_xlsx_see_report_and_preview_load_it_and_see_it_on_overvie
 
 
 @pytest.fixture
-def served_after_week2(plan_db, tmp_path, chromium):
+def served_after_week2(plan_db, tmp_path, browser):
     """A server of its own over the plan with week2.xlsx (security_score 85 on 2025-01-20) loaded as batch 2,
     so the test does not depend on which other test ran before it, or on which worker."""
     from loaders import load
@@ -94,7 +94,7 @@ def served_after_week2(plan_db, tmp_path, chromium):
     week2.write_bytes(xlsx([["metric_id", "as_of", "value"], ["security_score", "2025-01-20", 85]]))
     assert load.load_file(week2, db=db).batch_id == 2
     with served_app(db, copy=False) as base:
-        page = chromium.new_page(viewport={"width": 1440, "height": 2000})
+        page = browser.new_page(viewport={"width": 1440, "height": 2000})
         yield base, page, db
         page.close()
 

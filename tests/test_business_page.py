@@ -6,8 +6,9 @@ from streamlit.testing.v1 import AppTest
 
 from loaders import assumptions
 from loaders import scenarios as store
-from tests.conftest import ROOT
+from tests.conftest import ROOT, report_inputs
 from transforms import fmt, report
+from tests.apptest import tables  # noqa: E402
 
 
 def run() -> AppTest:
@@ -31,13 +32,13 @@ def test_plan_figures_are_computed_and_the_range_gap_is_shown(db):
     for figure in ("**$0** a year against **$2.1M** due at month 3", "**$8.084M** at target protection",
                    "$6.8M–$12.7M", "$624K", "13 people × $4K a person-week × 12 weeks"):
         assert figure in body, figure
-    revenue = at.dataframe[0].value
+    revenue = tables(at)[0]
     assert list(revenue.columns) == ["Stream", "Run-rate now", "Target in force", "Status", "Pace", "Month 3",
                                      "Month 6", "Month 12", "Annual target", "History"]
     assert list(revenue.iloc[-1])[:-1] == ["Total (computed)", "$0", "$2.1M (sum)", "🔴 Not met", "", "$2.1M",
                                            "$5.3M", "$7.6M", "$13.9M"]
     assert revenue["History"].iloc[0].startswith("metric?metric=Revenue+run-rate")   # each stream's history page
-    costs = next(d.value for d in at.dataframe if "Avoided so far" in d.value.columns)
+    costs = next(d for d in tables(at) if "Avoided so far" in d.columns)
     assert list(costs["At target"]) == ["$5.994M", "$1.5M", "$390K", "$200K", "$8.084M"]
     assert list(costs["Avoided so far"]) == ["$0"] * 5 and costs["Week 0"].iloc[-1] == "13.16%"   # the plan's "~15%"
     assert len(at.get("download_button")) >= 7                         # every table has its CSV
@@ -58,7 +59,7 @@ def test_the_investment_is_edited_on_the_page_and_every_roi_follows(db):
     assert "20 people × $5K a person-week × 12 weeks = $1.2M" in body
     assert metric(at, "ROI") == fmt.pct((13_900_000 + 8_084_000 - 1_200_000) / 1_200_000 * 100, 0)   # the what-if
     assert "ROI to date **-100%**" in body                            # no revenue or protection gained at week 0
-    executive = report.to_markdown(report.build("executive", report._load_inputs(0)))
+    executive = report.to_markdown(report.build("executive", report_inputs(0)))
     assert "investment 20 people × $5K a person-week × 12 weeks = $1.2M (edited on /business by" in executive
     at.button(key="FormSubmitter:biz_inv_form-Back to the plan's default").click().run()
     assert "13 people × $4K a person-week × 12 weeks = $624K" in text(at)
@@ -92,7 +93,7 @@ def test_save_compare_and_delete_from_the_page(db):
     assert any("Saved “More customers”" in s.value for s in at.success)
     saved = store.saved(db=db)
     assert list(saved["name"]) == ["More customers"] and saved.loc[0, "levers"]["customers"] == 45
-    assert "More customers" in at.dataframe[-1].value.columns[-1]      # the comparison table
+    assert "More customers" in tables(at)[-1].columns[-1]      # the comparison table
     at.slider(key="biz_customers").set_value(10.0).run()
     at.button(key="biz_load").click().run()                            # the saved levers come back
     assert at.slider(key="biz_customers").value == 45

@@ -9,13 +9,13 @@ import duckdb
 import pandas as pd
 import pytest
 
-from loaders import load, queries
-from tests.apptest import run_page
+from loaders import bundle as plan_bundle
+from loaders import load
+from tests.apptest import run_page, tables
 from tests.conftest import ROOT, write
 from transforms import phases, teams
 from transforms.calendar import week_end
 from transforms.model import PlanData
-from ui.data import PLAN_REFERENCE
 
 PLAN = ROOT / "data" / "plan"
 OPS = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge, "=": operator.eq}
@@ -24,10 +24,7 @@ OPS = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge,
 def bundle(db, week: int) -> PlanData:
     """The plan as of the end of `week`, built from the database the way ui.data builds it."""
     with duckdb.connect(str(db), read_only=True) as con:
-        plan = {name: queries.plan_table(con, name) for name in PLAN_REFERENCE}
-        plan["metrics"] = queries.registry(con)
-        return PlanData(plan["metrics"], queries.targets(con), plan, queries.latest_values(con, week_end(week)),
-                        queries.latest_date(con), date(2025, 1, 13), week)
+        return plan_bundle.plan_data(con, week)
 
 
 def record(db, week: int) -> pd.DataFrame:
@@ -140,10 +137,10 @@ def test_a_reward_earned_at_its_week_stays_unlocked_when_an_item_later_breaks(db
     assert rewards.loc[2, "Checklist"] == "🔓 Unlocked at the end of week 2"
     assert rewards.loc[4, "Checklist"].startswith("⏳ Due at the end of week 4")
     at = run_page("teams", week=3)
-    shown = next(d.value for d in at.dataframe if "Reward" in d.value.columns).set_index("Week")
+    shown = next(d for d in tables(at) if "Reward" in d.columns).set_index("Week")
     assert shown.loc[2, "Checklist"] == "🔓 Unlocked at the end of week 2"
     phases_page = run_page("phases", week=3)
-    week2 = next(d.value for d in phases_page.dataframe if "Status, week 2" in d.value.columns).set_index("Item")
+    week2 = next(d for d in tables(phases_page) if "Status, week 2" in d.columns).set_index("Item")
     assert week2.loc["Security Scan Clean", "Standing"] == "earned week 2 · no longer holds"
     assert week2.loc["Security Scan Clean", "Status, week 2"] == "🟢 Met"
     assert week2.loc["Security Scan Clean", "Status, week 3"] == "🔴 Not met"
@@ -155,7 +152,7 @@ def test_phases_page_at_week_12_of_the_sample(sample_db_path, monkeypatch):
     assert not at.exception
     body = "\n".join(m.value for m in at.markdown)
     assert "**0 of 5** weekly checklists due by week 12 were complete at the end of their week" in body
-    week8 = next(d.value for d in at.dataframe if "Status, week 8" in d.value.columns).set_index("Item")
+    week8 = next(d for d in tables(at) if "Status, week 8" in d.columns).set_index("Item")
     assert week8.loc["Performance Targets", "End of week 8"] == "4 of 14 SLAs met"
     assert week8.loc["Performance Targets", "Week 12"] == "11 of 14 SLAs met"
     assert "judged on the data at the end of its own week" in " ".join(c.value for c in at.caption)

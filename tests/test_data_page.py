@@ -14,7 +14,7 @@ from streamlit.testing.v1 import AppTest
 
 from loaders import load, schema, templates
 from loaders.errors import LoadError
-from tests.apptest import run_page
+from tests.apptest import run_page, tables
 from tests.conftest import ROOT, data_files, shown
 from tests.conftest import TEST_DATA as DATA
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -118,11 +118,11 @@ def test_a_bad_file_gets_a_grouped_report_naming_row_column_value_and_nothing_is
     assert not at.exception
     message = shown(at.error[0].value)
     assert "bad.csv" in message and "7 problems" in message and "Nothing was written" in message
-    groups = at.dataframe[2].value      # types, parsed rows, groups, problems
+    groups = tables(at)[2]      # types, parsed rows, groups, problems
     assert list(groups["code"]) == ["not_a_number", "unknown_metric"]
     assert groups.iloc[0]["problems"] == 6 and groups.iloc[0]["first_rows"] == "2, 3, 4, 5, 6"
     assert groups.iloc[0]["example"] == "'abc0' is not a number" and "plain number" in groups.iloc[0]["fix"]
-    problems = at.dataframe[3].value
+    problems = tables(at)[3]
     assert list(problems.iloc[0][["row", "column", "value", "code"]]) == [2, "value", "abc0", "not_a_number"]
     assert all(problems["how to fix"].str.len() > 0)
     assert not [b for b in at.button if b.key == "load"]
@@ -132,7 +132,7 @@ def test_a_bad_file_gets_a_grouped_report_naming_row_column_value_and_nothing_is
 def test_more_than_100_problems_shows_the_first_100_and_counts_the_rest(db):
     rows = "".join(f"security_score,2025-{1 + i // 28:02d}-{1 + i % 28:02d},x\n" for i in range(130))
     at = upload(page(), "many.csv", ("metric_id,as_of,value\n" + rows).encode())
-    assert len(at.dataframe[3].value) == 100
+    assert len(tables(at)[3]) == 100
     assert "30 more in the CSV" in text(at)
 
 
@@ -209,7 +209,7 @@ def test_load_replace_by_key_noop_and_undo_restore_the_figures(db, tmp_path):
     assert sha(db) == before
 
     at = page()
-    history = at.dataframe[0].value
+    history = tables(at)[0]
     assert list(history["batch"])[:3] == [3, 2, 1] and list(history["rolled back"])[:2] == ["no", "no"]
     assert len(history["sha256"].iloc[0]) == 12 and list(history["kind"])[:3] == ["upload", "upload", "plan"]
     assert button(at, "undo").disabled                                      # confirmation first
@@ -223,7 +223,7 @@ def test_load_replace_by_key_noop_and_undo_restore_the_figures(db, tmp_path):
     button(at, "undo").click().run()
     assert live(db, "security_score") == 65
     assert overview_score() == "55.4/100"
-    history = page().dataframe[0].value
+    history = tables(page())[0]
     assert history["rolled back"].iloc[0].startswith("yes")
 
 
@@ -232,7 +232,7 @@ def test_freshness_is_relative_to_the_latest_observation_not_the_clock(db, tmp_p
     f.write_text("metric_id,as_of,value\nsecurity_score,2025-01-20,70\n")
     load.load_file(f, db=db)
     at = page()
-    fresh = next(d.value for d in at.dataframe if "days behind latest" in d.value.columns)
+    fresh = next(d for d in tables(at) if "days behind latest" in d.columns)
     row = fresh[fresh["metric"] == "Security score"].iloc[0]
     assert row["status"] == "✓ fresh" and row["as of"] == "as of 2025-01-20 · batch 2"
     stale = fresh[fresh["metric"] == "Compliance score"].iloc[0]
@@ -340,13 +340,13 @@ def test_a_misspelt_header_and_bad_cells_are_reported_together_with_did_you_mean
     assert not at.exception
     assert "3 problems found" in shown(at.error[0].value) and "did you mean security_score?" in shown(at.error[0].value)
     assert "typo.csv** → table **metrics_daily** (detected from its columns): 2 rows" in text(at)
-    parsed = at.dataframe[1].value
+    parsed = tables(at)[1]
     assert len(parsed) == 2 and list(parsed["date"].astype(str)) == ["2025-01-20", "2025-01-21"]
-    problems = at.dataframe[3].value
+    problems = tables(at)[3]
     assert list(problems["code"]) == ["unknown_column", "not_a_number", "placeholder_value"]
     assert any("(did you mean security_score?)" in shown(s.label) for s in at.selectbox)
     at.selectbox(key="map_col_securty_score").set_value("security_score").run()
-    assert [p for p in at.dataframe[3].value["code"]] == ["not_a_number", "placeholder_value"]
+    assert [p for p in tables(at)[3]["code"]] == ["not_a_number", "placeholder_value"]
 
 
 def test_remove_days_from_the_page_needs_a_confirmation_and_undo_brings_them_back(db, tmp_path):

@@ -14,7 +14,7 @@ from streamlit.testing.v1 import AppTest
 from tests.apptest import run_page
 from tests.conftest import ROOT, shown
 
-PAGES = ["overview", "phases", "business", "technical", "security", "teams", "alerts", "reports", "data", "metric"]
+PAGES = ["overview", "phases", "business", "technical", "security", "teams", "alerts", "reports", "data", "metric", "calls"]
 HOLD = ("import duckdb, sys, time\ncon = duckdb.connect(sys.argv[1])\ncon.execute('BEGIN TRANSACTION')\n"
         "print('held', flush=True)\ntime.sleep(float(sys.argv[2]))\n")
 

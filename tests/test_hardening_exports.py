@@ -26,6 +26,7 @@ from loaders import db as dbmod
 from loaders import load
 from loaders import scenarios as store
 from tests.calc import SOFFICE, column, first, formulas, open_in_calc
+from tests.conftest import report_inputs
 from transforms import report
 from transforms import scenarios as sc
 from transforms.export import neutralise, to_csv_bytes
@@ -141,7 +142,7 @@ def hostile_labels(sample_db_path, tmp_path, monkeypatch) -> Path:
 
 @pytest.mark.parametrize("kind", report.KINDS)
 def test_the_weekly_reports_are_inert_in_calc(hostile_labels, tmp_path, kind):
-    built = report.build(kind, report._load_inputs(12))
+    built = report.build(kind, report_inputs(12))
     html_path = tmp_path / f"{kind}.html"
     html_path.write_text(report.to_html(built), encoding="utf-8")
     book = open_in_calc([html_path], html=True)[html_path]

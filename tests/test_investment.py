@@ -4,7 +4,7 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from loaders import assumptions
+from loaders import access, assumptions
 from loaders.build import read_plan_csv
 from transforms import fmt
 from transforms import projection as pj
@@ -28,8 +28,8 @@ def test_the_default_is_13_people_at_4000_for_12_weeks(db):
 
 def test_an_edit_is_stored_and_the_newest_wins(db):
     assumptions.save({"investment_people": 15, "investment_cost_per_person_week": 5000, "investment_weeks": 12},
-                     saved_by="cfo", db=db)
-    assumptions.save({"investment_weeks": 16}, saved_by="cto", db=db)
+                     actor=access.operator("cfo"), db=db)
+    assumptions.save({"investment_weeks": 16}, actor=access.operator("cto"), db=db)
     current = assumptions.read_current(db=db).set_index("name")
     assert current["value"].to_dict() == {"investment_cost_per_person_week": 5000, "investment_people": 15,
                                           "investment_weeks": 16}

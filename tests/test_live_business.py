@@ -10,11 +10,10 @@ import duckdb
 import pandas as pd
 import pytest
 
-from loaders import queries, sample
-from tests.conftest import ROOT
+from loaders import bundle, sample
+from tests.conftest import ROOT, report_inputs
 from transforms import business, fmt, kpis, overview, report, security
 from transforms.model import PlanData
-from ui.data import PLAN_REFERENCE
 
 PLAN = ROOT / "data" / "plan"
 START = date(2025, 1, 13)
@@ -85,12 +84,9 @@ def truth() -> Truth:
 def plan_data(sample_db_path):
     """PlanData as of a week, read from the sample database the way ui.data reads it."""
     with duckdb.connect(str(sample_db_path), read_only=True) as con:
-        plan = {name: queries.plan_table(con, name) for name in PLAN_REFERENCE}
-        plan["metrics"], targets = queries.registry(con), queries.targets(con)
-        plan["assumptions"] = pd.DataFrame(columns=["name", "value", "saved_at", "saved_by"])
-        latest_date = queries.latest_date(con)
-        latest = {w: queries.latest_values(con, week_end(w).date()) for w in (*WEEKS, 1)}
-    return lambda week: PlanData(plan["metrics"], targets, plan, latest[week], latest_date, START, week)
+        base = bundle.read_base(con)
+        weeks = {w: bundle.plan_data(con, w, base) for w in (*WEEKS, 1)}
+    return weeks.__getitem__
 
 
 def expected_status(value, target) -> str:
@@ -209,7 +205,7 @@ def reports(sample_db_path):
     try:
         built = {}
         for week in (*WEEKS, 1):
-            inputs = report._load_inputs(week)
+            inputs = report_inputs(week)
             built[week] = {k: report.to_markdown(report.build(k, inputs)) for k in report.KINDS}
         return built
     finally:
@@ -325,15 +321,15 @@ def test_both_reports_state_the_roi_with_its_investment_and_cost_avoidance(truth
 
 @pytest.mark.parametrize("week", WEEKS)
 def test_business_page_shows_the_live_figures_of_its_week(truth, sample_db_path, monkeypatch, week):
-    from tests.apptest import run_page
+    from tests.apptest import run_page, tables
     monkeypatch.setenv("DCE_DB", str(sample_db_path))
     at = run_page("business", week=week)
     assert not at.exception, [e.value for e in at.exception]
     now = truth.at(week)
-    streams = next(d.value for d in at.dataframe if "Run-rate now" in d.value.columns).set_index("Stream")
+    streams = next(d for d in tables(at) if "Run-rate now" in d.columns).set_index("Stream")
     for s in csv("revenue_streams").itertuples():
         assert streams.loc[s.stream, "Run-rate now"] == fmt.money(now[f"revenue_stream_{s.stream_id}"])
-    costs = next(d.value for d in at.dataframe if "Protection now" in d.value.columns).set_index("Risk")
+    costs = next(d for d in tables(at) if "Protection now" in d.columns).set_index("Risk")
     achieved = 0.0
     for r in csv("cost_avoidance").itertuples():
         assert costs.loc[r.risk, "Protection now"] == fmt.value(now[f"protection_{r.risk_id}"], "%")
@@ -341,19 +337,19 @@ def test_business_page_shows_the_live_figures_of_its_week(truth, sample_db_path,
     body = "\n".join(m.value for m in at.markdown)
     assert f"Cost avoidance achieved to date: **{fmt.money(achieved)}** a year" in body
     assert f"Tracked revenue pipeline: **{fmt.money(now['revenue_pipeline_usd'])}** (the overview's figure)" in body
-    customers = next(d.value for d in at.dataframe if "Month 6" in d.value.columns and "Metric" in d.value.columns)
+    customers = next(d for d in tables(at) if "Month 6" in d.columns and "Metric" in d.columns)
     assert customers.set_index("Metric").loc["Average deal size", "Current"] == fmt.value(now.get("avg_deal_size_usd"), "$")
     assert {"Status", "Pace"} <= set(customers.columns)
 
 
 @pytest.mark.parametrize("week", WEEKS)
 def test_security_page_shows_the_computed_risk_matrix_of_its_week(truth, sample_db_path, monkeypatch, week):
-    from tests.apptest import run_page
+    from tests.apptest import run_page, tables
     monkeypatch.setenv("DCE_DB", str(sample_db_path))
     at = run_page("security", week=week)
     assert not at.exception, [e.value for e in at.exception]
     now, coverage = truth.at(week), csv("compliance_risk_coverage")
-    matrix = next(d.value for d in at.dataframe if "Expected loss" in d.value.columns).set_index("Violation type")
+    matrix = next(d for d in tables(at) if "Expected loss" in d.columns).set_index("Violation type")
     words = {"met": "🟢 Protected", "partial": "🟡 Partially protected", "not_met": "🔴 Unprotected"}
     for r in csv("compliance_risks").itertuples():
         reqs = coverage.loc[coverage["violation_type"] == r.violation_type, "metric_id"]
@@ -363,7 +359,7 @@ def test_security_page_shows_the_computed_risk_matrix_of_its_week(truth, sample_
         assert matrix.loc[r.violation_type, "Status (computed)"] == words[expected_status(protection, 100)]
     body = "\n".join(m.value for m in at.markdown)
     assert "Expected loss = annual exposure × (1 − protection)" in body            # the rule, under the table
-    assert any("Why it covers the risk" in d.value.columns for d in at.dataframe)  # the mapping, shown
+    assert any("Why it covers the risk" in d.columns for d in tables(at))  # the mapping, shown
 
 
 @pytest.mark.browser
@@ -375,12 +371,10 @@ def test_chromium_reads_live_revenue_and_protection_on_business_at_week_12(truth
         browser = launch_chromium(p)
         page = browser.new_page(viewport={"width": 1440, "height": 1000})
         text = page_text(page, f"{base}/business?week=12")
-        grids = page.locator("[data-testid='stDataFrame']")
-        for name in ("Compliance-enabled new customers", "TCPA violations"):    # the grids draw after the script
-            page.locator("[role='gridcell']", has_text=name).first.wait_for(state="attached", timeout=60_000)
-        revenue = grids.nth(0).locator("[role='gridcell']").all_inner_texts()
-        protection = next(cells for cells in (grids.nth(i).locator("[role='gridcell']").all_inner_texts()
-                                              for i in range(grids.count())) if "TCPA violations" in cells)
+        tables = page.locator("[data-testid='stTable']")         # short tables are static HTML tables
+        cells = [tables.nth(i).locator("td").all_inner_texts() for i in range(tables.count())]
+        revenue = next(c for c in cells if "Compliance-enabled new customers" in c)
+        protection = next(c for c in cells if "TCPA violations" in c)
         browser.close()
     assert "As of plan week 12 of 12" in text
     for s in csv("revenue_streams").itertuples():                     # each stream's run-rate, in its row

@@ -10,7 +10,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from loaders import build, load
+from loaders import access, build, load
 from loaders.errors import LoadError
 from tests.conftest import ROOT, write
 
@@ -198,11 +198,11 @@ def test_native_path_loads_exactly_what_the_worded_path_loads(db, plan_db, tmp_p
     frame.to_csv(f, index=False) if fmt == "csv" else frame.astype({"value": float}).assign(
         as_of=pd.to_datetime(frame["as_of"]).dt.date).to_parquet(f, index=False)
     assert native.plan(f) is not None
-    fast = load._load_native(f, None, display_name=None, kind="upload", loaded_by="t", db=db)
+    fast = load._load_native(f, None, display_name=None, kind="upload", actor=access.operator("t"), db=db)
     assert fast is not None and fast.rows == len(frame) and not fast.noop     # the native path took it
     other = tmp_path / "worded.duckdb"
     other.write_bytes(plan_db.read_bytes())
-    slow = load.commit(load.prepare(f, db=other), loaded_by="t", db=other)
+    slow = load.commit(load.prepare(f, db=other), actor=access.operator("t"), db=other)
     assert fast.batch_id == slow.batch_id and fast.replaced_rows == slow.replaced_rows
     assert _batch_rows(db, fast.batch_id) == _batch_rows(other, slow.batch_id)
     again = load.load_file(f, db=db)                     # identical content: unchanged, nothing written
@@ -230,7 +230,7 @@ def test_a_bad_cell_in_a_large_file_is_refused_naming_row_and_column(db, plan_db
     frame.to_csv(f, index=False)
     before = _sha(db)
     with caplog.at_level(logging.INFO, logger="loaders.native"):
-        assert load._load_native(f, None, display_name=None, kind="upload", loaded_by=None, db=db) is None
+        assert load._load_native(f, None, display_name=None, kind="upload", actor=access.operator(), db=db) is None
     logged = [r.getMessage() for r in caplog.records if r.name == "loaders.native"]
     assert len(logged) == 1 and logged[0].startswith(DECLINED + why.format(kept=len(frame) - 1, rows=len(frame))), logged
     with pytest.raises(LoadError) as err:
@@ -282,7 +282,7 @@ def test_the_native_path_leaves_doubtful_files_to_the_worded_path(db, plan_db, t
     else:
         f.write_text(text.replace(frame.loc[0, "as_of"], "5-01-01", 1))
     assert native.plan(f) is not None
-    assert load._load_native(f, None, display_name=None, kind="upload", loaded_by=None, db=db) is None
+    assert load._load_native(f, None, display_name=None, kind="upload", actor=access.operator(), db=db) is None
     declined = [r.getMessage() for r in caplog.records if r.name == "loaders.native" and r.levelno == logging.INFO]
     kept, counted = (len(frame), len(frame) + 1) if damage == "blank line" else (len(frame) - 1, len(frame))
     assert declined == [f"native load declined obs.csv: DuckDB kept {kept:,} of the {counted:,} records "
@@ -303,6 +303,6 @@ def test_a_large_file_into_a_new_database_builds_it_then_loads_natively(plan_db,
     f = tmp_path / "obs.csv"
     frame.to_csv(f, index=False)
     fresh = tmp_path / "new.duckdb"
-    result = load._load_native(f, None, display_name=None, kind="upload", loaded_by=None, db=fresh)
+    result = load._load_native(f, None, display_name=None, kind="upload", actor=access.operator(), db=fresh)
     assert result is not None and result.rows == len(frame)
     assert _count(fresh, "SELECT count(*) FROM batches WHERE kind = 'plan'") == 1

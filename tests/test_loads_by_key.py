@@ -264,6 +264,8 @@ def _legacy(db: Path) -> None:
         con.execute("INSERT INTO observations VALUES ('security_score', DATE '2025-01-20', 70, 2, NULL), "
                     "('security_score', DATE '2025-01-20', 71, 3, NULL)")
         con.execute("INSERT INTO metrics_daily (date, security_score, batch_id) VALUES (DATE '2025-01-20', 71, 3)")
+        for column in ("loaded_via", "rolled_back_by"):      # added after that layout (issue 16)
+            con.execute(f"ALTER TABLE batches DROP COLUMN {column}")
         con.execute("INSERT INTO batches VALUES (2, 'a.csv', 'a', 'observations', 1, now(), 't', 'upload', "
                     "DATE '2025-01-20', DATE '2025-01-20', 0, NULL), (3, 'b.csv', 'b', 'metrics_daily', 1, now(), 't', "
                     "'upload', DATE '2025-01-20', DATE '2025-01-20', 0, NULL)")
@@ -367,7 +369,7 @@ def test_ndjson_in_a_plan_table_shape_loads(db, tmp_path):
 
 
 def test_the_collector_outputs_of_the_plans_daily_pipeline_load_as_they_stand(db):
-    """tests/data/daily-*.json: the shapes README's 'JSON input' documents (flat, metrics section, teams, NDJSON)."""
+    """tests/data/daily-*.json: the shapes docs/loading.md's "JSON input" documents (flat, metrics section, teams, NDJSON)."""
     for name in ("daily-performance.json", "daily-security.json", "daily-velocity.json", "daily-revenue.json",
                  "daily-compliance.json"):
         load.load_file(TEST_DATA / name, db=db)
@@ -406,9 +408,9 @@ def test_bad_json_is_refused_naming_file_row_and_field(db, tmp_path, text, row, 
 
 
 def test_the_readmes_sql_counts_each_day_once(db, tmp_path):
-    """The query in README's 'Open the database in SQL', after a corrected re-upload, as a read-only SQL user."""
+    """The query in README's 'Quickstart: open the database in SQL', after a corrected re-upload, as a read-only SQL user."""
     readme = (ROOT / "README.md").read_text()
-    section = readme[readme.index("## Open the database in SQL"):]
+    section = readme[readme.index("## Quickstart: open the database in SQL"):]
     sql = section[section.index("```sql") + 6:section.index("```", section.index("```sql") + 6)].strip()
     week = [f"2025-01-{d}" for d in range(13, 20)]
     for name, base in (("week.csv", 60), ("week_fixed.csv", 70)):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from tests.apptest import run_page
+from tests.apptest import run_page, tables
 from transforms.calendar import week_end
 
 WEIGHTS = {"security_score": 0.25, "compliance_score": 0.25, "performance_score": 0.20,
@@ -67,7 +67,7 @@ def test_needs_attention_names_the_risks_and_links_to_their_pages(sample):
 def test_the_overview_keeps_the_consistency_audit_compact(sample):
     at = run_page("overview", week=12)
     assert "8 of 30" in " ".join(m.value for m in at.markdown)     # six wrong totals, two '~' figures off
-    worst, full = [d.value for d in at.dataframe if "Check" in d.value.columns]
+    worst, full = [d for d in tables(at) if "Check" in d.columns]
     assert len(worst) == 3 and set(worst["Check"]) == {"🔴 inconsistent"}
     assert len(full) == 30                                         # the full audit, one click away
 
@@ -79,12 +79,12 @@ def test_metric_history_shows_the_value_every_page_shows(sample):
     value = latest(sample, "api_latency_p95_ms", 5)
     text = " ".join(m.value for m in at.markdown)
     assert f"**{value:.2f} ms**" in text
-    obs = at.dataframe[1].value
+    obs = tables(at)[1]
     assert obs.iloc[0]["Value"] == f"{value:.2f} ms" and obs.iloc[0]["Date"] == "16 Feb 2025"
 
 
 def test_kpi_tables_link_each_metric_to_its_history(sample):
     at = run_page("technical", week=5)
-    sla = at.dataframe[0].value
+    sla = tables(at)[0]
     assert sla["History"].str.startswith("metric?metric=").all()
     assert sla["History"].str.endswith("&week=5").all()

@@ -11,9 +11,9 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from tests.conftest import ROOT
-from tests.apptest import run_page  # noqa: E402
+from tests.apptest import run_page, tables  # noqa: E402
 
-PAGES = ["overview", "phases", "business", "technical", "security", "teams", "alerts", "reports", "data"]
+PAGES = ["overview", "phases", "business", "technical", "security", "teams", "alerts", "reports", "data", "calls"]
 
 
 @pytest.mark.parametrize("name", PAGES)
@@ -41,7 +41,7 @@ def test_overview_shows_the_computed_score_and_flags_the_stated_one(db):
     text = _text(at)
     assert "55.4/100" in text
     assert "73" in text and "do not support" in text and "55.35" in text
-    table = at.dataframe[0].value
+    table = tables(at)[0]
     assert list(table["Category"]) == ["Security", "Compliance", "Performance", "Business Value", "Operational"]
     assert "76.55" in text and "87.35" in text and "95.70" in text
     assert "CRITICAL — 3 critical-risk TCPA requirements not fully implemented" in text
@@ -72,7 +72,7 @@ def test_overview_with_sample_history_still_checks_the_plan_against_its_week_0_r
     assert f"The week-{final['due_week']} target is {final['value']:g}." in text      # from the targets, not typed
     chart = at.get("plotly_chart")[0].proto.spec
     assert f"{final['value']:g} (week-{final['due_week']} target)" in chart and "73 (plan's stated score)" in chart
-    audit = max((d.value for d in at.dataframe if "Check" in d.value.columns), key=len)     # all checks, not the worst 3
+    audit = max((d for d in tables(at) if "Check" in d.columns), key=len)     # all checks, not the worst 3
     # the same eight as without the sample: six wrong totals and two '~' figures off at their precision
     assert (audit["Check"] == "🔴 inconsistent").sum() == 8
     sample.remove_sample(db)

@@ -7,6 +7,7 @@ later edit cannot silently drift from the document.
 from __future__ import annotations
 
 import math
+import zoneinfo
 from pathlib import Path
 
 import pandas as pd
@@ -66,7 +67,7 @@ COLUMNS = {
 }
 
 ROW_COUNTS = {
-    "calendar": 4, "revenue_streams": 5, "cost_avoidance": 4, "customer_acquisition": 5,
+    "calendar": 5, "revenue_streams": 5, "cost_avoidance": 4, "customer_acquisition": 5,
     "market_position": 4, "security_controls": 6, "vulnerabilities": 20,
     "compliance_requirements": 11, "compliance_risks": 4, "compliance_risk_coverage": 16, "teams": 5, "team_formation": 20,
     "test_coverage": 18, "alert_rules": 11, "contacts": 11, "checklists": 25,
@@ -125,7 +126,8 @@ def test_docs_present():
 def test_calendar():
     cal = dict(load("calendar").astype(str).values)
     assert cal == {"written_on": "2025-01-12", "plan_start": "2025-01-13", "plan_weeks": "12",
-                   "snapshot_week": "0"}
+                   "snapshot_week": "0", "reporting_timezone": "America/Los_Angeles"}
+    assert zoneinfo.ZoneInfo(cal["reporting_timezone"])          # a real IANA zone: call days are cut in it
     assert pd.Timestamp(cal["plan_start"]).day_name() == "Monday"
 
 

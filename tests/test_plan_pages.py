@@ -7,7 +7,7 @@ from streamlit.testing.v1 import AppTest
 
 from loaders import sample
 from tests.conftest import ROOT
-from tests.apptest import run_page  # noqa: E402
+from tests.apptest import run_page, tables  # noqa: E402
 
 PAGES = ("phases", "technical", "security", "teams")
 
@@ -18,7 +18,7 @@ def text(at: AppTest) -> str:
 
 
 def frames(at: AppTest):
-    return [d.value for d in at.dataframe]
+    return tables(at)
 
 
 def charts(at: AppTest) -> list:

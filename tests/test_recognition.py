@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from loaders import load, nominations, queries, templates
-from tests.apptest import run_page
+from tests.apptest import run_page, tables
 from tests.conftest import ROOT
 from transforms import teams
 from transforms.calendar import week_end
@@ -123,7 +123,7 @@ def test_teams_page_lists_the_awards_as_of_the_week(sample_db_path, rows, monkey
     monkeypatch.setenv("DCE_DB", str(sample_db_path))
     at = run_page("teams", week=week)
     assert not at.exception
-    table = next(d.value for d in at.dataframe if "Sprint Champions" in d.value.columns).set_index("Week")
+    table = next(d for d in tables(at) if "Sprint Champions" in d.columns).set_index("Week")
     assert list(table.index) == list(range(1, week + 1))
     names, best = expected_winners(by_team(rows, "team_business_value_", "sum"), week)
     assert table.loc[week, "Customer Impact"] == ", ".join(names)
@@ -180,7 +180,7 @@ def test_the_form_records_a_nomination_and_free_text_never_reaches_markdown(db):
     at.run()
     assert not at.exception
     assert "Nomination #1 recorded for week 5." in [s.value for s in at.success]
-    table = next(d.value for d in at.dataframe if "Person" in d.value.columns)
+    table = next(d for d in tables(at) if "Person" in d.columns)
     assert table.loc[0, "Person"] == hostile and table.loc[0, "Award"] == "Innovation Awards"
     assert table.loc[0, "Week"] == 5
     rendered = [m.value for m in at.markdown] + [c.value for c in at.caption] + [s.value for s in at.success]

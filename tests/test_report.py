@@ -6,7 +6,7 @@ import re
 import pandas as pd
 import pytest
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, report_inputs
 from transforms import report
 
 GOLDEN = ROOT / "tests" / "golden"
@@ -14,7 +14,7 @@ GOLDEN = ROOT / "tests" / "golden"
 
 @pytest.fixture
 def plan_inputs(db):
-    return lambda week=None: report._load_inputs(week)
+    return lambda week=None: report_inputs(week)
 
 
 @pytest.fixture(scope="session")
@@ -44,7 +44,7 @@ def test_the_executive_report_fills_the_template_without_inventing(plan_inputs):
 
 def test_a_week_of_sample_history_spells_out_transitions_and_growth(sample_db, monkeypatch):
     monkeypatch.setenv("DCE_DB", str(sample_db))
-    inputs = report._load_inputs(6)
+    inputs = report_inputs(6)
     text = report.to_markdown(report.build("executive", inputs))
     assert "Compliance moved from 🟡 to 🟢" in text
     assert re.search(r"\*\*Revenue Pipeline Growth\*\*: \+\$[\d.]+K over the 7 days to 23 Feb", text)
@@ -68,9 +68,9 @@ def test_html_is_standalone_and_escapes_everything():
 def test_the_command_writes_markdown(db):
     import subprocess
     import sys
-    out = subprocess.run([sys.executable, "-m", "transforms.report", "--week", "0", "--kind", "technical"],
+    out = subprocess.run([sys.executable, "-m", "loaders", "report", "--week", "0", "--kind", "technical"],
                          cwd=ROOT, capture_output=True, text=True, check=True)
     assert out.stdout == (GOLDEN / "report_technical_week00.md").read_text(encoding="utf-8")
-    bad = subprocess.run([sys.executable, "-m", "transforms.report", "--week", "40"], cwd=ROOT,
+    bad = subprocess.run([sys.executable, "-m", "loaders", "report", "--week", "40"], cwd=ROOT,
                          capture_output=True, text=True)
-    assert bad.returncode == 2 and "--week must lie in 0..12" in bad.stderr
+    assert bad.returncode == 1 and bad.stdout == "error: --week must lie in 0..12\n"

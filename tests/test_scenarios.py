@@ -9,6 +9,7 @@ import threading
 import pandas as pd
 import pytest
 
+from loaders import access
 from loaders import scenarios as store
 from loaders.build import read_plan_csv
 from tests.conftest import ROOT
@@ -16,6 +17,7 @@ from transforms import projection as pj
 from transforms import scenarios as sc
 from transforms.export import to_csv_bytes
 from transforms.table import as_export
+from ui import charts
 
 PLAN = {n: read_plan_csv(n) for n in ("revenue_streams", "cost_avoidance", "customer_acquisition",
                                       "stated_totals", "teams")}
@@ -24,7 +26,7 @@ BASE = pj.Baseline.from_plan(PLAN)
 
 def _save(name, preset="Plan", db=None):
     levers = sc.preset_levers(BASE, preset)
-    return store.save(name, levers, pj.project(BASE, levers).outcomes(), saved_by="tester", db=db)
+    return store.save(name, levers, pj.project(BASE, levers).outcomes(), actor=access.operator("tester"), db=db)
 
 
 def test_save_list_and_load_round_trip(db):
@@ -112,15 +114,16 @@ def test_two_people_saving_at_once_lose_nothing(db):
 
 
 def test_what_if_figures_are_valid_plotly_figures():
-    """The slider's figures skip plotly's validation for speed (scenarios._figure); here each is validated in full."""
+    """The slider's figures skip plotly's validation for speed (ui.charts._figure); here each is validated in full."""
     import plotly.graph_objects as go
     base = pj.Baseline.from_plan({name: read_plan_csv(name) for name in (
         "revenue_streams", "cost_avoidance", "customer_acquisition", "stated_totals", "teams", "market_position")})
     proj, plan = pj.project(base, {"revenue_delivery": 80}), pj.project(base)
     mc = pj.monte_carlo(base, {}, {})
-    for fig in (sc.monthly_figure(proj, base), sc.annual_figure(proj, plan, base, mc), sc.waterfall_figure(proj)):
+    for fig in (charts.revenue_by_month(proj, base), charts.annual_revenue_range(proj, plan, base, mc),
+                charts.cost_avoidance_waterfall(proj)):
         go.Figure(fig.to_dict())          # raises on any invalid property
-    waterfall = sc.waterfall_figure(proj).to_dict()["data"][0]
+    waterfall = charts.cost_avoidance_waterfall(proj).to_dict()["data"][0]
     assert waterfall["x"][-1] == "Total" and sum(waterfall["y"][:-1]) == pytest.approx(proj.cost_avoidance)
 
 

@@ -37,7 +37,7 @@ def test_per_row_units_show_in_their_unit_and_export_beside_a_unit_column():
     t = Table(pd.DataFrame({"Metric": ["Latency", "Pipeline"], "Current": [1.12, 5_959_000.0], "u": ["ms", "$"]}),
               {"Current": "unit:u"})
     assert list(t.display().columns) == ["Metric", "Current"]
-    assert list(t.display()["Current"]) == ["1.12 ms", "$5.959M"]
+    assert list(t.display()["Current"]) == ["1.12 ms", "$5.96M"]
     assert t.export().to_dict("list") == {"Metric": ["Latency", "Pipeline"], "Current": [1.12, 5_959_000.0],
                                           "Unit": ["ms", "USD"]}
 

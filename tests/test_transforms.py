@@ -8,9 +8,11 @@ from transforms import calendar, fmt, health, status
 
 
 @pytest.mark.parametrize("value, expected", [
-    (13_900_000, "$13.9M"), (8_084_000, "$8.084M"), (5_994_000, "$5.994M"), (390_000, "$390K"),
-    (1_500_000, "$1.5M"), (950, "$950"), (-2_000_000, "-$2M"), (None, "—"), (0, "$0")])
+    (13_900_000, "$13.9M"), (8_084_000, "$8.08M"), (5_994_000, "$5.99M"), (5_959_000, "$5.96M"), (390_000, "$390K"),
+    (114_592, "$115K"), (999_600, "$1M"), (999_400, "$999K"), (1_500_000, "$1.5M"), (950, "$950"),
+    (-2_000_000, "-$2M"), (None, "—"), (0, "$0")])
 def test_money(value, expected):
+    """Three significant digits, one format for every amount on screen (exact ones are for inputs)."""
     assert fmt.money(value) == expected
 
 

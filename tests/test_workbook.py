@@ -13,6 +13,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
+from loaders import access
 from loaders import db as dbmod
 from loaders import scenarios as store
 
@@ -44,7 +45,7 @@ def sheet_frame(ws) -> pd.DataFrame:
 def test_kpi_sheet_holds_the_values_and_statuses_as_of_the_week(sample_db):
     import duckdb
     wb = openpyxl.load_workbook(io.BytesIO(workbook(sample_db, 5)))
-    assert wb.sheetnames[:2] == ["README", "KPIs week 5"]
+    assert wb.sheetnames[:3] == ["README", "Headlines week 5", "KPIs week 5"]
     kpis = sheet_frame(wb["KPIs week 5"]).set_index("metric_id")
     # independently: the newest live observation of security_score on or before the end of week 5 (16 Feb 2025)
     with duckdb.connect(str(sample_db), read_only=True) as con:
@@ -61,7 +62,7 @@ def test_kpi_sheet_holds_the_values_and_statuses_as_of_the_week(sample_db):
 
 def test_stored_sheets_are_readable_dates_labels_filters_and_scenarios_as_columns(sample_db):
     store.save("Cautious", {"mult_new_customers": 80.0, "investment": 500_000.0}, {"annual_total": 9e6},
-               saved_by="tester", db=sample_db)
+               actor=access.operator("tester"), db=sample_db)
     wb = openpyxl.load_workbook(io.BytesIO(workbook(sample_db, None)))
     obs = wb["observations"]
     header = [c.value for c in obs[1]]

@@ -444,47 +444,6 @@ def timeline(ev: Evaluation) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["alert", "start", "finish", "phase", "severity", "metric_id"])
 
 
-PHASE_COLOURS = {"pending": "#ff9f1c", "firing": "#d62728"}
-
-
-def timeline_figure(ev: Evaluation):
-    """The timeline chart (one horizontal bar per pending/firing stretch), built once per evaluation.
-
-    The evaluation is shared per data version (ui.data), so warm reruns reuse the figure. Plain
-    graph_objects bars on a date axis in one constructor call: profile of /alerts showed
-    `px.timeline` ~120 ms per rerun (express's frame grouping, then an update per trace).
-    """
-    cached = ev.__dict__.get("_timeline_figure")
-    if cached is not None:
-        return cached
-    import plotly.graph_objects as go
-    segments = timeline(ev)
-    if segments.empty:
-        return None
-    order = list(dict.fromkeys(segments["alert"]))              # first seen first, top to bottom
-    data = []
-    for phase in ("pending", "firing"):
-        part = segments[segments["phase"] == phase]
-        if part.empty:
-            continue
-        start, finish = pd.to_datetime(part["start"]), pd.to_datetime(part["finish"])
-        data.append(dict(
-            type="bar", orientation="h", name=phase, y=part["alert"].tolist(),
-            base=[f"{t:%Y-%m-%d %H:%M:%S}" for t in start],
-            x=((finish - start).dt.total_seconds() * 1000).tolist(),     # a date axis counts milliseconds
-            marker=dict(color=PHASE_COLOURS[phase]),
-            customdata=list(zip(start.dt.strftime("%d %b %Y"), finish.dt.strftime("%d %b %Y"),
-                                part["severity"], part["metric_id"].fillna("—"))),
-            hovertemplate=("%{y}<br>" + phase + " %{customdata[0]} → %{customdata[1]}<br>"
-                           "severity %{customdata[2]} · %{customdata[3]}<extra></extra>")))
-    fig = go.Figure(dict(data=data, layout=dict(
-        height=120 + 28 * len(order), margin=dict(l=10, r=10, t=10, b=10), barmode="overlay",
-        xaxis=dict(type="date"), yaxis=dict(categoryorder="array", categoryarray=order, autorange="reversed"),
-        legend=dict(title=dict(text="")))))
-    ev.__dict__["_timeline_figure"] = fig
-    return fig
-
-
 def summary_sentence(ev: Evaluation) -> str:
     if ev.at is None:
         return "No observations yet: no rule can be evaluated."

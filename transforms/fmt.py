@@ -35,16 +35,26 @@ def is_missing(value) -> bool:
         pandas is not None and value is pandas.NA)
 
 
-def money(value, decimals: int = 3) -> str:
-    """$13.9M, $8.084M, $390K, $950 — as many decimals as the figure needs, up to `decimals`."""
+def money(value, decimals: int | None = None, exact: bool = False) -> str:
+    """$13.9M, $5.96M, $390K, $950: three significant digits, the one money format on screen (`decimals`
+    fixes the decimals instead); `exact`: every dollar with thousands separators ($624,000), for what
+    someone typed in."""
     if is_missing(value):
         return "—"
     sign = "-" if value < 0 else ""
     amount = abs(float(value))
+    if exact:
+        return f"{sign}${amount:,.0f}"
     for size, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "K")):
-        if amount >= size:
-            return f"{sign}${_trim(amount / size, decimals)}{suffix}"
+        if amount >= size or (decimals is None and amount >= size * 0.9995):     # $999.6K reads $1M
+            scaled = amount / size
+            return f"{sign}${_trim(scaled, _significant(scaled) if decimals is None else decimals)}{suffix}"
     return f"{sign}${_trim(amount, 0)}"
+
+
+def _significant(scaled: float) -> int:
+    """Decimals that give three significant digits to a number in [1, 1000)."""
+    return 0 if scaled >= 99.95 else 1 if scaled >= 9.995 else 2
 
 
 def pct(value, decimals: int = 1) -> str:
@@ -62,6 +72,11 @@ def number(value, decimals: int = 1) -> str:
             if abs(amount) >= size:
                 return f"{_trim(amount / size, decimals)}{suffix}"
     return _trim(amount, decimals)
+
+
+def count(n: int, singular: str, plural: str | None = None) -> str:
+    """'1 batch', '1,204 batches': a whole count with its noun agreeing."""
+    return f"{n:,} {singular if n == 1 else plural or singular + 's'}"
 
 
 def score(value, decimals: int = 1) -> str:

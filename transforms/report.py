@@ -5,7 +5,8 @@ plus the observation history, into a `Report` (sections of paragraphs, lists and
 renders to Markdown or to a standalone, fully escaped HTML page. A figure the data does not hold
 is written as "no data", never invented.
 
-    python -m transforms.report --week N [--kind executive|technical]   Markdown on stdout
+The command line (`python -m loaders report --week N [--kind executive|technical]`) reads the plan
+bundle through loaders/bundle.py, the same reader the pages use.
 """
 from __future__ import annotations
 
@@ -502,49 +503,3 @@ def to_html(report: Report) -> str:
 
 def file_name(kind: str, week: int, ext: str) -> str:
     return f"dce-{kind}-report-week-{week:02d}.{ext}"
-
-
-# --- command line (reads the database; the building above stays pure) ------------------------------------
-
-def _load_inputs(week: int | None) -> Inputs:
-    from loaders import assumptions
-    from loaders import build as db_build
-    from loaders import db, queries
-    from transforms.calendar import DEFAULT_START, current_week
-    db_build.ensure_built()
-    with db.connect() as con:
-        plan = {name: queries.plan_table(con, name) for name in
-                ("revenue_streams", "cost_avoidance", "customer_acquisition", "security_controls", "vulnerabilities",
-                 "compliance_requirements", "compliance_risks", "compliance_risk_coverage", "teams",
-                 "team_formation", "test_coverage", "alert_rules", "contacts", "stated_totals", "calendar")}
-        registry, targets = queries.registry(con), queries.targets(con)
-        plan["metrics"] = registry
-        plan["assumptions"] = assumptions.current(con)
-        latest_date = queries.latest_date(con)
-        cal = dict(zip(plan["calendar"]["key"], plan["calendar"]["value"]))
-        start = date.fromisoformat(str(cal.get("plan_start", DEFAULT_START)))
-        week = current_week(latest_date, start) if week is None else week
-
-        def at(w: int) -> PlanData:
-            cutoff = week_end(w, start)
-            return PlanData(registry, targets, plan, queries.latest_values(con, cutoff), latest_date, start, w)
-        now, prev = at(week), at(max(week - 1, 0))
-        history = queries.rule_history(con)
-    return Inputs(now, prev, history)
-
-
-def main(argv: list[str] | None = None) -> int:
-    import argparse
-    import sys
-    parser = argparse.ArgumentParser(prog="python -m transforms.report", description="Write a weekly report as Markdown.")
-    parser.add_argument("--week", type=int, help="plan week (default: the week the data reaches)")
-    parser.add_argument("--kind", choices=KINDS, default="executive")
-    args = parser.parse_args(argv)
-    if args.week is not None and not 0 <= args.week <= PLAN_WEEKS:
-        parser.error(f"--week must lie in 0..{PLAN_WEEKS}")
-    sys.stdout.write(to_markdown(build(args.kind, _load_inputs(args.week))))
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pandas as pd
-import plotly.graph_objects as go
 
 from transforms import fmt
 from transforms.model import PlanData, memo
@@ -167,70 +166,3 @@ def listing(saved: pd.DataFrame) -> Table:
                           "ROI": [o.get("roi_pct") for o in saved["outcomes"]],
                           "Saved": pd.to_datetime(saved["saved_at"]), "By": saved["saved_by"]})
     return Table(frame, {"#": "count", "Annual revenue impact": "$", "ROI": "%", "Saved": "date"})
-
-
-# --- charts (plotly figures; the page only shows them) --------------------------------------
-
-_MARGIN = dict(l=10, r=10, t=30, b=10)
-MONEY_AXIS = dict(tickprefix="$", tickformat="~s")
-
-
-def _figure(data: list[dict], height: int, **layout) -> go.Figure:
-    """One figure from plain dicts in a single constructor call.
-
-    Profile of a slider move: `add_vline`/`add_vrect`/`update_layout` each re-validate and re-walk the
-    whole figure (plotly's `_process_multiple_axis_spanning_shapes`, `batch_update`); building the
-    dict once is several times cheaper. Validation itself (deep copies of every property) was then
-    ~4 ms a figure of a ~55 ms slider move, so these figures skip it (plotly's own `_validate`
-    switch); tests/test_scenarios.py validates each of them in full.
-    """
-    return go.Figure(dict(data=data, layout=dict(height=height, margin=_MARGIN, **layout)), _validate=False)
-
-
-def monthly_figure(proj: Projection, base: Baseline) -> go.Figure:
-    """The scenario's streams stacked by month, with the plan's total dashed over them."""
-    m = proj.monthly
-    months = m["month"].tolist()      # plain lists: numpy arrays cost a read-only copy + base64 typed-array encoding
-    data = [dict(type="scatter", x=months, y=m[sid].tolist(), name=name, stackgroup="s", mode="none",
-                 hovertemplate="%{y:$,.0f}")
-            for sid, name in zip(base.stream_ids, base.streams["stream"])]
-    data.append(dict(type="scatter", x=months, y=m["plan_total"].tolist(), name="Plan total",
-                     line=dict(color="black", dash="dash"), mode="lines+markers", hovertemplate="%{y:$,.0f}"))
-    return _figure(data, 360, xaxis=dict(title=dict(text="Month"), dtick=1), yaxis=MONEY_AXIS,
-                   legend=dict(orientation="h", y=-0.25))
-
-
-def annual_figure(proj: Projection, plan: Projection, base: Baseline, mc: dict) -> go.Figure:
-    """Scenario and plan annual totals and the Monte Carlo P10–P90 (P50 tick) over the target band."""
-    money = lambda v: fmt.money(v, 2)   # noqa: E731
-    low, high = base.range_low, base.range_high
-    band = dict(type="rect", xref="x", yref="paper", x0=low, x1=high, y0=0, y1=1, fillcolor="#2ca02c",
-                opacity=0.12, line=dict(width=0), layer="below")
-    edges = [dict(type="line", xref="x", yref="paper", x0=x, x1=x, y0=0, y1=1, layer="above",
-                  line=dict(dash="dot", color="#2ca02c")) for x in (low, high)]
-    note = dict(x=(low + high) / 2, y=1.0, yref="paper", yanchor="bottom", showarrow=False,
-                text=f"target range {money(low)}–{money(high)}", font=dict(color="#2ca02c"))
-    data = [
-        dict(type="bar", y=["This scenario", "Plan annual target"], x=[proj.annual_total, plan.annual_total],
-             orientation="h", marker=dict(color=["#1f77b4", "#9aa5b1"]), textposition="outside",
-             cliponaxis=False, text=[money(proj.annual_total), money(plan.annual_total)]),
-        dict(type="bar", y=["P10–P90"], x=[mc["p90"] - mc["p10"]], base=[mc["p10"]], orientation="h",
-             marker=dict(color="#aec7e8"), text=[f"{money(mc['p10'])}–{money(mc['p90'])}"],
-             textposition="outside", cliponaxis=False),
-        dict(type="scatter", y=["P10–P90"], x=[mc["p50"]], mode="markers", hovertemplate="P50 %{x:$,.0f}",
-             marker=dict(symbol="line-ns-open", size=22, line=dict(width=3), color="#1f3b57")),
-    ]
-    top = max(proj.annual_total, plan.annual_total, mc["p90"], high) * 1.25
-    return _figure(data, 260, barmode="overlay", showlegend=False, shapes=[band, *edges], annotations=[note],
-                   xaxis=dict(**MONEY_AXIS, range=[0, top]),
-                   yaxis=dict(categoryorder="array", categoryarray=["P10–P90", "This scenario", "Plan annual target"]))
-
-
-def waterfall_figure(proj: Projection) -> go.Figure:
-    """Cost avoidance by risk, stacking to the total (issue #4 asks for the waterfall)."""
-    costs = proj.costs
-    data = [dict(type="waterfall", x=list(costs["risk"]) + ["Total"], measure=["relative"] * len(costs) + ["total"],
-                 y=list(costs["savings"]) + [0], textposition="outside", cliponaxis=False, textangle=0,
-                 text=[fmt.money(v) for v in costs["savings"]] + [fmt.money(proj.cost_avoidance)])]
-    return _figure(data, 240, showlegend=False,
-                   yaxis=dict(**MONEY_AXIS, range=[0, max(proj.cost_avoidance, 1) * 1.2]))

@@ -40,6 +40,29 @@ def scorecard(data: PlanData) -> tuple[pd.DataFrame, float, float]:
     return table, computed["security_score_total"][0], float(_stated(data).get("security_score_total", float("nan")))
 
 
+def posture_sentence(headline, score: float, stated: float, snapshot: PlanData, week: int) -> str:
+    """The two security figures the plan keeps, side by side: the headline Security score (the health
+    score's security category, kpis.security) and the posture scorecard's total computed from its controls,
+    with the plan's stated total and what its own rows give (its Executive Dashboard says 65/100 where the
+    scorecard says 11/100: contradictions.csv, security_dashboard_vs_scorecard)."""
+    plan_score = scorecard(snapshot)[1]
+    wrong = mismatched_controls(snapshot)
+    flag = "; ".join(f"its {c} row says {fmt.number(said, 2)} where the implementation gives {fmt.number(s, 2)}"
+                     for c, said, s in wrong)
+    return (f"Security score **{headline.shown}** as of plan week {week} (target {headline.target_text}): the "
+            f"health score's security category, the figure on the overview. The posture scorecard below "
+            f"computes **{fmt.value(score, 'score')}** from its controls (Σ implementation × max score). The "
+            f"plan states the scorecard at **{fmt.value(stated, 'score')}** at week 0, but its own rows give "
+            f"**{fmt.value(plan_score, 'score')}** — {flag or 'every row agrees'}.")
+
+
+def compliance_sentence(headline, week: int) -> str:
+    """The headline Compliance score beside the TCPA and GDPR requirement scores that follow it."""
+    return (f"Compliance score **{headline.shown}** as of plan week {week} (target {headline.target_text}): the "
+            "health score's compliance category, the figure on the overview. The TCPA and GDPR scores below are "
+            "the mean implementation of each regime's requirements.")
+
+
 @memo
 def mismatched_controls(data: PlanData) -> list[tuple[str, float, float]]:
     """Controls whose stated score differs from implementation × max score (on the plan's own rows)."""
@@ -101,7 +124,7 @@ PROTECTED_AT = 100.0        # every covering requirement fully implemented
 
 RISK_RULE = ("**How the matrix is computed.** A risk's protection is the mean implementation of the compliance "
              "requirements that cover it (equal weights; a requirement without data counts as 0%; the mapping is "
-             "data, `data/plan/compliance_risk_coverage.csv`, listed below). Expected loss = annual exposure × "
+             "data, listed below). Expected loss = annual exposure × "
              "(1 − protection): the annual exposure is the plan's own Annual Risk (its lower bound, \"$6M+\" → $6M), "
              "the figure its cost-avoidance table uses too, so the probability is shown as written and not "
              "multiplied in again. Status: 🟢 Protected when every covering requirement is fully implemented "
@@ -167,21 +190,6 @@ def risk_sentence(risks: pd.DataFrame, snapshot: pd.DataFrame) -> str:
             f"{fmt.money(snapshot['expected_loss'].sum())} at week 0; "
             f"{int(counts.get(status.MET, 0))} protected, {int(counts.get(status.PARTIAL, 0))} partially protected, "
             f"{int(counts.get(status.NOT_MET, 0))} unprotected.")
-
-
-def risk_figure(risks: pd.DataFrame) -> dict:
-    """Exposure and the expected loss left at the protection reached, per violation type (a plotly
-    figure as a plain dict: transforms import no plotting library)."""
-    names = list(risks["violation_type"])
-    bars = [dict(type="bar", orientation="h", y=names, x=list(risks["annual_risk"]), name="Annual exposure",
-                 marker=dict(color="#d9d9d9"), hovertemplate="%{y}: exposure %{x:$,.0f}<extra></extra>"),
-            dict(type="bar", orientation="h", y=names, x=list(risks["expected_loss"]), name="Expected loss now",
-                 marker=dict(color="#d62728"), text=[fmt.money(v) for v in risks["expected_loss"]],
-                 textposition="outside", cliponaxis=False,
-                 hovertemplate="%{y}: expected loss %{x:$,.0f}<extra></extra>")]
-    return dict(data=bars, layout=dict(
-        barmode="overlay", height=260, margin=dict(l=10, r=40, t=10, b=10), legend=dict(orientation="h", y=-0.2),
-        xaxis=dict(tickprefix="$", tickformat="~s"), yaxis=dict(autorange="reversed")))
 
 
 def violation_exposure(risks: pd.DataFrame, counts: dict[str, float]) -> pd.DataFrame:

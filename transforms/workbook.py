@@ -8,7 +8,7 @@ from datetime import datetime
 
 import pandas as pd
 
-from transforms import model
+from transforms import kpis, model
 from transforms.model import PlanData
 from transforms.scenarios import flat
 
@@ -31,8 +31,10 @@ def with_labels(observations: pd.DataFrame, registry: pd.DataFrame) -> pd.DataFr
 
 
 def sheets(data: PlanData, stored: dict[str, pd.DataFrame], saved_scenarios: pd.DataFrame) -> dict[str, pd.DataFrame]:
-    """The workbook's sheets in order: KPIs as of the week, then the stored tables (readable forms)."""
-    out = {f"KPIs week {data.week}": kpi_sheet(data)}
+    """The workbook's sheets in order: the headline KPIs (the overview's tiles, transforms/kpis.py) and every
+    metric with a target, as of the week; then the stored tables (readable forms)."""
+    out = {f"Headlines week {data.week}": kpis.table(kpis.headlines(data), data.week).export(),
+           f"KPIs week {data.week}": kpi_sheet(data)}
     for name, frame in stored.items():
         if name == "observations":
             frame = with_labels(frame, data.registry)
@@ -41,6 +43,11 @@ def sheets(data: PlanData, stored: dict[str, pd.DataFrame], saved_scenarios: pd.
                 columns=["levers_json", "outcomes_json"], errors="ignore")
         out[name] = frame
     return out
+
+
+def _by(batch) -> str:
+    who = getattr(batch, "loaded_by", None)
+    return f", by {who}" if isinstance(who, str) and who else ""
 
 
 def readme(data: PlanData, batches: pd.DataFrame, exported_at: datetime) -> dict:
@@ -52,7 +59,9 @@ def readme(data: PlanData, batches: pd.DataFrame, exported_at: datetime) -> dict
         "figures as of": data.as_of,
         "data as of": data.latest_date if data.latest_date is not None else "no observations",
         "exported at": exported_at.replace(microsecond=0),
-        "live batches": ", ".join(f"{b.batch_id} ({b.kind}: {b.file_name})" for b in live.itertuples()) or "none",
+        "live batches": ", ".join(f"{b.batch_id} ({b.kind}: {b.file_name}{_by(b)})" for b in live.itertuples()) or "none",
+        "batches sheet": "every load with who loaded it (loaded_by), from where (loaded_via: page, cli, import, "
+                         "script, build) and, once undone, when and by whom (rolled_back_at, rolled_back_by)",
         "units": "a column header names its unit, e.g. 'Target value'; 'Unit' columns give per-row units",
         "text cells": "a text cell that began with = + - @ or a control character starts with ' (CSV/formula "
                       "injection guard); numbers are real numbers",

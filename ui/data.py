@@ -14,16 +14,12 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from loaders import assumptions, build, db, queries
+from loaders import build, bundle, db, queries
 from loaders.errors import BusyError
 from transforms import fmt
-from transforms.calendar import DEFAULT_START, week_end
+from transforms.calendar import week_end
 from transforms.model import PlanData
 
-PLAN_REFERENCE = ("revenue_streams", "cost_avoidance", "customer_acquisition", "market_position",
-                  "security_controls", "vulnerabilities", "compliance_requirements", "compliance_risks",
-                  "compliance_risk_coverage", "teams", "team_formation", "test_coverage", "checklists",
-                  "alert_rules", "contacts", "stated_totals", "calendar", "contradictions")
 
 
 def busy(exc: BusyError) -> None:
@@ -58,26 +54,13 @@ def version() -> tuple:
 @st.cache_data(show_spinner=False, max_entries=4)
 def _base(version: tuple) -> dict:
     with db.connect() as con:
-        plan = {name: queries.plan_table(con, name) for name in PLAN_REFERENCE}
-        plan["metrics"] = queries.registry(con)
-        plan["assumptions"] = assumptions.current(con)      # the ROI's investment (edited on /business)
-        sample = queries.active_sample_batch(con)
-        return {"registry": plan["metrics"], "targets": queries.targets(con), "plan": plan,
-                "latest_date": queries.latest_date(con), "batches": queries.batches(con),
-                "sample_batch": sample[0] if sample else None,
-                "latest": queries.latest_values(con, None)}     # here, not in _latest: one connection per load
+        return bundle.read_base(con)
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
 def _latest(version: tuple, as_of: date | None):
     with db.connect() as con:
         return queries.latest_values(con, as_of)
-
-
-def plan_start(base: dict) -> date:
-    calendar = base["plan"]["calendar"]
-    values = dict(zip(calendar["key"], calendar["value"]))
-    return date.fromisoformat(str(values.get("plan_start", DEFAULT_START)))
 
 
 @or_busy
@@ -92,13 +75,7 @@ def plan_data(week: int | None = None) -> PlanData:
 
 @st.cache_resource(show_spinner=False, max_entries=64)
 def _plan_data(v: tuple, week: int | None) -> PlanData:
-    base = _base(v)
-    data = PlanData(base["registry"], base["targets"], base["plan"], base["latest"],
-                    base["latest_date"], plan_start(base), 0, base["sample_batch"], base["batches"])
-    data.week = data.data_week if week is None else week
-    if week is not None and week != data.data_week:
-        data.latest = _latest(v, week_end(week, data.start))
-    return data
+    return bundle.at_week(_base(v), week, lambda day: _latest(v, day))
 
 
 @st.cache_data(show_spinner=False, max_entries=16)

@@ -4,7 +4,9 @@ Why a module: the page stays a list of sections; the state machine lives here. A
 to disk once; it is read and validated in the capped child process (loaders/spool.py) once per table
 choice and mapping, and the result is kept in session state keyed on the uploaded file's id, the chosen
 table and the analyst's mapping, so a rerun never re-reads it.
-Nothing here writes except `commit`, `remove_days` and `rollback` (loaders.load, one transaction each).
+Nothing here writes except `commit`, `remove_days` and `rollback` (loaders.load, one transaction each),
+each as the page's user (ui/auth.py), whose role the loaders check again: a control shown by mistake
+still cannot write.
 Every failure is shown as a message naming the file (and row/column/value where known) and how to fix
 it: never a traceback. Problems are grouped and acted on by their code (loaders/errors.py), never by
 their wording. User text reaches Markdown only through fmt.md_escape.
@@ -22,9 +24,10 @@ from loaders.errors import BusyError, LoadError, Problem
 from loaders.validate import closest
 from transforms import fmt
 from transforms.export import to_csv_bytes
-from ui import widgets
+from ui import auth, widgets
 
 AUTO = "auto-detect"
+CALL_RECORDS = "call records"       # a call export of any shape: ui/calls.py maps it onto the call record
 SHOW_PROBLEMS = 100
 STAGES = {"read": "Reading the file (safely, in a separate process)…", "validate": "Validating every cell…",
           "write": "Writing one batch in one transaction…", "done": "Done"}
@@ -196,6 +199,31 @@ def needs_table_choice(error) -> bool:
 
 # ---- mapping what the report names --------------------------------------------------------------
 
+def review(uploaded, table_choice: str, registry_ids: list[str]) -> None:
+    """An uploaded file, read and validated: its report or preview above, the mapping of unknown columns and
+    metrics below (the mapping re-validates the file, and the report above follows it)."""
+    first, error = prepared_for(uploaded, table_choice, {}, {})
+    results = st.container()
+    column_map, metric_map = {}, {}
+    if first is not None and not first.ok:
+        column_map, metric_map = mapping_controls(first, registry_ids)
+    prepared, error = prepared_for(uploaded, table_choice, column_map, metric_map)
+    with results:
+        if isinstance(error, LoadError):
+            report(error, uploaded.name)
+            if needs_table_choice(error):
+                st.info("Choose the **Target table** above: the report will then name each column it does "
+                        "not know, and you can map it.", icon=":material/arrow_forward:")
+        elif error is not None:
+            st.warning(f"Busy, retry: {fmt.md_escape(error)}", icon=":material/hourglass_top:")
+        else:
+            preview(prepared)
+            if prepared.ok:
+                replacement(prepared)
+            else:
+                report(prepared.validated.problems, prepared.file_name)
+
+
 def mapping_controls(prepared, registry_ids: list[str]) -> tuple[dict, dict]:
     """Selectboxes to map unknown columns and unknown metric ids, read from the previous validation."""
     column_map, metric_map = {}, {}
@@ -232,13 +260,25 @@ def mapping_controls(prepared, registry_ids: list[str]) -> tuple[dict, dict]:
 
 # ---- preview and load ---------------------------------------------------------------------------
 
+# Arrow's type names in the words a spreadsheet user knows.
+_KIND_WORDS = (("timestamp", "date and time"), ("date", "date"), ("int", "whole number"), ("uint", "whole number"),
+               ("double", "number"), ("float", "number"), ("decimal", "number"), ("bool", "true/false"),
+               ("string", "text"), ("large_string", "text"), ("null", "empty"))
+
+
+def kind_in_words(arrow_type) -> str:
+    name = str(arrow_type)
+    return next((words for prefix, words in _KIND_WORDS if name.startswith(prefix)), name)
+
+
 def types_frame(prepared) -> pd.DataFrame:
-    read_as = {f.name: str(f.type) for f in prepared.upload.table.schema} if prepared.upload is not None else {}
+    read_as = ({f.name: kind_in_words(f.type) for f in prepared.upload.table.schema}
+               if prepared.upload is not None else {})
     rows = []
     for column in prepared.table.columns:
         values = prepared.frame[column.name] if column.name in prepared.frame else pd.Series(dtype=object)
         rows.append({"column": column.name, "in the file as": read_as.get(column.name, "(absent)"),
-                     "loads as": column.sql_type, "filled": int(values.notna().sum()),
+                     "loads as": kind_in_words(column.sql_type.lower().replace("varchar", "string")), "filled": int(values.notna().sum()),
                      "example": None if values.dropna().empty else _shown(values.dropna().iloc[0])})
     return pd.DataFrame(rows)
 
@@ -294,7 +334,8 @@ def load_button(prepared) -> None:
     with st.status(f"Loading {fmt.md_escape(prepared.file_name)}…", expanded=True) as status:
         bar = st.progress(0.4, text="Read ✓ · Validated ✓")
         try:
-            result = load.commit(prepared, progress=lambda stage, f: bar.progress(f, text=STAGES.get(stage, stage)))
+            result = load.commit(prepared, actor=auth.actor(),
+                                 progress=lambda stage, f: bar.progress(f, text=STAGES.get(stage, stage)))
         except BusyError as exc:
             status.update(label="The database is busy", state="error")
             st.warning(f"Busy, retry: {fmt.md_escape(exc)}. Nothing was written.", icon=":material/hourglass_top:")
@@ -321,6 +362,12 @@ def show_flash() -> None:
 
 # ---- history, undo, freshness -------------------------------------------------------------------
 
+def history_sentence(batches: pd.DataFrame) -> str:
+    """'3 batches: 2 upload, 1 sample.' in words people use."""
+    kinds = ", ".join(f"{n} {kind}" for kind, n in batches["kind"].value_counts().items())
+    return f"**{fmt.count(len(batches), 'batch', 'batches')}**" + (f": {kinds}." if kinds else ".")
+
+
 def history_frame(batches: pd.DataFrame) -> pd.DataFrame:
     if batches.empty:
         return pd.DataFrame()
@@ -328,19 +375,26 @@ def history_frame(batches: pd.DataFrame) -> pd.DataFrame:
         "batch": batches["batch_id"], "file": batches["file_name"], "sha256": batches["sha256"].str[:12],
         "table": batches["table_name"], "rows": batches["row_count"],
         "when": pd.to_datetime(batches["loaded_at"]).dt.strftime("%Y-%m-%d %H:%M"), "kind": batches["kind"],
-        "by": batches["loaded_by"],
+        "by": batches["loaded_by"], "via": batches["loaded_via"].fillna("") if "loaded_via" in batches else "",
         "period": ["" if pd.isna(a) else f"{a:%Y-%m-%d}" if a == b else f"{a:%Y-%m-%d} – {b:%Y-%m-%d}"
                    for a, b in zip(batches["period_start"], batches["period_end"])],
         "replaced": batches["replaced_rows"].fillna(0).astype(int),
-        "rolled back": [f"yes, {t:%Y-%m-%d %H:%M}" if pd.notna(t) else "no" for t in batches["rolled_back_at"]],
+        "rolled back": [(f"yes, {t:%Y-%m-%d %H:%M}" + (f" by {b}" if isinstance(b, str) else "")) if pd.notna(t)
+                        else "no" for t, b in zip(batches["rolled_back_at"], batches.get("rolled_back_by", [None] * len(batches)))],
     })
 
 
 def undo_controls(batches: pd.DataFrame) -> None:
-    """Pick a batch, confirm, roll it back (its rows go; the rows it replaced come back)."""
+    """Pick a batch, confirm, roll it back (its rows go; the rows it replaced come back). An analyst is offered
+    their own batches, an admin every one, a viewer none."""
+    me = auth.actor()
+    if not me.can("undo", me.who):
+        return
     undoable = batches[(batches["kind"] != "plan") & batches["rolled_back_at"].isna()]
+    undoable = undoable[[me.can("undo", by) for by in undoable["loaded_by"]]]
     if undoable.empty:
-        st.caption("No batch to undo: the plan's own data (batches of kind *plan*) cannot be rolled back.")
+        st.caption("No batch you can undo: the plan's own data (batches of kind *plan*) cannot be rolled back"
+                   + ("" if me.role == "admin" else ", and an analyst undoes only their own batches") + ".")
         return
     labels = {int(b.batch_id): f"batch {b.batch_id} · {b.file_name} · {b.row_count:,} rows · {b.kind}"
               for b in undoable.itertuples()}
@@ -349,7 +403,7 @@ def undo_controls(batches: pd.DataFrame) -> None:
                        key=f"undo_confirm_{batch}")
     if st.button(f"Undo batch {batch}", disabled=not sure, key="undo", icon=":material/undo:"):
         try:
-            flash("success", load.rollback(batch))
+            flash("success", load.rollback(batch, actor=auth.actor()))
         except (LoadError, BusyError) as exc:
             flash("error", f"Not undone: {exc}")
         st.rerun()
@@ -361,7 +415,9 @@ REMOVE_SCOPES = {"every metric": None, "metrics_daily figures": "metrics_daily",
 
 
 def removal_controls(latest, registry_ids: list[str]) -> None:
-    """Remove days: pick days and what, see what goes, confirm; one batch that undo brings back."""
+    """Remove days: pick days and what, see what goes, confirm; one batch that undo brings back (analysts)."""
+    if not auth.can("remove_days"):
+        return
     with st.expander("Remove days — their values stop counting, as one batch that Undo brings back"):
         with st.form("remove_days_form", border=False):
             c1, c2, c3 = st.columns(3)
@@ -389,7 +445,8 @@ def removal_controls(latest, registry_ids: list[str]) -> None:
                            key=f"rm_confirm_{start}_{end}_{table}_{len(ids or [])}")
         if st.button("Remove these days", disabled=not sure, key="remove_days", icon=":material/delete_sweep:"):
             try:
-                flash("success", load.remove_days(start, end, table_name=table, metric_ids=ids).summary())
+                flash("success", load.remove_days(start, end, table_name=table, metric_ids=ids,
+                                                  actor=auth.actor()).summary())
             except (LoadError, BusyError) as exc:
                 flash("error", f"Nothing removed: {exc}")
             st.session_state.pop("_removal", None)
@@ -417,4 +474,4 @@ def freshness_frame(data) -> pd.DataFrame:
 
 
 def table_options() -> list[str]:
-    return [AUTO] + [t.name for t in schema.UPLOADABLE]
+    return [AUTO] + [t.name for t in schema.UPLOADABLE] + [CALL_RECORDS]

@@ -8,10 +8,12 @@ import streamlit as st
 
 from transforms.calendar import PLAN_WEEKS, week_end
 from transforms.export import to_csv_bytes
+from transforms.fmt import md_escape
 from transforms.table import Table, as_display, as_export
 from transforms.model import PlanData
 
 MAX_TABLE_ROWS = 1000   # tables send at most this many rows to the browser; the CSV has them all
+STATIC_ROWS = 30        # up to this many rows a table is static HTML: text wraps, nothing is cut at any width
 
 
 def table(frame: pd.DataFrame | Table, name: str, *, caption: str | None = None, height: int | str = "auto",
@@ -19,9 +21,13 @@ def table(frame: pd.DataFrame | Table, name: str, *, caption: str | None = None,
     """A table as people read it, then a CSV download of it as data (all rows, raw values, units in headers).
 
     `frame` is a transforms.table.Table (display and export views) or a DataFrame that is data already."""
-    shown, config = _with_history_links(frame, as_display(frame), column_config)
+    shown = as_display(frame)
     total = len(shown)
-    st.dataframe(shown.head(MAX_TABLE_ROWS), hide_index=True, height=height, column_config=config)
+    if total <= STATIC_ROWS and height == "auto":
+        st.table(_static(frame, shown), hide_index=True, border="horizontal")
+    else:
+        shown, config = _with_history_links(frame, shown, column_config)
+        st.dataframe(shown.head(MAX_TABLE_ROWS), hide_index=True, height=height, column_config=config)
     # One horizontal container, not st.columns (a row and two column blocks): a lighter page to lay out.
     row = st.container(horizontal=True, vertical_alignment="center")
     # Deferred: the CSV is built only when someone clicks, not on every rerun.
@@ -36,16 +42,35 @@ def table(frame: pd.DataFrame | Table, name: str, *, caption: str | None = None,
         row.caption(note)
 
 
-def _with_history_links(frame, shown: pd.DataFrame, column_config: dict | None):
-    """A table whose rows are metrics gets a link to each metric's history page (same week)."""
-    config = dict(column_config or {})
-    if not isinstance(frame, Table) or frame.kind("metric_id") != "id" or "History" in shown:
-        return shown, config
+def _static(frame, shown: pd.DataFrame) -> pd.DataFrame:
+    """A short table for st.table: every cell is Markdown there, so each is escaped (md_escape: a cell
+    shows the characters it holds, a file name never becomes a link or an image) and a metric row gets
+    its History link written as Markdown."""
+    out = shown.map(lambda v: md_escape(v) if isinstance(v, str) else ("" if v is None or v is pd.NA else v))
+    out.columns = [md_escape(c) for c in out.columns]
+    links = _history_urls(frame)
+    if links is not None:
+        out["History"] = [f"[history]({url})" if url else "" for url in links]
+    return out
+
+
+def _history_urls(frame) -> list[str] | None:
+    """Each row's metric history URL (same week), for a Table whose rows are metrics; else None."""
+    if not isinstance(frame, Table) or frame.kind("metric_id") != "id":
+        return None
     registry = ui_data_registry()
     labels = dict(zip(registry["metric_id"], registry["label"]))
     week = st.session_state.get("_shown_week")
     suffix = "" if week is None else f"&week={week}"
-    links = [f"metric?metric={quote_plus(labels[m])}{suffix}" if m in labels else "" for m in frame.data["metric_id"]]   # "" not None: a total row shows blank, not "None"
+    return [f"metric?metric={quote_plus(labels[m])}{suffix}" if m in labels else "" for m in frame.data["metric_id"]]
+
+
+def _with_history_links(frame, shown: pd.DataFrame, column_config: dict | None):
+    """A table whose rows are metrics gets a link to each metric's history page (same week)."""
+    config = dict(column_config or {})
+    links = _history_urls(frame)
+    if links is None or "History" in shown:
+        return shown, config
     config["History"] = st.column_config.LinkColumn("History", display_text="history", width="small",
                                                     help="Open the metric's targets, chart and observations")
     return shown.assign(History=links), config
