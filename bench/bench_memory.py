@@ -7,7 +7,7 @@ upload a ~197 MB observations CSV (4.6M rows) on /data at the same moment and wa
 upload_settle_s_3x200mb — seconds from closing the three browsers until the server's resident memory
 (VmRSS) is under 1024 MB again (0 when it never left); its resident memory at that moment beside it.
 Goal ≤ 60 s.
-Reading and validating run in capped child processes (loaders/readers.py, loaders/spool.py), which are
+Reading and validating run in capped child processes (loaders/readers/sandbox.py, loaders/spool.py), which are
 not the server: their peak is reported beside the rows (`child_peak_mb`, the largest seen) for honesty.
 Sampled every 0.2 s from /proc. Quick mode: 3 × ~20 MB files, one run.
 """

@@ -18,7 +18,7 @@ import pandas as pd
 
 from loaders import access, schema
 from loaders.access import Actor
-from loaders.db import connect, transaction
+from loaders.db import connect, has_table, transaction
 
 # name → (label, lowest, highest, whole number)
 LIMITS = {
@@ -65,14 +65,11 @@ def save(values: dict, *, actor: Actor | None = None, db: Path | None = None) ->
 
 def current(con) -> pd.DataFrame:
     """The value in force per assumption (the newest edit), with when and by whom; empty when none."""
-    try:
-        return con.execute(f"SELECT {', '.join(COLUMNS)} FROM assumptions "
-                           "QUALIFY row_number() OVER (PARTITION BY name ORDER BY saved_at DESC) = 1 "
-                           "ORDER BY name").df()
-    except Exception as exc:        # a database built before the table existed
-        if "assumptions" not in str(exc):
-            raise
+    if not has_table(con, "assumptions"):        # a database built before the table existed
         return pd.DataFrame(columns=COLUMNS)
+    return con.execute(f"SELECT {', '.join(COLUMNS)} FROM assumptions "
+                       "QUALIFY row_number() OVER (PARTITION BY name ORDER BY saved_at DESC) = 1 "
+                       "ORDER BY name").df()
 
 
 def read_current(*, db: Path | None = None) -> pd.DataFrame:

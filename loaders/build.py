@@ -9,6 +9,9 @@ The layout (loaders/schema.py): tracked tables live under `<name>_history`, the 
 live views. `upgrade_layout` brings a database written by an earlier version (tracked tables under
 the plan's names, possibly with two live rows for one metric and day) to this layout, in the build's
 transaction; a database already on it is only read.
+
+The plan folder must meet its data contract (data/plan/contract.toml, loaders/contract.py) before
+anything is written: a violation is a LoadError naming file, row, column and value, and nothing is built.
 """
 from __future__ import annotations
 
@@ -17,8 +20,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from loaders import schema
-from loaders.db import PLAN_DIR, connect, transaction
+from loaders import contract, schema
+from loaders.db import PLAN_DIR, connect, db_path, transaction
+from loaders.errors import LoadError, Problem
 
 PLAN_FILE_NAME = "data/plan"
 
@@ -119,9 +123,11 @@ def current_plan_sha(con) -> str | None:
     return row[0] if row else None
 
 
-def _replace_table(con, name: str, frame: pd.DataFrame) -> None:
+def _replace_table(con, name: str, frame: pd.DataFrame, columns: dict[str, str]) -> None:
+    """`name` holds `frame` with exactly the contract's columns and types (not the types pandas guessed)."""
     con.register("_frame", frame)
-    con.execute(f'CREATE OR REPLACE TABLE "{name}" AS SELECT * FROM _frame')
+    typed = ", ".join(f'CAST("{c}" AS {t}) AS "{c}"' for c, t in columns.items())
+    con.execute(f'CREATE OR REPLACE TABLE "{name}" AS SELECT {typed} FROM _frame')
     con.unregister("_frame")
 
 
@@ -140,10 +146,8 @@ def _load_registry(con, plan_dir: Path) -> None:
         cols = ", ".join(f'CAST("{c.name}" AS {c.sql_type})' for c in table.columns)
         con.execute(f'INSERT INTO "{table.name}" SELECT {cols} FROM _frame')
         con.unregister("_frame")
-    registry = {t.name for t in schema.PLAN_TABLES} | {"observations"}
-    for path in plan_files(plan_dir):
-        if path.stem not in registry:
-            _replace_table(con, schema.REFERENCE_PREFIX + path.stem, read_plan_csv(path.stem, plan_dir))
+    for stem, columns in schema.reference_tables().items():
+        _replace_table(con, schema.REFERENCE_PREFIX + stem, read_plan_csv(stem, plan_dir), columns)
 
 
 def _load_plan_observations(con, plan_dir: Path, sha: str, who: str, via: str) -> None:
@@ -176,8 +180,21 @@ def next_batch_id(con) -> int:
     return con.execute("SELECT coalesce(max(batch_id), 0) + 1 FROM batches").fetchall()[0][0]   # fetchall: DuckDB 2.0 refuses register() while a result is unfinished
 
 
+def check_contract(plan_dir: Path = PLAN_DIR) -> None:
+    """LoadError listing every way `plan_dir` breaks its contract, or declares the core tables (metrics,
+    targets, observations) otherwise than this version's schema does; nothing else happens."""
+    contract.enforce(plan_dir)
+    declared = contract.load(plan_dir / contract.FILE_NAME)
+    for table in (*schema.PLAN_TABLES, schema.OBSERVATIONS):
+        if declared[table.name].columns != {c.name: c.sql_type for c in table.columns}:
+            raise LoadError(Problem(f"{plan_dir.name}/{contract.FILE_NAME}", f"declares [{table.name}] otherwise than "
+                                    "this version's schema (loaders/schema.py reads data/plan/contract.toml)",
+                                    code="undeclared_table", fix="declare it as data/plan/contract.toml does"))
+
+
 def build(path: Path | None = None, plan_dir: Path = PLAN_DIR, *, actor=None) -> bool:
     """Create, upgrade or refresh the database. Returns True when anything was written.
+    LoadError (nothing written) when the plan folder breaks its data contract.
 
     `actor` (loaders/access.py): an explicit rebuild (the CLI's `build`) needs the admin role and is recorded
     as theirs; without one it is the automatic build on first run or after the plan files changed, which
@@ -185,9 +202,11 @@ def build(path: Path | None = None, plan_dir: Path = PLAN_DIR, *, actor=None) ->
     from loaders import access
     who, via = (access.require(actor, "rebuild").who, actor.via) if actor is not None else (access.os_user(), "build")
     sha = plan_sha256(plan_dir)
-    with connect(path) as con:
-        if is_current(con, plan_dir, sha):
-            return False
+    if Path(path or db_path()).exists():        # (a refused plan leaves no empty database file behind)
+        with connect(path) as con:
+            if is_current(con, plan_dir, sha):
+                return False
+    check_contract(plan_dir)
     with transaction(path) as con:
         create_schema(con)                   # no-op when someone else upgraded it meanwhile
         if current_plan_sha(con) == sha:     # ... or built it

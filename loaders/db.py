@@ -25,7 +25,7 @@ import duckdb
 from loaders.errors import BusyError
 
 ROOT = Path(__file__).resolve().parents[1]
-PLAN_DIR = ROOT / "data" / "plan"
+PLAN_DIR = Path(os.environ.get("DCE_PLAN_DIR") or ROOT / "data" / "plan")   # $DCE_PLAN_DIR: build from a copy
 DEFAULT_DB = ROOT / "data" / "dce.duckdb"
 WAIT_S = 15.0          # how long a unit of work waits for another process's lock ($DCE_DB_WAIT_S)
 
@@ -138,3 +138,9 @@ def data_version(path: Path | None = None) -> tuple:
         except FileNotFoundError:
             sig.append(None)
     return (str(path), *sig)
+
+
+def has_table(con, name: str) -> bool:
+    """True when the database holds table `name` (a database built before the table existed does not)."""
+    return bool(con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = $name AND NOT temporary",
+                            {"name": name}).fetchall()[0][0])

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-# code → how to fix it (the default; a problem may carry a more specific fix of its own). "unreadable" (the
-# readers' refusals: size, encoding, damaged or unsafe files) has none: each of those reasons says its own.
+# code → how to fix it (the default; a problem may carry a more specific fix of its own). The readers'
+# refusals (READER_CODES: size, encoding, damaged or unsafe files) have none: each of those reasons says its own.
 FIXES = {
     "unknown_table": "rename the headers to one of the table shapes listed (see the templates on /data), "
                      "or choose the target table",
@@ -34,6 +34,28 @@ FIXES = {
     "write_failed": "try again; if it persists, the database file may be damaged or the disk full",
     "nothing_to_remove": "choose days (or metrics) that hold live values",
     "no_such_batch": "pick a batch from the load history",
+}
+
+
+# What the readers (loaders/readers/) refuse a whole file for, each a code of its own; "unreadable" is left
+# for a failure no rule foresaw (a file that cannot be opened, a library error while reading).
+READER_CODES = {
+    "empty_file": "the file (or its only sheet) holds nothing",
+    "too_large": "over a limit: bytes, rows, columns, or the parser's memory or time",
+    "bad_encoding": "text that is neither UTF-8, UTF-16 nor Latin-1/cp1252",
+    "binary_file": "NUL bytes: not a text file",
+    "malformed_csv": "quotes that do not close, or rows the CSV reader and the quote-aware count disagree on",
+    "ragged_row": "a row with more or fewer fields than the header",
+    "duplicate_column": "two headers that mean the same column",
+    "unnamed_column": "data under a column without a usable header name (or no named column at all)",
+    "merged_header": "merged cells on the header row",
+    "hidden_sheet": "the only data is on hidden sheets",
+    "legacy_workbook": "an .xls or an encrypted workbook",
+    "not_a_workbook": "a zip file that is not an Excel workbook",
+    "unsafe_file": "a possible zip or XML bomb, a DTD, or macros",
+    "damaged_file": "a damaged zip, workbook or Parquet file",
+    "unsupported_type": "a Parquet column type with no plain-cell meaning (nested, binary that is not text)",
+    "unreadable": "anything else that stopped the read",
 }
 
 

@@ -13,24 +13,31 @@ The file is still untrusted, so this path only ACCEPTS:
 * its row count must equal an independent count of record terminators made while hashing
   (so files with quotes, blank lines, NUL bytes or stray CRs are left to the worded path);
 * a memory limit while reading;
-* the strict checks of `validate._fast_sql` (ISO dates, plain numbers, no padding, known
-  metric ids / teams, percent ranges, no duplicate keys).
+* the strict checks both SQL paths share (loaders/sqlcheck.py: ISO dates, plain numbers, no padding,
+  known metric ids / teams, percent ranges, no duplicate keys).
 Anything else — XLSX (zip/XML bombs stay in the capped child process), non-UTF-8, title rows,
 unknown columns, small files, or any doubtful cell — returns None and the caller runs the worded
 path (readers child + validate), which names every problem by file, row, column and value.
 Imports only duckdb and the standard library: the CLI's fast path never imports pandas or pyarrow.
+
+Every time this path declines a file, logger `loaders.native` says why: DEBUG when the file was never a
+candidate (small, a workbook, UTF-16, ...), INFO when it was and something in it sent it to the worded path
+(a doubtful cell, a row count that disagrees, a reader error). To see them:
+`logging.basicConfig(); logging.getLogger("loaders.native").setLevel(logging.INFO)`.
 """
 from __future__ import annotations
 
 import csv
 import hashlib
+import logging
 import os
 import re
 import threading
 from dataclasses import dataclass
 
-from loaders import schema
+from loaders import schema, sqlcheck
 
+log = logging.getLogger("loaders.native")
 MB = 1024 * 1024
 MIN_CSV_BYTES = 2 * MB            # ≈ 50k rows of the observations shape; smaller files: the worded path is quick
 MIN_PARQUET_ROWS = 50_000
@@ -38,8 +45,6 @@ MAX_BYTES = 200 * MB              # readers.Limits.max_bytes: larger files go to
 MEMORY_LIMIT = "2GB"              # readers.Limits.memory_mb
 DELIMITERS = (",", ";", "|", "\t")
 HEAD_BYTES = 64 * 1024
-_NUMBER_TYPES = {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT",
-                 "FLOAT", "DOUBLE"}
 
 
 def normalise_name(raw: object) -> str:
@@ -61,6 +66,12 @@ class Plan:
     rows: int | None = None            # parquet: rows in the file's metadata
 
 
+def declined(path, reason: str, *, candidate: bool = True) -> None:
+    """Log why the native path leaves `path` to the worded one (returns None, for `return declined(...)`)."""
+    log.log(logging.INFO if candidate else logging.DEBUG, "native load declined %s: %s; taking the worded path",
+            os.path.basename(os.fspath(path)), reason)
+
+
 def plan(path: str | os.PathLike) -> Plan | None:
     """Can the native path take this file? Reads a few KB (CSV) or the footer (Parquet); None = no."""
     path = os.fspath(path)
@@ -68,33 +79,35 @@ def plan(path: str | os.PathLike) -> Plan | None:
         size = os.path.getsize(path)
         with open(path, "rb") as fh:
             head = fh.read(HEAD_BYTES)
-    except OSError:
-        return None
+    except OSError as exc:
+        return declined(path, f"cannot be opened ({exc.strerror or exc})", candidate=False)
     if size > MAX_BYTES or not head:
-        return None
+        return declined(path, "empty" if not head else f"over {MAX_BYTES // MB} MB", candidate=False)
     if head.startswith(b"PAR1"):
         return _plan_parquet(path)
-    if size < MIN_CSV_BYTES or head.startswith((b"PK", b"\xd0\xcf", b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")):
-        return None
+    if size < MIN_CSV_BYTES:
+        return declined(path, f"under {MIN_CSV_BYTES // MB} MB (the worded path is quick)", candidate=False)
+    if head.startswith((b"PK", b"\xd0\xcf", b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")):
+        return declined(path, "a workbook, or text with a byte-order mark", candidate=False)
     if b"\x00" in head or b'"' in head:
-        return None
+        return declined(path, "NUL bytes or quotes in its first 64 KB")
     end = head.find(b"\n")
     if end <= 0:
-        return None
+        return declined(path, "no header line in its first 64 KB")
     try:
         head.decode("utf-8")
         header = head[:end].decode("utf-8")
     except UnicodeDecodeError:
-        return None
+        return declined(path, "not UTF-8 in its first 64 KB")
     crlf = header.endswith("\r")
     header = header.rstrip("\r")
     if "\r" in header or head.count(b"\r") != head.count(b"\r\n") or (head.count(b"\r") > 0) != crlf:
-        return None
+        return declined(path, "mixed or stray carriage returns")
     for delim in DELIMITERS:
         cells = next(csv.reader([header], delimiter=delim))
         if len(cells) > 1:
             return Plan(path, "csv", [normalise_name(c) for c in cells], delim, crlf)
-    return None
+    return declined(path, "a header of one column")
 
 
 def _plan_parquet(path: str) -> Plan | None:
@@ -103,13 +116,13 @@ def _plan_parquet(path: str) -> Plan | None:
         with duckdb.connect() as con:
             rows = con.execute("SELECT sum(num_rows) FROM parquet_file_metadata(?)", [path]).fetchall()[0][0]
             described = con.execute("DESCRIBE SELECT * FROM read_parquet(?)", [path]).fetchall()
-    except Exception:   # noqa: BLE001 - corrupt or odd: the worded path says why
-        return None
+    except Exception as exc:   # noqa: BLE001 - corrupt or odd: the worded path says why
+        return declined(path, f"DuckDB cannot read its footer ({str(exc).strip()[:120]})")
     if not rows or rows < MIN_PARQUET_ROWS:
-        return None
+        return declined(path, f"under {MIN_PARQUET_ROWS:,} rows (the worded path is quick)", candidate=False)
     names = [r[0] for r in described]
-    if any(n != normalise_name(n) for n in names):
-        return None      # names the readers would rename (or the pandas index): the worded path
+    if any(n != normalise_name(n) for n in names):      # names the readers would rename, or the pandas index
+        return declined(path, "column names the readers would normalise")
     return Plan(path, "parquet", names, types={r[0]: r[1] for r in described}, rows=int(rows))
 
 
@@ -117,8 +130,12 @@ def fits(plan_: Plan, table: schema.Table) -> bool:
     """Header names are exactly known columns of `table` (no blanks, duplicates, unknowns; required present)."""
     names = plan_.names
     required = {c.name for c in table.columns if c.required}
-    return len(set(names)) == len(names) and all(names) and set(names) <= set(table.column_names) \
+    ok = len(set(names)) == len(names) and all(names) and set(names) <= set(table.column_names) \
         and required <= set(names)
+    if not ok:
+        declined(plan_.path, f"its header is not exactly columns of {table.name} (blank, repeated, unknown or "
+                             "missing names)")
+    return ok
 
 
 class Scan(threading.Thread):
@@ -170,11 +187,26 @@ def stage(con, plan_: Plan, table: schema.Table, scan: Scan, batch_id: int) -> t
 
     One pass: DuckDB reads, casts, leaves out doubtful rows and inserts (no staging copy: the
     transaction is the staging). Returns (rows, period) when every row and cell passed; None when
-    anything is doubtful — the caller then rolls the transaction back. Errors propagate likewise.
+    anything is doubtful — the caller then rolls the transaction back. Errors propagate likewise
+    (each is logged first: the caller rolls back and takes the worded path without a word).
     """
-    built = _typed_sql(table, plan_)
+    try:
+        return _stage(con, plan_, table, scan, batch_id)
+    except Exception as exc:
+        declined(plan_.path, f"DuckDB stopped reading it ({type(exc).__name__}: "
+                             f"{(str(exc).strip().splitlines() or [''])[0][:160]})")
+        raise
+
+
+def _stage(con, plan_: Plan, table: schema.Table, scan: Scan, batch_id: int) -> tuple[int, tuple | None] | None:
+    has_teams = bool(con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'plan_teams' "
+                                 "AND NOT temporary").fetchall()[0][0])
+    read_types = _csv_read_types(plan_, table) if plan_.kind == "csv" else plan_.types
+    built = sqlcheck.typed_select(table, read_types, sqlcheck.joined_columns(table, True, has_teams),
+                                  reader_dates=plan_.kind == "csv")
     if built is None:
-        return None
+        return declined(plan_.path, "a column type the SQL checks do not take (a boolean as text, a timestamp, "
+                                    "a decimal)")
     exprs, bad = built
     if plan_.kind == "csv":
         types = _csv_read_types(plan_, table)
@@ -193,16 +225,19 @@ def stage(con, plan_: Plan, table: schema.Table, scan: Scan, batch_id: int) -> t
                        [plan_.path]).fetchall()[0][0]
     scan.join()
     if scan.error is not None:
-        return None
+        return declined(plan_.path, f"the hashing pass failed ({scan.error})")
     expected = scan.records() if plan_.kind == "csv" else plan_.rows
-    if expected is None or rows != expected or rows == 0:      # a doubtful row was left out, or rows went missing
-        return None
+    if expected is None:
+        return declined(plan_.path, "its records cannot be counted independently (quotes, NUL bytes or stray "
+                                    "carriage returns)")
+    if rows != expected or rows == 0:      # a doubtful row was left out, or rows went missing
+        return declined(plan_.path, f"DuckDB kept {rows:,} of the {expected:,} records counted (a doubtful cell: an "
+                                    "odd number or date, padding, a value out of range, a missing required value; "
+                                    "or a blank line)")
     con.execute(f"CREATE TEMP VIEW _staged AS SELECT {', '.join(chr(34) + n + chr(34) for n in names)} "
                 f'FROM "{table.storage_name}" WHERE batch_id = {int(batch_id)}')
-    has_teams = con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = 'plan_teams' "
-                            "AND NOT temporary").fetchall()[0][0]
-    if schema.sql_rejects(con, table, "_staged", "metrics", "plan_teams" if has_teams else None):
-        return None
+    if sqlcheck.sql_rejects(con, table, "_staged", "metrics", "plan_teams" if has_teams else None):
+        return declined(plan_.path, "an unknown metric or team, a percentage out of range, or a repeated key")
     period = None
     if table.period_column:
         start, end = con.execute(f'SELECT min("{table.period_column}"), max("{table.period_column}") FROM _staged'
@@ -220,46 +255,3 @@ def _csv_read_types(plan_: Plan, table: schema.Table) -> dict[str, str]:
     day and padding, which the worded path reads as the same date."""
     dates = {c.name for c in table.columns if c.sql_type == "DATE"}
     return {n: "DATE" if n in dates else "VARCHAR" for n in plan_.names}
-
-
-def _typed_sql(table: schema.Table, plan_: Plan) -> tuple[list[str], list[str]] | None:
-    """Per schema column: the typed expression and the predicates that make a row doubtful."""
-    exprs, bad = [], []
-    read_types = _csv_read_types(plan_, table) if plan_.kind == "csv" else plan_.types
-    for column in table.columns:
-        q = f'"{column.name}"'
-        kind = column.sql_type.split("(")[0]
-        numeric = kind in ("INTEGER", "BIGINT", "DOUBLE", "DECIMAL")
-        raw = read_types.get(column.name)
-        if raw is None:
-            value = f"CAST(NULL AS {'DOUBLE' if numeric else kind if kind in ('DATE', 'BOOLEAN') else 'VARCHAR'})"
-        elif raw == "VARCHAR":
-            if kind == "DATE":   # exactly YYYY-MM-DD: the parsed date prints back as the cell
-                value = f"TRY_CAST(NULLIF({q}, '') AS DATE)"
-                bad.append(f"({q} <> '' AND coalesce(CAST({value} AS VARCHAR) <> {q}, true))")
-            elif numeric:
-                bad.append(f"NOT coalesce(regexp_full_match({q}, '{schema.SQL_PLAIN_NUMBER}') OR {q} = '', true)")
-                value = f"TRY_CAST(NULLIF({q}, '') AS DOUBLE)"
-            elif kind == "BOOLEAN":
-                return None
-            else:   # text: padding (which the worded path strips) is doubtful; a padded metric id
-                if not (table.name == "observations" and column.name == "metric_id"):   # fails the registry join
-                    bad.append(f"coalesce(regexp_matches({q}, '{schema.SQL_PADDED}'), false)")
-                value = f"NULLIF({q}, '')"
-        elif numeric and raw in _NUMBER_TYPES:
-            value = f"CAST({q} AS DOUBLE)"
-            bad.append(f"coalesce(isnan({value}), false)")
-        elif kind == "DATE" and raw == "DATE":
-            value = q
-            if plan_.kind == "csv":   # the reader's %Y also takes 1–3 digit years, which the worded path refuses
-                bad.append(f"coalesce(year({q}) < 1000, false)")
-        else:
-            return None
-        if numeric:
-            bad += schema.sql_number_checks(column, value)
-        if column.required:
-            bad.append(f"{value} IS NULL")
-        exprs.append(f'{value} AS "{column.name}"')
-    return exprs, bad
-
-

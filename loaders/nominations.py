@@ -18,7 +18,7 @@ import pandas as pd
 
 from loaders import access, schema
 from loaders.access import Actor
-from loaders.db import connect, transaction
+from loaders.db import connect, has_table, transaction
 
 AWARDS = {                 # the plan's "Individual Recognition", as it describes each award
     "Daily Heroes": "Outstanding daily contributions",
@@ -79,11 +79,8 @@ def listing(*, up_to_week: int | None = None, db: Path | None = None) -> pd.Data
     """Every nomination (for plan weeks up to `up_to_week`), by week, then in the order they were made."""
     cutoff = "" if up_to_week is None else "WHERE week <= ?"
     with connect(db) as con:
-        try:
-            return con.execute(f"SELECT {', '.join(COLUMNS)} FROM nominations {cutoff} "
-                               "ORDER BY week, nominated_at, nomination_id",
-                               [] if up_to_week is None else [int(up_to_week)]).df()
-        except Exception as exc:        # a database built before the table existed
-            if "nominations" not in str(exc):
-                raise
+        if not has_table(con, "nominations"):        # a database built before the table existed
             return pd.DataFrame(columns=COLUMNS)
+        return con.execute(f"SELECT {', '.join(COLUMNS)} FROM nominations {cutoff} "
+                           "ORDER BY week, nominated_at, nomination_id",
+                           [] if up_to_week is None else [int(up_to_week)]).df()

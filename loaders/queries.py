@@ -4,12 +4,21 @@ To run the app over partitioned Parquet or another SQL engine, this is the
 module to change (see docs/scaling.md). Reads go through the live view `observations`
 (loaders/schema.py: one live row per metric and day); the full history with supersession is
 `observations_history`, which only loaders write.
+
+Parameters are named (`$as_of`), never counted `?`s: a query's text says what each value is, and a filter
+added to a query cannot shift the others. DuckDB refuses a parameter the query does not use, so
+`_named` leaves out the ones an optional filter did not add.
 """
 from __future__ import annotations
 
 import pandas as pd
 
 LIVE = "superseded_by IS NULL"     # on a *_history table; the views hold live rows only
+
+
+def _named(sql: str, **params) -> dict:
+    """The parameters `sql` uses (`$name`), by name: an optional filter's value goes only where it is used."""
+    return {k: v for k, v in params.items() if f"${k}" in sql}
 
 
 def plan_table(con, name: str) -> pd.DataFrame:
@@ -30,13 +39,13 @@ def latest_date(con):
 
 def latest_values(con, as_of=None) -> pd.DataFrame:
     """The latest live value per metric on or before `as_of`, with its date and batch."""
-    cutoff = "" if as_of is None else "WHERE as_of <= ?"
-    params = [] if as_of is None else [as_of]
-    return con.execute(f"""
+    cutoff = "" if as_of is None else "WHERE as_of <= $as_of"
+    sql = f"""
         SELECT metric_id, arg_max(value, as_of) AS value, max(as_of) AS as_of,
                arg_max(batch_id, as_of) AS batch_id, count(*) AS n_obs
         FROM observations {cutoff}
-        GROUP BY metric_id""", params).df()
+        GROUP BY metric_id"""
+    return con.execute(sql, _named(sql, as_of=as_of)).df()
 
 
 def _daily(where: str) -> str:
@@ -47,7 +56,7 @@ def _daily(where: str) -> str:
     outside those spans pass through; only the rows inside are grouped by day. (The usual case:
     the plan's week-0 rows and a long upload share one day.) Profile, 10M rows, daily values plus
     per-metric aggregates: 0.48 s; grouping every metric fed by two batches took 1.13 s. `where`
-    filters observations and appears twice: bind its parameters twice.
+    filters observations (it appears twice; its named parameters are bound once).
     """
     return f"""
         WITH spans AS (
@@ -78,24 +87,24 @@ def daily_series(con, metric_ids: list[str], max_points: int = 2000, extremes: b
     """
     if not metric_ids:
         return pd.DataFrame(columns=["metric_id", "as_of", "value"])
-    where = "list_contains(?, metric_id)"
+    where = "list_contains($ids, metric_id)"
+    ids = {"ids": metric_ids}
     span = con.execute(f"""SELECT date_diff('day', min(as_of), max(as_of)) + 1 FROM observations
-                           WHERE {where}""", [metric_ids]).fetchone()[0] or 1
+                           WHERE {where}""", ids).fetchone()[0] or 1
     if span <= max_points:
         return con.execute(f"SELECT metric_id, as_of, avg(value) AS value FROM observations WHERE {where} "
-                           "GROUP BY ALL ORDER BY metric_id, as_of", [metric_ids]).df()
+                           "GROUP BY ALL ORDER BY metric_id, as_of", ids).df()
     if not extremes:
-        days = -(-span // max_points)
         return con.execute(f"""
-            SELECT metric_id, time_bucket(INTERVAL (?) DAY, as_of) AS as_of, avg(value) AS value
+            SELECT metric_id, time_bucket(INTERVAL ($days) DAY, as_of) AS as_of, avg(value) AS value
             FROM observations WHERE {where}
-            GROUP BY ALL ORDER BY metric_id, as_of""", [days, metric_ids]).df()
+            GROUP BY ALL ORDER BY metric_id, as_of""", {**ids, "days": -(-span // max_points)}).df()
     days = -(-span // max(1, max_points // 2 - 1))        # 2 points a bucket + first + last <= max_points
     return con.execute(f"""
         WITH src AS (SELECT metric_id, as_of, value FROM observations WHERE {where}),
         b AS (SELECT metric_id, arg_min(as_of, value) AS min_at, min(value) AS min_v,
                      arg_max(as_of, value) AS max_at, max(value) AS max_v
-              FROM src GROUP BY metric_id, time_bucket(INTERVAL (?) DAY, as_of)),
+              FROM src GROUP BY metric_id, time_bucket(INTERVAL ($days) DAY, as_of)),
         ends AS (SELECT metric_id, min(as_of) AS first_at, arg_min(value, as_of) AS first_v,
                         max(as_of) AS last_at, arg_max(value, as_of) AS last_v FROM src GROUP BY metric_id)
         SELECT DISTINCT metric_id, as_of, value FROM (
@@ -103,7 +112,7 @@ def daily_series(con, metric_ids: list[str], max_points: int = 2000, extremes: b
             UNION ALL SELECT metric_id, max_at, max_v FROM b
             UNION ALL SELECT metric_id, first_at, first_v FROM ends
             UNION ALL SELECT metric_id, last_at, last_v FROM ends)
-        ORDER BY metric_id, as_of, value""", [metric_ids, days]).df()
+        ORDER BY metric_id, as_of, value""", {**ids, "days": days}).df()
 
 
 def batches(con) -> pd.DataFrame:
@@ -126,28 +135,28 @@ def weekly_sums(con, metric_ids: list[str], start, as_of=None) -> pd.DataFrame:
     """
     if not metric_ids:
         return pd.DataFrame(columns=["metric_id", "week", "value", "n_days"])
-    cutoff = "" if as_of is None else "AND as_of <= ?"
-    return con.execute(f"""
-        SELECT metric_id, CAST(date_diff('day', CAST(? AS DATE), as_of) // 7 + 1 AS INTEGER) AS week,
+    cutoff = "" if as_of is None else "AND as_of <= $as_of"
+    sql = f"""
+        SELECT metric_id, CAST(date_diff('day', CAST($start AS DATE), as_of) // 7 + 1 AS INTEGER) AS week,
                sum(value) AS value, count(DISTINCT as_of) AS n_days
         FROM observations
-        WHERE list_contains(?, metric_id) AND as_of >= CAST(? AS DATE) {cutoff}
-        GROUP BY ALL ORDER BY metric_id, week""",
-        [start, metric_ids, start] + ([] if as_of is None else [as_of])).df()
+        WHERE list_contains($ids, metric_id) AND as_of >= CAST($start AS DATE) {cutoff}
+        GROUP BY ALL ORDER BY metric_id, week"""
+    return con.execute(sql, _named(sql, start=start, ids=metric_ids, as_of=as_of)).df()
 
 
 def weekly_last(con, metric_ids: list[str], start, as_of=None) -> pd.DataFrame:
     """Per metric and plan week: the last live value observed in that week. Columns: metric_id, week, value."""
     if not metric_ids:
         return pd.DataFrame(columns=["metric_id", "week", "value"])
-    cutoff = "" if as_of is None else "AND as_of <= ?"
-    return con.execute(f"""
-        SELECT metric_id, CAST(date_diff('day', CAST(? AS DATE), as_of) // 7 + 1 AS INTEGER) AS week,
+    cutoff = "" if as_of is None else "AND as_of <= $as_of"
+    sql = f"""
+        SELECT metric_id, CAST(date_diff('day', CAST($start AS DATE), as_of) // 7 + 1 AS INTEGER) AS week,
                arg_max(value, as_of) AS value
         FROM observations
-        WHERE list_contains(?, metric_id) AND as_of >= CAST(? AS DATE) {cutoff}
-        GROUP BY ALL ORDER BY metric_id, week""",
-        [start, metric_ids, start] + ([] if as_of is None else [as_of])).df()
+        WHERE list_contains($ids, metric_id) AND as_of >= CAST($start AS DATE) {cutoff}
+        GROUP BY ALL ORDER BY metric_id, week"""
+    return con.execute(sql, _named(sql, start=start, ids=metric_ids, as_of=as_of)).df()
 
 
 def trend_inputs(con, as_of=None, window_days: int = 14, fit_days: int = 42) -> pd.DataFrame:
@@ -160,14 +169,14 @@ def trend_inputs(con, as_of=None, window_days: int = 14, fit_days: int = 42) -> 
     days as two lists (day offsets from the latest day, 0 or negative; values), which the
     projection fits its flattening curve to (transforms.pace) — at most `fit_days` points a metric.
     """
-    where = "TRUE" if as_of is None else "as_of <= ?"
+    where = "TRUE" if as_of is None else "as_of <= $as_of"
     # One pass over the daily values: the recent window is a FILTER from each metric's last day
     # (a plain max over the rows); days as integers, dates compared with dates (profile, 10M rows:
     # joining the daily values a second time for the window, date_diff and timestamp casts per row
     # made it 0.9 s).
-    return con.execute(f"""
+    sql = f"""
         WITH daily AS NOT MATERIALIZED ({_daily(where)}),
-        recent AS (SELECT metric_id, max(as_of) AS last_day, max(as_of) - CAST(? AS INTEGER) AS after
+        recent AS (SELECT metric_id, max(as_of) AS last_day, max(as_of) - CAST($window_days AS INTEGER) AS after
                    FROM observations WHERE {where} GROUP BY metric_id)
         SELECT d.metric_id, min(d.as_of) AS first_date, max(d.as_of) AS last_date,
                arg_min(d.value, d.as_of) AS baseline, arg_max(d.value, d.as_of) AS current,
@@ -175,12 +184,12 @@ def trend_inputs(con, as_of=None, window_days: int = 14, fit_days: int = 42) -> 
                regr_slope(d.value, d.as_of - DATE '2000-01-01') AS slope_all,
                regr_slope(d.value, d.as_of - DATE '2000-01-01') FILTER (WHERE d.as_of > r.after) AS slope_recent,
                count(*) FILTER (WHERE d.as_of > r.after) AS n_recent,
-               list(d.as_of - r.last_day ORDER BY d.as_of) FILTER (WHERE d.as_of > r.last_day - CAST(? AS INTEGER)) AS fit_x,
-               list(d.value ORDER BY d.as_of) FILTER (WHERE d.as_of > r.last_day - CAST(? AS INTEGER)) AS fit_y
+               list(d.as_of - r.last_day ORDER BY d.as_of)
+                   FILTER (WHERE d.as_of > r.last_day - CAST($fit_days AS INTEGER)) AS fit_x,
+               list(d.value ORDER BY d.as_of) FILTER (WHERE d.as_of > r.last_day - CAST($fit_days AS INTEGER)) AS fit_y
         FROM daily d JOIN recent r USING (metric_id)
-        GROUP BY d.metric_id ORDER BY d.metric_id""",
-        ([] if as_of is None else [as_of] * 2) + [window_days] + ([] if as_of is None else [as_of])
-        + [fit_days, fit_days]).df()
+        GROUP BY d.metric_id ORDER BY d.metric_id"""
+    return con.execute(sql, _named(sql, as_of=as_of, window_days=window_days, fit_days=fit_days)).df()
 
 
 def sample_batches(con) -> list[int]:
@@ -203,13 +212,12 @@ def rule_history(con, as_of=None, days: int | None = None) -> pd.DataFrame:
     `days` days before `as_of` (or before the newest live observation): with years of daily
     history the app evaluates a window, not every day ever recorded.
     """
-    where = "TRUE" if as_of is None else "as_of <= CAST(? AS DATE)"
-    params = [] if as_of is None else [as_of]
+    where = "TRUE" if as_of is None else "as_of <= CAST($as_of AS DATE)"
     if days is not None:
-        end = "CAST(? AS DATE)" if as_of is not None else "(SELECT max(as_of) FROM observations)"
-        where += f" AND as_of > {end} - INTERVAL ({int(days)}) DAY"
-        params = params + ([as_of] if as_of is not None else [])
-    return con.execute(f"SELECT * FROM ({_daily(where)}) ORDER BY metric_id, as_of", params * 2).df()
+        end = "CAST($as_of AS DATE)" if as_of is not None else "(SELECT max(as_of) FROM observations)"
+        where += f" AND as_of > {end} - INTERVAL ($days) DAY"
+    sql = f"SELECT * FROM ({_daily(where)}) ORDER BY metric_id, as_of"
+    return con.execute(sql, _named(sql, as_of=as_of, days=None if days is None else int(days))).df()
 
 
 def export_tables(con, max_rows: int) -> dict[str, tuple[pd.DataFrame, int]]:
@@ -223,22 +231,22 @@ def export_tables(con, max_rows: int) -> dict[str, tuple[pd.DataFrame, int]]:
     out = {}
     for name in names:
         cols = [r[0] for r in con.execute(
-            "SELECT column_name FROM information_schema.columns WHERE table_name = ?", [name]).fetchall()]
+            "SELECT column_name FROM information_schema.columns WHERE table_name = $name", {"name": name}).fetchall()]
         if not cols:
             continue
         where = f"WHERE {LIVE}" if "superseded_by" in cols else ""
         total = con.execute(f'SELECT count(*) FROM "{name}" {where}').fetchone()[0]
-        frame = con.execute(f'SELECT * FROM "{name}" {where} LIMIT ?', [max_rows]).df()
+        frame = con.execute(f'SELECT * FROM "{name}" {where} LIMIT $max_rows', {"max_rows": max_rows}).df()
         out[name] = (frame.drop(columns=["superseded_by"], errors="ignore"), total)
     return out
 
 
 def metric_observations(con, metric_id: str, as_of=None, limit: int = 1000) -> pd.DataFrame:
     """One metric's live observations on or before `as_of`, newest first, with the batch each came from."""
-    cutoff = "" if as_of is None else "AND o.as_of <= ?"
-    return con.execute(f"""
+    cutoff = "" if as_of is None else "AND o.as_of <= $as_of"
+    sql = f"""
         SELECT o.as_of, o.value, o.batch_id, b.kind, b.file_name, b.loaded_at
         FROM observations o LEFT JOIN batches b USING (batch_id)
-        WHERE o.metric_id = ? {cutoff}
-        ORDER BY o.as_of DESC, o.batch_id DESC LIMIT ?""",
-        [metric_id] + ([] if as_of is None else [as_of]) + [limit]).df()
+        WHERE o.metric_id = $metric_id {cutoff}
+        ORDER BY o.as_of DESC, o.batch_id DESC LIMIT $limit"""
+    return con.execute(sql, _named(sql, metric_id=metric_id, as_of=as_of, limit=limit)).df()

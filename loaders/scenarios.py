@@ -17,7 +17,7 @@ import pandas as pd
 
 from loaders import access, schema
 from loaders.access import Actor
-from loaders.db import connect, transaction
+from loaders.db import connect, has_table, transaction
 
 MAX_NAME = 80
 COLUMNS = ["scenario_id", "name", "levers_json", "outcomes_json", "saved_at", "saved_by"]
@@ -60,12 +60,10 @@ def delete(scenario_id: int, *, actor: Actor | None = None, db: Path | None = No
 def saved(*, db: Path | None = None) -> pd.DataFrame:
     """Every saved scenario, newest first, with `levers` and `outcomes` decoded to dicts."""
     with connect(db) as con:
-        try:
+        if has_table(con, "scenarios"):
             frame = con.execute(f"SELECT {', '.join(COLUMNS)} FROM scenarios "
                                 "ORDER BY saved_at DESC, scenario_id DESC").df()
-        except Exception as exc:        # a database built before the table existed
-            if "scenarios" not in str(exc):
-                raise
+        else:                           # a database built before the table existed
             frame = pd.DataFrame(columns=COLUMNS)
     frame["levers"] = [json.loads(v) for v in frame["levers_json"]]
     frame["outcomes"] = [json.loads(v) if v else {} for v in frame["outcomes_json"]]

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from loaders import contract
+
 
 @dataclass(frozen=True)
 class Column:
@@ -57,27 +59,25 @@ def _c(name, sql_type, **kw) -> Column:
 
 
 # --- plan registry (built from data/plan, not uploadable) -------------------------
+# Declared in data/plan/contract.toml (the data contract beside the data, loaders/contract.py), which the
+# build enforces on every plan CSV: these tables take their columns, types and keys from it, so the plan's
+# tables are declared in one place.
+_CONTRACT = contract.load()
 
-METRICS = Table("metrics", (
-    _c("metric_id", "VARCHAR"), _c("label", "VARCHAR"), _c("category", "VARCHAR"),
-    _c("unit", "VARCHAR"), _c("direction", "VARCHAR"), _c("team", "VARCHAR", required=False),
-    _c("phase", "INTEGER", required=False), _c("weight", "DOUBLE", required=False),
-    _c("freshness_days", "INTEGER", required=False), _c("description", "VARCHAR", required=False),
-), key=("metric_id",), description="The metric registry: one row per KPI.")
 
-TARGETS = Table("targets", (
-    _c("target_id", "INTEGER"), _c("metric_id", "VARCHAR"), _c("section", "VARCHAR"),
-    _c("label", "VARCHAR"), _c("due_week", "INTEGER", required=False), _c("op", "VARCHAR"),
-    _c("value", "DOUBLE", required=False), _c("text_as_written", "VARCHAR"),
-    _c("team", "VARCHAR", required=False), _c("note", "VARCHAR", required=False),
-), key=("target_id",), description="Structured targets: one row per target the plan states.")
+def _declared(name: str) -> tuple[tuple[Column, ...], tuple[str, ...]]:
+    declared = _CONTRACT[name]
+    return tuple(_c(c, t, required=c not in declared.optional) for c, t in declared.columns.items()), declared.key
+
+
+METRICS = Table("metrics", *_declared("metrics"), description="The metric registry: one row per KPI.")
+TARGETS = Table("targets", *_declared("targets"), description="Structured targets: one row per target the plan states.")
 
 # --- observations: the long fact table every figure is computed from -------------
+# data/plan/observations.csv (the plan's "Current" values) and every upload of this shape.
 
-OBSERVATIONS = Table("observations", (
-    _c("metric_id", "VARCHAR"), _c("as_of", "DATE"), _c("value", "DOUBLE"),
-), key=("metric_id", "as_of"), uploadable=True, period_column="as_of", tracked=True,
-   description="One value of one metric on one day (long format).")
+OBSERVATIONS = Table("observations", *_declared("observations"), uploadable=True, period_column="as_of",
+                     tracked=True, description="One value of one metric on one day (long format).")
 
 # --- the plan document's own schema, as its SQL defines it (wide) -----------------
 
@@ -167,9 +167,15 @@ ALL_TABLES = (METRICS, TARGETS, OBSERVATIONS, METRICS_DAILY, TEAM_METRICS_DAILY,
               COMPLIANCE_METRICS_DAILY, BATCHES, SCENARIOS, ASSUMPTIONS, NOMINATIONS)
 TABLES = {t.name: t for t in ALL_TABLES}
 
-# Reference tables of the plan shipped as CSV under data/plan/ and loaded as
-# `plan_<file stem>` with the CSV's own columns (checked by tests/test_plan_data.py).
+# Reference tables of the plan shipped as CSV under data/plan/ and loaded as `plan_<file stem>`, with the
+# columns and types data/plan/contract.toml declares (`reference_tables`).
 REFERENCE_PREFIX = "plan_"
+
+
+def reference_tables() -> dict[str, dict[str, str]]:
+    """file stem → {column: DuckDB type} for every plan table loaded as `plan_<stem>`."""
+    core = {t.name for t in PLAN_TABLES} | {OBSERVATIONS.name}
+    return {name: dict(d.columns) for name, d in _CONTRACT.items() if name not in core}
 
 
 def ddl(table: Table) -> str:
@@ -290,48 +296,6 @@ def collector_metric(name: str) -> tuple[str, float] | None:
 
 # Registry units whose values are percentages (0–100); `index` may exceed 100 (feature parity 110%).
 PERCENT_UNITS = ("%", "score")
-
-
-def sql_rejects(con, table: Table, rows: str, metrics: str | None, teams: str | None) -> bool:
-    """True when any row of relation `rows` breaks a reference or key rule (the SQL fast paths' checks).
-
-    metrics: a relation (metric_id, unit) — unknown ids and percent metrics outside 0–100;
-    teams: a relation (team) — unknown team names (case-insensitive); None skips that check.
-    Shared by loaders/validate.py and loaders/native.py, which only accept a file when this is False.
-    """
-    units = ", ".join(f"'{u}'" for u in PERCENT_UNITS)
-    checks = []
-    if table.name == "observations" and metrics:
-        checks.append(f"""SELECT count(*) FROM {rows} t LEFT JOIN {metrics} u USING (metric_id)
-                           WHERE u.metric_id IS NULL OR (u.unit IN ({units}) AND (t.value < 0 OR t.value > 100))""")
-    if table.name == "team_metrics_daily" and teams:
-        checks.append(f"SELECT count(*) FROM {rows} WHERE team_name IS NOT NULL AND lower(team_name) "
-                      f"NOT IN (SELECT lower(team) FROM {teams})")
-    if table.key:
-        key = ", ".join(key_sql(table))
-        # Distinct 64-bit hashes instead of GROUP BY key: 0.06 s vs 0.13 s per 1M rows (profile). A hash
-        # collision reads as a duplicate, which only sends the file to the exact, worded check.
-        checks.append(f"SELECT count(*) - count(DISTINCT hash({key})) FROM {rows}")
-    return any(con.execute(sql).fetchall()[0][0] for sql in checks)
-
-
-# Cell shapes both SQL fast paths accept as they stand (anything else goes to the worded path, whose
-# parser, loaders/coerce.py, accepts every string these match: tests/test_coerce.py checks that).
-SQL_PLAIN_NUMBER = r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?"
-SQL_PADDED = r"^[\s\p{Z}]|[\s\p{Z}]$"
-
-
-def sql_number_checks(column: Column, value: str) -> list[str]:
-    """SQL conditions (each true = the cell is bad) that a numeric column's value must pass:
-    finite, whole where the type is an integer, inside 0–100 (percent) or 0–1 (fraction).
-    Shared by both SQL validation paths (loaders/validate.py and loaders/native.py)."""
-    kind = column.sql_type.split("(")[0]
-    checks = [f"coalesce(isinf({value}), false)"]
-    if kind in ("INTEGER", "BIGINT"):
-        checks.append(f"coalesce({value} <> round({value}), false)")
-    if column.percent or column.fraction:
-        checks.append(f"coalesce({value} < 0 OR {value} > {1 if column.fraction else 100}, false)")
-    return checks
 
 
 def detect_table(columns: list[str]) -> Table | None:

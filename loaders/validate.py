@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from loaders import coerce, schema
+from loaders import coerce, schema, sqlcheck
 from loaders.errors import Problem
 
 MAX_PROBLEMS = 10_000     # enough to report; a file this broken needs fixing, not listing
@@ -325,43 +325,28 @@ def _check_duplicates(table, typed, problems) -> None:
 FAST_PATH_MIN_ROWS = 20_000
 
 
+def _source_type(data: pa.Table, name: str) -> str | None:
+    """The Arrow column's type as sqlcheck.typed_select names source types (None: the table lacks it)."""
+    if name not in data.column_names:
+        return None
+    typ = data.schema.field(name).type
+    if pa.types.is_string(typ) or pa.types.is_large_string(typ):
+        return "VARCHAR"
+    if pa.types.is_integer(typ):
+        return "BIGINT"
+    if pa.types.is_floating(typ):
+        return "DOUBLE"
+    return "DATE" if pa.types.is_date32(typ) else str(typ)
+
+
 def _fast_sql(table: schema.Table, data: pa.Table, known_metrics, known_teams) -> pd.DataFrame | None:
     import duckdb
-    exprs, bad = [], []
-    for column in table.columns:
-        q = f'"{column.name}"'
-        kind = column.sql_type.split("(")[0]
-        typ = data.schema.field(column.name).type if column.name in data.column_names else pa.null()
-        if pa.types.is_null(typ) and column.name not in data.column_names:
-            value = f"CAST(NULL AS {'VARCHAR' if kind not in ('DATE', 'BOOLEAN') else kind})"
-        elif pa.types.is_string(typ) or pa.types.is_large_string(typ):
-            if kind == "DATE":
-                bad.append(f"NOT coalesce(regexp_full_match({q}, '\\d{{4}}-\\d{{2}}-\\d{{2}}'), true)")
-                value = f"TRY_CAST(NULLIF({q}, '') AS DATE)"
-                bad.append(f"({q} <> '' AND {value} IS NULL)")
-            elif kind in ("INTEGER", "BIGINT", "DOUBLE", "DECIMAL"):
-                bad.append(f"NOT coalesce(regexp_full_match({q}, '{schema.SQL_PLAIN_NUMBER}') OR {q} = '', true)")
-                value = f"TRY_CAST(NULLIF({q}, '') AS DOUBLE)"
-            elif kind == "BOOLEAN":
-                return None
-            else:   # text: padding (which pandas would strip) sends the file to the pandas path
-                referenced = (table.name == "observations" and known_metrics is not None) or \
-                             (table.name == "team_metrics_daily" and known_teams is not None)
-                bad.append(f"coalesce(left({q}, 1) <= ' ' OR right({q}, 1) <= ' ', false)" if referenced
-                           else f"coalesce(regexp_matches({q}, '{schema.SQL_PADDED}'), false)")
-                value = f"NULLIF({q}, '')"
-        elif kind in ("INTEGER", "BIGINT", "DOUBLE", "DECIMAL") and (pa.types.is_integer(typ) or pa.types.is_floating(typ)):
-            value = f"CAST({q} AS DOUBLE)"
-            bad.append(f"coalesce(isnan({value}), false)")
-        elif kind == "DATE" and pa.types.is_date32(typ):
-            value = f"CAST({q} AS DATE)"
-        else:
-            return None                  # typed columns of other kinds: the pandas path decides
-        if kind in ("INTEGER", "BIGINT", "DOUBLE", "DECIMAL"):
-            bad += schema.sql_number_checks(column, value)
-        if column.required:
-            bad.append(f"{value} IS NULL")
-        exprs.append(f'{value} AS "{column.name}"')
+    types = {c.name: t for c in table.columns if (t := _source_type(data, c.name)) is not None}
+    built = sqlcheck.typed_select(table, types,
+                                  sqlcheck.joined_columns(table, known_metrics is not None, known_teams is not None))
+    if built is None:
+        return None                  # typed columns of other kinds: the pandas path decides
+    exprs, bad = built
     con = duckdb.connect()
     try:
         con.execute("SET TimeZone = 'UTC'")
@@ -374,7 +359,7 @@ def _fast_sql(table: schema.Table, data: pa.Table, known_metrics, known_teams) -
             con.register("_units", pa.table({"metric_id": list(known_metrics), "unit": list(known_metrics.values())}))
         if known_teams is not None:
             con.register("_teams", pa.table({"team": sorted(known_teams)}))
-        if schema.sql_rejects(con, table, "_typed", "_units" if known_metrics is not None else None,
+        if sqlcheck.sql_rejects(con, table, "_typed", "_units" if known_metrics is not None else None,
                               "_teams" if known_teams is not None else None):
             return None
         cols = ", ".join(f'CAST("{c.name}" AS TIMESTAMP_S) AS "{c.name}"' if c.sql_type == "DATE"

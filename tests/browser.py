@@ -7,6 +7,11 @@
         page = browser.new_page()
         text = page_text(page, f"{base_url}/security")
 
+Read-only tests share one served app per session: the `plan_app` and `sample_app` fixtures
+(tests/conftest.py) serve the plan database and the plan with the sample history; a test that writes
+serves its own copy with served_app. (Each test still launches its own Chromium: a session-wide
+Playwright would clash with the tests that start one of their own.)
+
 served_app(db): copies `db` (a built database) to a temp dir, starts
 `.venv/bin/streamlit run app.py --server.headless true --server.port <free port>` with DCE_DB
 pointing at the copy, waits until /_stcore/health answers, yields the base URL, then kills the
@@ -30,6 +35,20 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 DONE = "[data-testid='stApp'][data-test-script-state='notRunning']"
+# The page has settled: the script is not running, it has drawn something, no element is left over from a
+# previous run (Streamlit marks those data-stale while a rerun replaces them), and all of that has held for
+# QUIET_MS (a first run may end in a rerun, e.g. the week picker writing ?week=N; a rerun resets the clock).
+QUIET_MS = 400
+SETTLED = """() => {
+  const app = document.querySelector("[data-testid='stApp']");
+  const main = document.querySelector("[data-testid='stMain']");
+  const settled = !!app && app.getAttribute('data-test-script-state') === 'notRunning' && !!main
+    && !!main.querySelector("[data-testid='stElementContainer']")
+    && !main.querySelector("[data-testid='stElementContainer'][data-stale='true']");
+  if (!settled) { window.__dceSettledSince = null; return false; }
+  window.__dceSettledSince = window.__dceSettledSince || performance.now();
+  return performance.now() - window.__dceSettledSince >= %d;
+}""" % QUIET_MS
 
 
 def free_port() -> int:
@@ -84,10 +103,14 @@ def launch_chromium(playwright):
     return playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
 
 
-def page_text(page, url: str, timeout_ms: int = 60_000) -> str:
-    """Open `url`, wait until the script has finished running, and return the page's visible text."""
-    page.goto(url, wait_until="domcontentloaded")
-    page.wait_for_selector(DONE, timeout=timeout_ms)
-    page.wait_for_timeout(500)
-    page.wait_for_selector(DONE, timeout=timeout_ms)
+def settle(page, timeout_ms: int = 120_000) -> str:
+    """Wait until the page has settled (SETTLED) and return the main area's visible text."""
+    page.evaluate("() => { window.__dceSettledSince = null; }")      # measured from now, not an earlier settle
+    page.wait_for_function(SETTLED, timeout=timeout_ms, polling=100)
     return page.inner_text("[data-testid='stMain']")
+
+
+def page_text(page, url: str, timeout_ms: int = 60_000) -> str:
+    """Open `url`, wait until the script has finished running and drawn the page, and return its text."""
+    page.goto(url, wait_until="domcontentloaded")
+    return settle(page, timeout_ms)

@@ -55,6 +55,22 @@ def db(plan_db, tmp_path, monkeypatch) -> Path:
     return path
 
 
+@pytest.fixture(scope="session")
+def plan_app(plan_db):
+    """The app served once for the session over a copy of the plan database: for browser tests that only read."""
+    from tests.browser import served_app
+    with served_app(plan_db, timeout_s=120) as base:
+        yield base
+
+
+@pytest.fixture(scope="session")
+def sample_app(sample_db_path):
+    """The app served once for the session over the plan with the sample history: for tests that only read."""
+    from tests.browser import served_app
+    with served_app(sample_db_path, timeout_s=120) as base:
+        yield base
+
+
 def write(path: Path, text: str) -> Path:
     path.write_text(text, encoding="utf-8")
     return path

@@ -5,16 +5,18 @@ import os
 
 import pytest
 
-from tests.browser import CHROMIUM, launch_chromium, served_app
+from tests.browser import CHROMIUM, launch_chromium
 
 pytestmark = pytest.mark.browser
 IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
 
 
 @pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="needs Debian chromium at /usr/bin/chromium")
-def test_keyboard_drag_of_a_slider_changes_the_annual_total(plan_db):
+def test_keyboard_drag_of_a_slider_changes_the_annual_total(plan_app):
+    """The sliders write nothing to the database (saving a scenario is another test): the shared app serves it."""
     sync_playwright = pytest.importorskip("playwright.sync_api").sync_playwright
-    with served_app(plan_db) as url, sync_playwright() as p:       # serves a temp copy of the plan database
+    url = plan_app
+    with sync_playwright() as p:
         browser = launch_chromium(p)
         page = browser.new_page(viewport={"width": 1440, "height": 1000})
         page.goto(f"{url}/business", wait_until="domcontentloaded")

@@ -6,16 +6,15 @@ import os
 
 import pytest
 
-from tests.browser import CHROMIUM, DONE, launch_chromium, served_app
+from tests.browser import CHROMIUM, DONE, launch_chromium
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
-def app_url(plan_db):
-    with served_app(plan_db, timeout_s=120) as url:
-        yield url
+def app_url(plan_app):
+    return plan_app          # downloads only read: the session's shared server
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.browser import launch_chromium, page_text, served_app
+from tests.browser import launch_chromium, page_text
 
 playwright = pytest.importorskip("playwright.sync_api")
 
@@ -14,9 +14,9 @@ LOCAL = ("http://127.0.0.1", "ws://127.0.0.1", "data:", "blob:", "about:")
 
 
 @pytest.mark.browser
-def test_no_request_leaves_the_machine_on_any_page(sample_db_path):
-    outside = []
-    with served_app(sample_db_path) as base, playwright.sync_playwright() as p:
+def test_no_request_leaves_the_machine_on_any_page(sample_app):
+    outside, base = [], sample_app
+    with playwright.sync_playwright() as p:
         browser = launch_chromium(p)
         page = browser.new_page(viewport={"width": 1440, "height": 900})
         page.on("request", lambda r: outside.append(r.url) if not r.url.startswith(LOCAL) else None)

@@ -1,12 +1,9 @@
 """The four plan pages served by `streamlit run app.py` and opened in headless Chromium."""
 from __future__ import annotations
 
-import shutil
-
 import pytest
 
-from loaders import sample
-from tests.browser import launch_chromium, page_text, served_app
+from tests.browser import launch_chromium, page_text
 
 playwright = pytest.importorskip("playwright.sync_api")
 
@@ -19,8 +16,9 @@ EXPECTED = {
 
 
 @pytest.mark.browser
-def test_plan_pages_in_chromium(plan_db):
-    with served_app(plan_db) as base, playwright.sync_playwright() as p:
+def test_plan_pages_in_chromium(plan_app):
+    base = plan_app
+    with playwright.sync_playwright() as p:
         browser = launch_chromium(p)
         page = browser.new_page(viewport={"width": 1440, "height": 900})
         for path, figure in EXPECTED.items():
@@ -33,11 +31,9 @@ def test_plan_pages_in_chromium(plan_db):
 
 
 @pytest.mark.browser
-def test_teams_heatmap_with_sample_in_chromium(plan_db, tmp_path):
-    db = tmp_path / "dce.duckdb"
-    shutil.copy(plan_db, db)
-    sample.load_sample(db)
-    with served_app(db) as base, playwright.sync_playwright() as p:
+def test_teams_heatmap_with_sample_in_chromium(sample_app):
+    base = sample_app
+    with playwright.sync_playwright() as p:
         browser = launch_chromium(p)
         page = browser.new_page(viewport={"width": 1440, "height": 900})
         text = page_text(page, f"{base}/teams")

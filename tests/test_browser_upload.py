@@ -16,7 +16,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from tests.browser import DONE, launch_chromium, page_text, served_app
+from tests.browser import launch_chromium, page_text, served_app
+from tests.browser import settle as settle_page
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.browser
@@ -35,9 +36,8 @@ def xlsx(rows: list[list]) -> bytes:
 
 
 def settle(page) -> str:
-    page.wait_for_timeout(800)
-    page.wait_for_selector(DONE, timeout=120_000)
-    return page.inner_text("[data-testid='stMain']")
+    """After the result of an action is on screen: the rerun has finished and replaced every element."""
+    return settle_page(page)
 
 
 @pytest.fixture(scope="module")

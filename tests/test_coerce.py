@@ -143,17 +143,17 @@ def test_problems_carry_pandas_index_labels():
 
 
 def test_every_number_the_sql_fast_paths_accept_reads_the_same_in_the_worded_parser():
-    """The SQL paths take a cell as it stands only when it matches schema.SQL_PLAIN_NUMBER; the worded
+    """The SQL paths take a cell as it stands only when it matches sqlcheck.SQL_PLAIN_NUMBER; the worded
     path (parse_number) must then read the same value, or a file's rows would depend on its size."""
     import itertools
 
     import duckdb
 
-    from loaders import schema
+    from loaders import sqlcheck
     cells = sorted({"".join(t) for n in range(1, 6) for t in itertools.product("09.e+-", repeat=n)})
     with duckdb.connect() as con:
         rows = con.execute("SELECT s, TRY_CAST(s AS DOUBLE) FROM unnest(?) AS u(s) WHERE regexp_full_match(s, ?)",
-                           [cells, schema.SQL_PLAIN_NUMBER]).fetchall()
+                           [cells, sqlcheck.SQL_PLAIN_NUMBER]).fetchall()
     assert len(rows) > 500 and any(s == "5." or s == "9." for s, _ in rows)
     for cell, value in rows:
         if value in (float("inf"), float("-inf")):      # both refuse these: sql_number_checks' isinf, and here

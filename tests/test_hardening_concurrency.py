@@ -17,7 +17,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.browser import DONE, launch_chromium, page_text, served_app
+from tests.browser import DONE, launch_chromium, page_text, served_app, settle
 from tests.conftest import ROOT
 
 pytestmark = pytest.mark.browser
@@ -66,16 +66,13 @@ def test_eight_page_uploads_and_four_cli_loads_at_once_all_land_or_say_busy(plan
             done = page.locator(f"text=/loaded 28 rows into observations from {metric}.csv|Busy, retry/")
             page_failed = page.locator("[data-testid='stException'], [data-testid='stAlertContentError']")
             done.or_(page_failed).first.wait_for(timeout=300_000)
-            page.wait_for_timeout(500)
-            page.wait_for_selector(DONE, timeout=300_000)
-            outcomes.append(page.inner_text("[data-testid='stMain']"))
+            outcomes.append(settle(page, 300_000))           # that rerun has finished and replaced every element
         cli_out = [proc.communicate(timeout=300) for proc in cli]
         for path in ("technical", ""):      # then everyone reads the new data at once: caches miss, the opens race
             for page in pages:
                 page.goto(f"{base}/{path}", wait_until="commit")
             for page in pages:
-                page.wait_for_selector(DONE, timeout=300_000)
-                outcomes.append(page.inner_text("[data-testid='stMain']"))
+                outcomes.append(settle(page, 300_000))    # idle is not enough: the main area drawn, too
         browser.close()
     for text in outcomes:
         assert not [w for w in INTERNAL if w in text], text[:3000]

@@ -73,14 +73,13 @@ def served_with_a_stored_name(db, tmp_path):
 @browser_only
 @pytest.mark.browser
 def test_a_markdown_file_name_renders_as_text_and_the_page_requests_nothing_from_it(served_with_a_stored_name):
-    from tests.browser import DONE, page_text
+    from tests.browser import page_text, settle
     base, page, requested = served_with_a_stored_name
     page_text(page, f"{base}/data")
     page.locator("input[type=file]").first.set_input_files(
         files=[{"name": UPLOADED, "mimeType": "text/csv", "buffer": ROW % 71}])
     page.wait_for_selector("text=No problems found", timeout=120_000)
-    page.wait_for_timeout(800)
-    page.wait_for_selector(DONE, timeout=120_000)
+    settle(page)                                               # that rerun has finished and replaced every element
     main = page.locator("[data-testid='stMain']")
     text = main.inner_text().replace("\u2060", "")
     assert UPLOADED in text and STORED in text                # the names, as they were written

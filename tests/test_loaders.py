@@ -210,10 +210,18 @@ def test_native_path_loads_exactly_what_the_worded_path_loads(db, plan_db, tmp_p
     assert _count(db, "SELECT count(*) FROM batches") == _count(other, "SELECT count(*) FROM batches")
 
 
-@pytest.mark.parametrize("cell, column, reason", [
-    ("12x", "value", "number"), ("2024-13-40", "as_of", "date"), ("no_such_metric", "metric_id", "unknown metric_id")])
+DECLINED = "native load declined obs.csv: "
+
+
+@pytest.mark.parametrize("cell, column, reason, why", [
+    ("12x", "value", "number", "DuckDB kept {kept:,} of the {rows:,} records counted (a doubtful cell"),
+    ("2024-13-40", "as_of", "date", "DuckDB stopped reading it (ConversionException: "),
+    ("no_such_metric", "metric_id", "unknown metric_id", "an unknown metric or team, a percentage out of range, "
+                                                         "or a repeated key; taking the worded path")])
 def test_a_bad_cell_in_a_large_file_is_refused_naming_row_and_column(db, plan_db, tmp_path, monkeypatch,
-                                                                      cell, column, reason):
+                                                                      cell, column, reason, why, caplog):
+    import logging
+
     from loaders import native
     monkeypatch.setattr(native, "MIN_CSV_BYTES", 0)
     frame = _big_obs(plan_db, 120)
@@ -221,7 +229,10 @@ def test_a_bad_cell_in_a_large_file_is_refused_naming_row_and_column(db, plan_db
     f = tmp_path / "obs.csv"
     frame.to_csv(f, index=False)
     before = _sha(db)
-    assert load._load_native(f, None, display_name=None, kind="upload", actor=access.operator(), db=db) is None
+    with caplog.at_level(logging.INFO, logger="loaders.native"):
+        assert load._load_native(f, None, display_name=None, kind="upload", actor=access.operator(), db=db) is None
+    logged = [r.getMessage() for r in caplog.records if r.name == "loaders.native"]
+    assert len(logged) == 1 and logged[0].startswith(DECLINED + why.format(kept=len(frame) - 1, rows=len(frame))), logged
     with pytest.raises(LoadError) as err:
         load.load_file(f, db=db)
     problem = err.value.problems[0]
@@ -252,10 +263,14 @@ def test_a_percentage_above_100_loads_where_the_plan_targets_one(db, tmp_path):
 
 
 @pytest.mark.parametrize("damage", ["blank line", "one-digit year"])
-def test_the_native_path_leaves_doubtful_files_to_the_worded_path(db, plan_db, tmp_path, monkeypatch, damage):
+def test_the_native_path_leaves_doubtful_files_to_the_worded_path(db, plan_db, tmp_path, monkeypatch, damage,
+                                                                   caplog):
     """A blank line (DuckDB skips it: the independent record count disagrees) or a date DuckDB's %Y would
-    read as year 5 goes to the worded path, which loads or refuses it as it would any file."""
+    read as year 5 goes to the worded path, which loads or refuses it as it would any file; the log says why."""
+    import logging
+
     from loaders import native
+    caplog.set_level(logging.INFO, logger="loaders.native")
     monkeypatch.setattr(native, "MIN_CSV_BYTES", 0)
     frame = _big_obs(plan_db, 60)
     f = tmp_path / "obs.csv"
@@ -268,6 +283,11 @@ def test_the_native_path_leaves_doubtful_files_to_the_worded_path(db, plan_db, t
         f.write_text(text.replace(frame.loc[0, "as_of"], "5-01-01", 1))
     assert native.plan(f) is not None
     assert load._load_native(f, None, display_name=None, kind="upload", actor=access.operator(), db=db) is None
+    declined = [r.getMessage() for r in caplog.records if r.name == "loaders.native" and r.levelno == logging.INFO]
+    kept, counted = (len(frame), len(frame) + 1) if damage == "blank line" else (len(frame) - 1, len(frame))
+    assert declined == [f"native load declined obs.csv: DuckDB kept {kept:,} of the {counted:,} records "
+                        "counted (a doubtful cell: an odd number or date, padding, a value out of range, a missing "
+                        "required value; or a blank line); taking the worded path"], declined
     if damage == "blank line":
         assert load.load_file(f, db=db).rows == len(frame)
     else:

@@ -1,6 +1,6 @@
 """Read a JSON upload (an array of records, NDJSON, or the plan's collector output) into an Arrow table.
 
-Runs inside the readers' capped child process (loaders/readers.py dispatches here by content), so a
+Runs inside the readers' capped child process (loaders/readers/dispatch.py sends it here by content), so a
 JSON file gets the same limits, sandbox and messages as CSV; values come out as text, exactly as a
 CSV's would, and loaders/validate.py types and checks them.
 
@@ -30,6 +30,7 @@ import pyarrow as pa
 
 from loaders import schema
 from loaders.errors import LoadError, Problem
+from loaders.readers.headers import finish_table
 
 DATE_FIELDS = ("date", "as_of", "day", "timestamp", "collected_at")
 IGNORED = frozenset({"source", "collector", "host", "hostname", "generated_at", "version", "schema", "notes",
@@ -41,8 +42,6 @@ _WS = re.compile(r"[ \t\n\r]*")
 
 def read_json(path: str, name: str, limits, expected, notes: list[str]):
     """(table of text columns, source rows, extra meta) — the readers' contract."""
-    from loaders.readers import _finish_table   # here: readers imports this module at its top
-
     text = _decode(path, name, notes)
     records = _records(text, name)
     if not records:
@@ -54,9 +53,10 @@ def read_json(path: str, name: str, limits, expected, notes: list[str]):
     else:
         columns, rows = _table_rows(records, text, name)
     if len(rows) > limits.max_rows:
-        raise LoadError(Problem(name, f"{len(rows):,} rows; at most {limits.max_rows:,} are supported"))
+        raise LoadError(Problem(name, f"{len(rows):,} rows; at most {limits.max_rows:,} are supported",
+                                code="too_large"))
     table = pa.table({f"c{i}": pa.array(columns[c], pa.string()) for i, c in enumerate(columns)})
-    table, rows = _finish_table(table, list(columns), np.asarray(rows, dtype=np.int64), name, 0, limits, notes)
+    table, rows = finish_table(table, list(columns), np.asarray(rows, dtype=np.int64), name, 0, limits, notes)
     return table, rows, {"header_row": 0, "sheet": None}
 
 
