@@ -3,7 +3,7 @@ Write controls show by role (ui/auth.py); the loaders check the role again."""
 import streamlit as st
 
 from ui import data as ui_data
-from ui import auth, calls, upload, widgets
+from ui import auth, calls, history, upload, widgets
 from ui.export import export_workbook_button
 from ui.sample import sample_controls
 
@@ -42,14 +42,14 @@ else:
 
 st.subheader("Load history")
 batches = data.batches
-st.markdown(upload.history_sentence(batches) + " Undo rolls a batch back: its rows "
+st.markdown(history.history_sentence(batches) + " Undo rolls a batch back: its rows "
             "are removed and the rows it had replaced become current again.")
-widgets.table(upload.history_frame(batches), "load_history")
-upload.undo_controls(batches)
-upload.removal_controls(data.latest_date, list(data.registry["metric_id"]))
+widgets.table(history.history_frame(batches), "load_history")
+history.undo_controls(batches)
+history.removal_controls(data.latest_date, list(data.registry["metric_id"]))
 
 st.subheader("Freshness")
-fresh = upload.freshness_frame(data)
+fresh = history.freshness_frame(data)
 if fresh.empty:
     st.info("No observations yet.")
 else:

@@ -9,7 +9,7 @@ import sys
 import duckdb
 import pytest
 
-from loaders import access, assumptions, build, load, nominations, sample, scenarios
+from loaders import access, assumptions, build, load, nominations, removal, sample, scenarios
 from loaders.access import Actor, Forbidden
 from loaders.errors import LoadError
 from tests.conftest import ROOT, write
@@ -84,7 +84,7 @@ def test_a_viewer_cannot_write_by_any_function(db, tmp_path):
         "load_file": lambda who: load.load_file(obs_file(tmp_path, 71, name="b.csv"), actor=who, db=db),
         "commit": lambda who: load.commit(load.prepare(obs_file(tmp_path, 72, name="c.csv"), db=db), actor=who, db=db),
         "rollback": lambda who: load.rollback(batch, db=db, actor=who),
-        "remove_days": lambda who: load.remove_days("2025-01-20", "2025-01-20", actor=who, db=db),
+        "remove_days": lambda who: removal.remove_days("2025-01-20", "2025-01-20", actor=who, db=db),
         "load_sample": lambda who: sample.load_sample(db, actor=who),
         "scenario save": lambda who: scenarios.save("Theirs", {"a": 2.0}, actor=who, db=db),
         "scenario delete": lambda who: scenarios.delete(sid, actor=who, db=db),

@@ -18,7 +18,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from loaders import build, load, schema
+from loaders import build, load, removal, schema
 from loaders.errors import LoadError
 from tests.conftest import ROOT, TEST_DATA, write
 
@@ -149,11 +149,11 @@ def test_undo_of_the_middle_batch_keeps_every_key_of_the_plan(db, tmp_path):
 
 def test_remove_days_is_a_batch_that_removes_those_days_only_and_undo_brings_them_back(sample_db):
     before = live(sample_db)
-    plan = load.removal_preview("2025-03-03", "2025-03-04", table_name="metrics_daily", db=sample_db)
+    plan = removal.removal_preview("2025-03-03", "2025-03-04", table_name="metrics_daily", db=sample_db)
     fed = set(schema.METRICS_DAILY.wide_metrics.values())
     expected = {k for k in before if k[0] in fed and D("2025-03-03") <= k[1] <= D("2025-03-04")}
     assert plan.rows == len(expected) > 0 and plan.days == (D("2025-03-03"), D("2025-03-04"))
-    result = load.remove_days("2025-03-03", "2025-03-04", table_name="metrics_daily", db=sample_db)
+    result = removal.remove_days("2025-03-03", "2025-03-04", table_name="metrics_daily", db=sample_db)
     assert result.replaced_rows == len(expected)
     after = live(sample_db)
     assert changed(before, after) == expected and not expected & after.keys()
@@ -166,7 +166,7 @@ def test_remove_days_is_a_batch_that_removes_those_days_only_and_undo_brings_the
 def test_undoing_a_removal_after_the_day_was_loaded_again_keeps_one_live_value(db, tmp_path):
     key = ("security_score", D("2025-01-20"))
     load.load_file(write(tmp_path / "a.csv", "metric_id,as_of,value\nsecurity_score,2025-01-20,70\n"), db=db)
-    removal = load.remove_days("2025-01-20", "2025-01-20", metric_ids=["security_score"], db=db)
+    removal = removal.remove_days("2025-01-20", "2025-01-20", metric_ids=["security_score"], db=db)
     assert key not in live(db)
     reload = load.load_file(write(tmp_path / "b.csv", "metric_id,as_of,value\nsecurity_score,2025-01-20,80\n"), db=db)
     load.rollback(removal.batch_id, db=db)             # the removed 70 comes back behind the later 80
@@ -178,7 +178,7 @@ def test_undoing_a_removal_after_the_day_was_loaded_again_keeps_one_live_value(d
 def test_removing_days_with_nothing_live_is_refused_and_writes_nothing(db):
     before = sha(db)
     with pytest.raises(LoadError) as err:
-        load.remove_days("2030-01-01", "2030-01-02", db=db)
+        removal.remove_days("2030-01-01", "2030-01-02", db=db)
     assert err.value.codes == {"nothing_to_remove"}
     assert sha(db) == before
 
