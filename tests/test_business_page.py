@@ -29,7 +29,7 @@ def test_plan_figures_are_computed_and_the_range_gap_is_shown(db):
     at = run()
     assert not at.exception, [e.value for e in at.exception]
     body = text(at)
-    for figure in ("**$0** a year against **$2.1M** due at month 3", "**$8.084M** at target protection",
+    for figure in ("**$0** a year against **$2.1M** due at month 3", "**$8.08M** at target protection",
                    "$6.8M–$12.7M", "$624K", "13 people × $4K a person-week × 12 weeks"):
         assert figure in body, figure
     revenue = tables(at)[0]
@@ -39,7 +39,7 @@ def test_plan_figures_are_computed_and_the_range_gap_is_shown(db):
                                            "$5.3M", "$7.6M", "$13.9M"]
     assert revenue["History"].iloc[0].startswith("metric?metric=Revenue+run-rate")   # each stream's history page
     costs = next(d for d in tables(at) if "Avoided so far" in d.columns)
-    assert list(costs["At target"]) == ["$5.994M", "$1.5M", "$390K", "$200K", "$8.084M"]
+    assert list(costs["At target"]) == ["$5.99M", "$1.5M", "$390K", "$200K", "$8.08M"]
     assert list(costs["Avoided so far"]) == ["$0"] * 5 and costs["Week 0"].iloc[-1] == "13.16%"   # the plan's "~15%"
     assert len(at.get("download_button")) >= 7                         # every table has its CSV
     assert metric(at, "Annual revenue") == "$13.9M"

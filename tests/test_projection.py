@@ -132,7 +132,7 @@ def test_presets_stay_inside_their_levers(base):
 
 def test_what_if_tables_show_computed_totals_and_export_numbers(base):
     costs = sc.cost_table(pj.project(base).costs, stated_total=8_084_000)
-    assert list(costs.display()["Savings"]) == ["$5.994M", "$1.5M", "$390K", "$200K", "$8.084M"]
+    assert list(costs.display()["Savings"]) == ["$5.99M", "$1.5M", "$390K", "$200K", "$8.08M"]
     assert list(costs.export()["Savings (USD)"]) == pytest.approx([5_994_000, 1_500_000, 390_000, 200_000, 8_084_000])
     assert costs.export()["Current protection (%)"].iloc[-1] == pytest.approx(1_250_000 / 9_500_000 * 100)
     monthly = sc.monthly_table(pj.project(base), base).export().set_index("Month")
