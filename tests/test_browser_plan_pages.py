@@ -10,7 +10,7 @@ playwright = pytest.importorskip("playwright.sync_api")
 EXPECTED = {
     "phases": "0 of 40",              # milestone targets met at week 0
     "technical": "No latency history yet",
-    "security": "9.5 / 100",          # computed score; the plan states 11
+    "security": "9.5/100",            # the posture scorecard computed; the plan states 11
     "teams": "0 of 20",               # formation steps done
 }
 

@@ -62,7 +62,7 @@ def test_technical_week_0_has_a_plain_empty_chart_state(db):
 def test_security_shows_9_5_and_flags_11(db):
     at = run_page("security")
     body = text(at)
-    assert "**9.5 / 100**" in body and "**11/100**" in body
+    assert "**9.5/100**" in body and "**11/100**" in body
     assert "Data Encryption row says 6 where the implementation gives 4.5" in body
     assert "TCPA compliance score **0%**" in body and "risk level **CRITICAL**" in body
     assert "GDPR compliance score **15%**" in body and "risk level **HIGH**" in body
@@ -108,7 +108,7 @@ def test_technical_with_sample_draws_latency_against_the_sla(with_sample):
 def test_security_with_sample_still_flags_the_plans_11(with_sample):
     at = run_page("security")
     body = text(at)
-    assert "**94.03 / 100**" in body and "its own rows give **9.5**" in body
+    assert "**94/100**" in body and "its own rows give **9.5/100**" in body
     assert "20 of 20 category × severity cells" in body
 
 
