@@ -58,4 +58,4 @@ def test_the_page_reads_again_once_the_lock_is_released(db, monkeypatch):
         holder.kill()
         holder.wait(10)
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()   # no cache clearing
-    assert not at.exception and not at.warning and at.metric[0].value == "55.4/100"
+    assert not at.exception and not at.main.warning and at.metric[0].value == "55.4/100"
