@@ -87,3 +87,15 @@ def report_inputs(week: int | None = None):
     build.ensure_built()
     with db.connect() as con:
         return bundle.report_inputs(con, week)
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    """One headless Chromium per test module (Playwright's sync API cannot be started twice in one thread)."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser import launch_chromium
+    with sync_playwright() as p:
+        browser = launch_chromium(p)
+        yield browser
+        browser.close()

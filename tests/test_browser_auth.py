@@ -10,7 +10,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.browser import DONE, launch_chromium, page_text, served_app
+from tests.browser import DONE, page_text, served_app
 from tests.proxy import signed_in_proxy
 from tests.conftest import write
 
@@ -26,15 +26,6 @@ HEADER = "X-Forwarded-Email"
 def batches(db) -> list:
     with duckdb.connect(str(db), read_only=True) as con:
         return con.execute("SELECT batch_id, file_name, loaded_by, loaded_via FROM batches ORDER BY 1").fetchall()
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    """One Chromium for the module: Playwright's sync API cannot be started twice in one thread."""
-    with playwright.sync_playwright() as p:
-        browser = launch_chromium(p)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture(scope="module")

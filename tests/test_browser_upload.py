@@ -16,7 +16,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from tests.browser import launch_chromium, page_text, served_app
+from tests.browser import page_text, served_app
 from tests.browser import settle as settle_page
 from tests.conftest import ROOT
 
@@ -41,21 +41,12 @@ def settle(page) -> str:
 
 
 @pytest.fixture(scope="module")
-def browser():
-    """One Chromium for the module: Playwright's sync API cannot be started twice in one thread."""
-    with playwright.sync_playwright() as p:
-        chromium = launch_chromium(p)
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture(scope="module")
-def served(plan_db, tmp_path_factory, browser):
+def served(plan_db, tmp_path_factory, chromium):
     """One server for this module (the tests run in file order: upload first, then the CLI job)."""
     db = tmp_path_factory.mktemp("browser_upload") / "dce.duckdb"
     shutil.copy(plan_db, db)
     with served_app(db, copy=False) as base:
-        page = browser.new_page(viewport={"width": 1440, "height": 2000})
+        page = chromium.new_page(viewport={"width": 1440, "height": 2000})
         yield base, page, db
         page.close()
 
@@ -84,7 +75,7 @@ def test_upload_a_real_xlsx_see_report_and_preview_load_it_and_see_it_on_overvie
 
 
 @pytest.fixture
-def served_after_week2(plan_db, tmp_path, browser):
+def served_after_week2(plan_db, tmp_path, chromium):
     """A server of its own over the plan with week2.xlsx (security_score 85 on 2025-01-20) loaded as batch 2,
     so the test does not depend on which other test ran before it, or on which worker."""
     from loaders import load
@@ -94,7 +85,7 @@ def served_after_week2(plan_db, tmp_path, browser):
     week2.write_bytes(xlsx([["metric_id", "as_of", "value"], ["security_score", "2025-01-20", 85]]))
     assert load.load_file(week2, db=db).batch_id == 2
     with served_app(db, copy=False) as base:
-        page = browser.new_page(viewport={"width": 1440, "height": 2000})
+        page = chromium.new_page(viewport={"width": 1440, "height": 2000})
         yield base, page, db
         page.close()
 
