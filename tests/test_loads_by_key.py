@@ -166,10 +166,10 @@ def test_remove_days_is_a_batch_that_removes_those_days_only_and_undo_brings_the
 def test_undoing_a_removal_after_the_day_was_loaded_again_keeps_one_live_value(db, tmp_path):
     key = ("security_score", D("2025-01-20"))
     load.load_file(write(tmp_path / "a.csv", "metric_id,as_of,value\nsecurity_score,2025-01-20,70\n"), db=db)
-    removal = removal.remove_days("2025-01-20", "2025-01-20", metric_ids=["security_score"], db=db)
+    removed = removal.remove_days("2025-01-20", "2025-01-20", metric_ids=["security_score"], db=db)
     assert key not in live(db)
     reload = load.load_file(write(tmp_path / "b.csv", "metric_id,as_of,value\nsecurity_score,2025-01-20,80\n"), db=db)
-    load.rollback(removal.batch_id, db=db)             # the removed 70 comes back behind the later 80
+    load.rollback(removed.batch_id, db=db)             # the removed 70 comes back behind the later 80
     assert live(db)[key] == 80
     load.rollback(reload.batch_id, db=db)
     assert live(db)[key] == 70
