@@ -47,7 +47,8 @@ SETTLED = """() => {
     && !main.querySelector("[data-testid='stElementContainer'][data-stale='true']");
   if (!settled) { window.__dceSettledSince = null; return false; }
   window.__dceSettledSince = window.__dceSettledSince || performance.now();
-  return performance.now() - window.__dceSettledSince >= %d;
+  if (performance.now() - window.__dceSettledSince < %d) return false;
+  return {text: main.innerText};
 }""" % QUIET_MS
 
 
@@ -106,8 +107,9 @@ def launch_chromium(playwright):
 def settle(page, timeout_ms: int = 120_000) -> str:
     """Wait until the page has settled (SETTLED) and return the main area's visible text."""
     page.evaluate("() => { window.__dceSettledSince = null; }")      # measured from now, not an earlier settle
-    page.wait_for_function(SETTLED, timeout=timeout_ms, polling=100)
-    return page.inner_text("[data-testid='stMain']")
+    # The text is read in the same evaluation that found the page settled: on a loaded machine a second
+    # query could meet the next rerun's or navigation's page instead.
+    return page.wait_for_function(SETTLED, timeout=timeout_ms, polling=100).json_value()["text"]
 
 
 def page_text(page, url: str, timeout_ms: int = 60_000) -> str:
