@@ -33,6 +33,8 @@ WAIT_S = 15.0          # how long a unit of work waits for another process's loc
 WRITE_LOCK = threading.RLock()
 # Opening and closing DuckDB connections, one thread at a time (see the module docstring).
 _OPEN_LOCK = threading.Lock()
+# Per thread, inside held_open(): {database path: the connection that keeps its instance open}.
+_held = threading.local()
 
 
 def db_path() -> Path:
@@ -101,6 +103,7 @@ def connect(path: Path | None = None, *, wait_s: float | None = None):
     path = Path(path or db_path())
     path.parent.mkdir(parents=True, exist_ok=True)
     con = _open(path, _wait_s(wait_s))
+    _keep_open(path)
     try:
         yield con
     except duckdb.Error as exc:
@@ -108,6 +111,34 @@ def connect(path: Path | None = None, *, wait_s: float | None = None):
     finally:
         with _OPEN_LOCK:
             con.close()
+
+
+def _keep_open(path: Path) -> None:
+    keepers = getattr(_held, "keepers", None)
+    if keepers is not None and path not in keepers:
+        keepers[path] = _open(path, 0)      # the instance is open already: this takes 0.3 ms and never waits
+
+
+@contextmanager
+def held_open():
+    """Within this block (one page run), the database stays open from its first read to the block's end.
+
+    Every read still has a connection of its own; what is kept is DuckDB's instance of the file, so that
+    the next connect() takes 0.3 ms instead of opening the file again: 40 ms on a quiet machine, up to
+    0.5 s under load, and a cold page run makes about six reads. Another process's write waits for the
+    page run to end, well within its retries (WAIT_S). Nested blocks hold nothing more.
+    """
+    if getattr(_held, "keepers", None) is not None:
+        yield
+        return
+    _held.keepers = {}
+    try:
+        yield
+    finally:
+        keepers, _held.keepers = _held.keepers, None
+        with _OPEN_LOCK:
+            for con in keepers.values():
+                con.close()
 
 
 @contextmanager
