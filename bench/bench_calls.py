@@ -8,10 +8,17 @@ the runs; the ratio is ibis / hand-written (goal ≤ 1.2). Peak RSS of each side
 child process of its own (ru_maxrss), so one side's memory does not hide the other's. Each run
 also checks that both sides agree on the counts (a benchmark of a wrong answer is worthless).
 
+calls_import_500k — import throughput: a Ringba-style CSV export of 500k calls (about 100 MB, half
+the upload limit; --quick: 50k) through `loaders.calls.importer.import_file` (capped reader child,
+alias mapping, validation, time zones, salted hashing of the caller, dedup against the store,
+day-partitioned Parquet, the batch row) into a fresh database, against one DuckDB COPY of the
+same CSV to day-partitioned Parquet (read, nothing checked, nothing hashed) in the same run.
+Rows/s, medians of the runs; the goal is the exchange's upper volume from the issue, 10^8 calls a
+day (1,157 rows/s sustained).
+
 calls_generate — the generator's write throughput (rows/s), from the cached run that made the
 files (generation happens once: the files live in $DCE_BENCH_CACHE or /tmp/dce-bench-cache and are
-reused by later runs). This is NOT import throughput: the importer (issue 15, another branch)
-gets its own row when it is merged.
+reused by later runs). This is not import throughput (calls_import_500k is).
 """
 from __future__ import annotations
 
@@ -27,6 +34,7 @@ SIZES = {False: (100, 1_000_000), True: (10, 100_000)}
 if os.environ.get("DCE_BENCH_CALLS"):           # e.g. 10x1000000 (days x calls per day) on a busy machine
     SIZES[False] = tuple(int(x) for x in os.environ["DCE_BENCH_CALLS"].lower().split("x"))
 MEMORY = os.environ.get("DCE_BENCH_MEMORY", "4GB")
+RUNS = int(os.environ.get("DCE_BENCH_CALLS_RUNS", 3))   # each side, alternating; at 100M one run is ~15 min a side
 
 
 def cache_dir() -> Path:
@@ -80,9 +88,72 @@ def _child(kind: str, store: Path) -> dict:
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
+IMPORT_ROWS = {False: 500_000, True: 50_000}
+DAY_RATE = 100_000_000 / 86_400            # 10^8 calls a day, the issue's upper volume, in rows/s
+
+IMPORT_CHILD = """
+import json, sys, time
+sys.path.insert(0, {root!r})
+kind, csv, db = sys.argv[1], sys.argv[2], sys.argv[3]
+import duckdb, pandas
+from loaders import build
+from loaders.calls import importer
+if kind == "importer":
+    build.build(db)                                    # a fresh database: the build is not the import
+t0 = time.perf_counter()
+if kind == "importer":
+    rows = importer.import_file(csv, db=db).rows
+else:
+    con = duckdb.connect()
+    con.execute(f"COPY (SELECT *, CAST(callDt AS DATE) AS day FROM read_csv('{{csv}}')) TO '{{db}}.copy' "
+                "(FORMAT parquet, PARTITION_BY (day))")
+    rows = con.execute(f"SELECT count(*) FROM read_csv('{{csv}}')").fetchone()[0]
+print(json.dumps({{"seconds": time.perf_counter() - t0, "rows": int(rows)}}))
+"""
+
+
+def ringba_csv(rows: int) -> Path:
+    """A Ringba-style export of `rows` calls over 10 days (tests/calls_exports.py), made once."""
+    path = cache_dir() / f"ringba-{rows}.csv"
+    if not path.is_file():
+        from tests import calls_exports
+        frame, _ = calls_exports.ringba(rows, seed=5, first_day="2025-02-03", days=10)
+        calls_exports.save(frame, path)
+    return path
+
+
+def _import_child(kind: str, csv: Path, db: Path) -> dict:
+    proc = subprocess.run([PY, "-c", IMPORT_CHILD.format(root=str(ROOT)), kind, str(csv), str(db)],
+                          capture_output=True, text=True, cwd=ROOT)
+    if proc.returncode != 0:
+        raise RuntimeError(f"{kind} import failed: {proc.stderr[-1500:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def import_rows(quick: bool) -> list[dict]:
+    from bench.common import workdir
+    csv = ringba_csv(IMPORT_ROWS[quick])
+    ours, copies = [], []
+    for i in range(3):                                 # side by side, alternating, each into a fresh folder
+        copies.append(_import_child("copy", csv, workdir() / "copy"))
+        ours.append(_import_child("importer", csv, workdir() / "dce.duckdb"))
+    if {r["rows"] for r in ours} != {r["rows"] for r in copies}:
+        raise AssertionError(f"the importer and the COPY disagree on the rows: {ours} vs {copies}")
+    n = ours[0]["rows"]
+    o, c = n / median(r["seconds"] for r in ours), n / median(r["seconds"] for r in copies)
+    print(f"  calls import: {o:,.0f} rows/s through the importer vs {c:,.0f} rows/s for a bare COPY "
+          f"({n:,} rows)", file=sys.stderr)
+    return [row(f"calls_import_{n // 1000}k", o, "rows/s", c, f"≥ {DAY_RATE:,.0f} rows/s (10^8 calls a day)",
+                o >= DAY_RATE, ratio=o / c)]
+
+
 def run(quick: bool) -> list[dict]:
+    return rollup_rows(quick) + import_rows(quick)
+
+
+def rollup_rows(quick: bool) -> list[dict]:
     store, info = cached(quick)
-    runs = 3
+    runs = RUNS
     ibis_runs, sql_runs = [], []
     for _ in range(runs):                          # side by side, alternating
         sql_runs.append(_child("sql", store))
@@ -100,7 +171,7 @@ def run(quick: bool) -> list[dict]:
           f"peak RSS ibis {rss_i:.0f} MB, SQL {rss_s:.0f} MB (memory_limit {MEMORY})", file=sys.stderr)
     return [
         row(label, i, "s", s, "ratio ≤ 1.2 (ibis/DuckDB vs hand-written DuckDB SQL)", i / s <= 1.2,
-            rows=rows_n),
+            rows=rows_n, runs=runs),
         row("calls_rollup_peak_rss", rss_i, "MB", rss_s, f"bounded: DuckDB memory_limit {MEMORY}",
             rss_i <= _limit_mb() * 1.5),
         row("calls_generate (not import)", rows_n / info["seconds"], "rows/s", None,
