@@ -2,8 +2,9 @@
 
 DuckDB lets one process hold the file for writing. The app and a scheduled
 CLI load (the plan's daily collection) must share it, so nobody keeps the
-file open: every unit of work opens, runs and closes, and a lock conflict is
-retried with backoff before giving up with a clear BusyError.
+file open for longer than a unit of work (or one page run, held_open): each
+opens, runs and closes, and a lock conflict is retried with backoff before
+giving up with a clear BusyError.
 Within one process DuckDB hands every `connect()` of the same file the same
 instance, so threads share it safely, each through its own connection. What
 is not safe is two threads opening or closing at the same moment: one may
@@ -124,7 +125,7 @@ def held_open():
     """Within this block (one page run), the database stays open from its first read to the block's end.
 
     Every read still has a connection of its own; what is kept is DuckDB's instance of the file, so that
-    the next connect() takes 0.3 ms instead of opening the file again: 40 ms on a quiet machine, up to
+    the next connect() takes 0.3 ms instead of opening the file again: ~30 ms on a quiet machine, up to
     0.5 s under load, and a cold page run makes about six reads. Another process's write waits for the
     page run to end, well within its retries (WAIT_S). Nested blocks hold nothing more.
     """
