@@ -1,7 +1,7 @@
 """Screenshots of every page from the sample history, as a person sees them: `make screenshots`.
 
-Builds a fresh database from data/plan with the 12-week sample loaded (in a temporary folder: the
-app's own database is not touched), serves the app on a free port, and takes a full-page screenshot
+Builds a fresh database from data/plan with the 12-week sample loaded and twelve weeks of generated call
+records (in a temporary folder: the app's own database is not touched), serves the app on a free port, and takes a full-page screenshot
 of each page in headless Chromium at desktop (1440 px) and phone (390 px) widths into screenshots/
 (git-ignored), each also as its first screen (`*_first_screen.png`). The overview's first screen at 1440 px
 is also written to docs/img/overview.png, the README's picture.
@@ -20,10 +20,12 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from loaders import build, sample  # noqa: E402
+from loaders.calls import generate, schema  # noqa: E402
 from tests.browser import DONE, launch_chromium, served_app  # noqa: E402
 
-PAGES = ("", "phases", "business", "technical", "security", "teams", "alerts", "reports", "data",
+PAGES = ("", "phases", "business", "technical", "security", "teams", "alerts", "reports", "calls", "data",
          "metric?metric=Security+score")
+SAMPLE_CALLS = {"days": 84, "calls_per_day": 2_000}     # twelve plan weeks of generated call records for /calls
 WIDTHS = {"desktop": 1440, "phone": 390}
 
 
@@ -64,6 +66,7 @@ def main(argv=None) -> int:
         db = Path(tmp) / "dce.duckdb"
         build.build(db)
         sample.load_sample(db)
+        generate.generate(schema.calls_root(db), seed=1, **SAMPLE_CALLS)
         with served_app(db, copy=False) as base:
             shots = shoot(base, args.out, [p.strip("/") for p in args.pages], WIDTHS)
     overview = args.out / "overview_desktop_first_screen.png"
