@@ -61,3 +61,12 @@ def test_a_status_in_a_tables_own_words_keeps_its_colour_and_exports_the_words()
               {"Status": "status:protection"})
     assert list(t.display()["Status"]) == ["🟡 Partially protected", "🔴 Unprotected", "🟢 Protected"]
     assert list(t.export()["Status"]) == ["Partially protected", "Unprotected", "Protected"]
+
+
+def test_whole_counts_show_exact_with_separators_and_export_as_numbers():
+    t = Table(pd.DataFrame({"Publisher": ["A", "B"], "Incoming": [13747, 998], "Missing": [float("nan"), 2.0]}),
+              {"Incoming": "integer", "Missing": "integer"})
+    shown = t.display()
+    assert list(shown["Incoming"]) == ["13,747", "998"]              # not 13.7K: a count is exact
+    assert list(shown["Missing"]) == ["no data", "2"]
+    assert list(t.export()["Incoming"]) == [13747, 998]

@@ -66,6 +66,16 @@ def totals(daily: pd.DataFrame, by: list[str] | tuple = ()) -> pd.DataFrame:
     return out
 
 
+def preview_days(frame: pd.DataFrame) -> Table:
+    """An import's calls per day (the prepared, not yet stored records): calls, connected, publishers."""
+    per_day = frame.groupby("day").agg(calls=("call_id", "size"), connected=("connected", "sum"),
+                                       publishers=("publisher", "nunique") if "publisher" in frame else
+                                       ("call_id", lambda s: 0)).reset_index()
+    data = per_day.rename(columns={"day": "Day", "calls": "Calls", "connected": "Connected", "publishers": "Publishers"})
+    data["Day"] = pd.to_datetime(data["Day"])
+    return Table(data, {"Day": "date", "Calls": "integer", "Connected": "integer", "Publishers": "integer"})
+
+
 def funnel(daily: pd.DataFrame) -> Table:
     """Incoming → connected → billable → converted: calls, share of incoming, and of the step before."""
     if daily.empty:
@@ -77,13 +87,13 @@ def funnel(daily: pd.DataFrame) -> Table:
                          "Of incoming": [100 * c / first for c in calls],
                          "Of the step before": [np.nan] + [100 * b / a if a else np.nan
                                                            for a, b in zip(calls, calls[1:])]})
-    return Table(data, {"Calls": "text", "Of incoming": "%", "Of the step before": "%"})     # exact counts
+    return Table(data, {"Calls": "integer", "Of incoming": "%", "Of the step before": "%"})
 
 
-# Counts are shown exact ("text" shows the integer as it is): 14,385 calls, not 14.4K.
+# Counts are shown exact ("integer"): 14,385 calls, not 14.4K.
 GROUP_COLUMNS = {
-    "incoming_calls": ("Incoming", "text"), "connected_calls": ("Connected", "text"),
-    "billable_calls": ("Billable", "text"), "converted_calls": ("Converted", "text"),
+    "incoming_calls": ("Incoming", "integer"), "connected_calls": ("Connected", "integer"),
+    "billable_calls": ("Billable", "integer"), "converted_calls": ("Converted", "integer"),
     "connect_rate": ("Connect rate", "%"), "billable_rate": ("Billable rate", "%"),
     "duplicate_rate": ("Duplicate rate", "%"), "revenue": ("Revenue", "$"), "payout": ("Payout", "$"),
     "profit": ("Profit", "$"), "margin": ("Margin", "%"), "revenue_per_call": ("Revenue per incoming call", "$"),
@@ -102,9 +112,9 @@ def by_group(daily: pd.DataFrame, key: str) -> Table:
 
 
 SCORE_COLUMNS = {
-    "incoming_calls": ("Incoming", "text"), "blocked_rate": ("Blocked rate", "%"),
-    "tcpa_block_rate": ("TCPA-blocked rate", "%"), "outside_hours_calls": ("Outside calling hours", "text"),
-    "outside_hours_rate": ("Outside hours (% of unblocked)", "%"), "calls_without_state": ("Without state", "text"),
+    "incoming_calls": ("Incoming", "integer"), "blocked_rate": ("Blocked rate", "%"),
+    "tcpa_block_rate": ("TCPA-blocked rate", "%"), "outside_hours_calls": ("Outside calling hours", "integer"),
+    "outside_hours_rate": ("Outside hours (% of unblocked)", "%"), "calls_without_state": ("Without state", "integer"),
     "consent_coverage": ("Consent coverage", "%"),
 }
 

@@ -74,6 +74,11 @@ def number(value, decimals: int = 1) -> str:
     return _trim(amount, decimals)
 
 
+def integer(value) -> str:
+    """A whole count exact, with thousands separators: 13,747 calls (never abbreviated to 13.7K)."""
+    return "no data" if is_missing(value) else f"{round(float(value)):,}"
+
+
 def count(n: int, singular: str, plural: str | None = None) -> str:
     """'1 batch', '1,204 batches': a whole count with its noun agreeing."""
     return f"{n:,} {singular if n == 1 else plural or singular + 's'}"

@@ -7,7 +7,7 @@ ISO dates and status words, with the unit in the column header ("Annual target (
 spreadsheet can sum and chart what it receives and nothing is rounded away.
 
 Kinds: a registry unit ("$", "%", "ms", "score", "points", "count", "per_sec", "index", "done",
-"number"), or "text", "date", "datetime", "status" (a transforms.status key; "status:<vocabulary>" shows it
+"number"), or "integer" (a whole count shown exact: 13,747), "text", "date", "datetime", "status" (a transforms.status key; "status:<vocabulary>" shows it
 in the words of transforms.status.VOCABULARIES, e.g. "status:protection"), "unit:<column>" for a column whose
 unit varies by row and is read from <column> (exported beside it as "Unit", not shown on screen);
 "id" and "hidden" (exported, not shown: ids and raw fields a details view or a spreadsheet needs),
@@ -101,6 +101,8 @@ def _display_column(frame: pd.DataFrame, column: str, kind: str) -> pd.Series:
         vocabulary = _vocabulary(kind)
         return values.map(lambda s: status.badge(s, vocabulary) if s in status.LABEL else "",
                           na_action="ignore").fillna("")
+    if kind == "integer":
+        return pd.Series([fmt.integer(v) for v in values], index=values.index)
     if kind == "date":
         return pd.Series([fmt.day(v) for v in values], index=values.index)
     if kind == "datetime":

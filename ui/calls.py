@@ -18,7 +18,7 @@ import streamlit as st
 from loaders import db, readers
 from loaders.calls import aliases, importer, rollups, schema, store
 from loaders.errors import BusyError, LoadError
-from transforms import fmt
+from transforms import calls, fmt
 from ui import upload, widgets
 from ui.data import or_busy, version
 
@@ -124,12 +124,7 @@ def preview(prepared: importer.Prepared) -> None:
                f"{'s' if len(plan.publishers) != 1 else ''}. **{plan.new:,}** new; skipped: "
                f"**{plan.stored:,}** already stored, **{plan.in_file:,}** repeated in the file.",
                icon=":material/check_circle:")
-    frame = prepared.frame
-    per_day = frame.groupby("day").agg(calls=("call_id", "size"), connected=("connected", "sum"),
-                                       publishers=("publisher", "nunique") if "publisher" in frame else
-                                       ("call_id", lambda s: 0)).reset_index()
-    widgets.table(per_day.rename(columns={"day": "Day", "calls": "Calls", "connected": "Connected",
-                                          "publishers": "Publishers"}), "calls_preview_days")
+    widgets.table(calls.preview_days(prepared.frame), "calls_preview_days")
     if not plan.new:
         st.info("Every call in this file is already stored: importing it would change nothing.",
                 icon=":material/sync:")

@@ -261,8 +261,9 @@ def funnel(table) -> go.Figure | None:
     if data.empty or not data["Calls"].sum():
         return None
     return go.Figure(dict(
-        data=[dict(type="funnel", y=list(data["Stage"]), x=data["Calls"].to_numpy(), textinfo="value+percent initial",
-                   marker=dict(color=FUNNEL_COLOURS[:len(data)]))],
+        data=[dict(type="funnel", y=list(data["Stage"]), x=data["Calls"].to_numpy(),
+                   texttemplate="%{value:,} · %{percentInitial:.1%}",       # 13,747 as in the table, not 13.747k
+                   hovertemplate="%{y}: %{value:,} calls<extra></extra>", marker=dict(color=FUNNEL_COLOURS[:len(data)]))],
         layout=dict(height=260, margin=MARGIN)))
 
 
