@@ -6,7 +6,6 @@ from pathlib import Path
 import streamlit as st
 
 from ui import auth
-from ui.data import held_open
 from ui.widgets import week_picker
 
 # The favicon is the app's own file: a Material icon name here made every browser fetch it from a font server.
@@ -34,6 +33,5 @@ PAGES = {
 }
 
 page = st.navigation(PAGES)
-with held_open():    # the run's reads open the database file once, not once per query
-    week_picker()    # app-wide, bound to ?week=N: it survives page switches and bookmarks
-    page.run()
+week_picker()        # app-wide, bound to ?week=N: it survives page switches and bookmarks
+page.run()

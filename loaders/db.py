@@ -2,9 +2,8 @@
 
 DuckDB lets one process hold the file for writing. The app and a scheduled
 CLI load (the plan's daily collection) must share it, so nobody keeps the
-file open for longer than a unit of work (or one page run, held_open): each
-opens, runs and closes, and a lock conflict is retried with backoff before
-giving up with a clear BusyError.
+file open: every unit of work opens, runs and closes, and a lock conflict is
+retried with backoff before giving up with a clear BusyError.
 Within one process DuckDB hands every `connect()` of the same file the same
 instance, so threads share it safely, each through its own connection. What
 is not safe is two threads opening or closing at the same moment: one may
@@ -34,8 +33,6 @@ WAIT_S = 15.0          # how long a unit of work waits for another process's loc
 WRITE_LOCK = threading.RLock()
 # Opening and closing DuckDB connections, one thread at a time (see the module docstring).
 _OPEN_LOCK = threading.Lock()
-# Per thread, inside held_open(): {database path: the connection that keeps its instance open}.
-_held = threading.local()
 
 
 def db_path() -> Path:
@@ -104,7 +101,6 @@ def connect(path: Path | None = None, *, wait_s: float | None = None):
     path = Path(path or db_path())
     path.parent.mkdir(parents=True, exist_ok=True)
     con = _open(path, _wait_s(wait_s))
-    _keep_open(path)
     try:
         yield con
     except duckdb.Error as exc:
@@ -112,34 +108,6 @@ def connect(path: Path | None = None, *, wait_s: float | None = None):
     finally:
         with _OPEN_LOCK:
             con.close()
-
-
-def _keep_open(path: Path) -> None:
-    keepers = getattr(_held, "keepers", None)
-    if keepers is not None and path not in keepers:
-        keepers[path] = _open(path, 0)      # the instance is open already: this takes 0.3 ms and never waits
-
-
-@contextmanager
-def held_open():
-    """Within this block (one page run), the database stays open from its first read to the block's end.
-
-    Every read still has a connection of its own; what is kept is DuckDB's instance of the file, so that
-    the next connect() takes 0.3 ms instead of opening the file again: ~30 ms on a quiet machine, up to
-    0.5 s under load, and a cold page run makes about six reads. Another process's write waits for the
-    page run to end, well within its retries (WAIT_S). Nested blocks hold nothing more.
-    """
-    if getattr(_held, "keepers", None) is not None:
-        yield
-        return
-    _held.keepers = {}
-    try:
-        yield
-    finally:
-        keepers, _held.keepers = _held.keepers, None
-        with _OPEN_LOCK:
-            for con in keepers.values():
-                con.close()
 
 
 @contextmanager

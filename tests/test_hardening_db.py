@@ -11,7 +11,6 @@ import shutil
 import subprocess
 import sys
 import threading
-import time
 from collections import Counter
 
 import duckdb
@@ -106,50 +105,3 @@ def test_a_copy_opened_read_only_elsewhere_in_the_process_is_still_told_apart(db
         a.execute("CREATE TABLE only_in_a (x INTEGER)")
         assert b.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'only_in_a'"
                          ).fetchone()[0] == 0
-
-
-# ---- a page run holds the file from its first read to its end (loaders.db.held_open) -------------------
-
-def other_process_opens(db) -> bool:
-    probe = "import duckdb, sys\ntry:\n    duckdb.connect(sys.argv[1]).close()\nexcept duckdb.Error:\n    sys.exit(3)"
-    return subprocess.run([sys.executable, "-c", probe, str(db)], capture_output=True).returncode == 0
-
-
-def test_a_page_run_holds_the_file_from_its_first_read_to_its_end_and_no_longer(db):
-    with dbmod.held_open():
-        assert other_process_opens(db)                     # nothing read yet: nothing held
-        with dbmod.connect(db) as con:
-            con.execute("SELECT count(*) FROM observations").fetchall()
-        assert not other_process_opens(db)                 # the instance outlives the read's connection
-        with dbmod.held_open():                            # nested: the outer block decides
-            pass
-        assert not other_process_opens(db)
-    assert other_process_opens(db)
-
-
-def test_a_cli_load_during_a_page_run_waits_for_its_end_and_lands(db, tmp_path):
-    env = {**os.environ, "DCE_DB": str(db)}
-    with dbmod.held_open():
-        with dbmod.connect(db) as con:
-            before = con.execute("SELECT count(*) FROM batches").fetchall()[0][0]
-        cli = subprocess.Popen([sys.executable, "-m", "loaders", "load", str(observations_file(tmp_path / "a.csv",
-                                "security_score"))], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               text=True)
-        time.sleep(4)                                      # the CLI starts (~1 s) and meets the held file
-        with dbmod.connect(db) as con:                     # the page's later reads still work meanwhile
-            assert con.execute("SELECT count(*) FROM batches").fetchall()[0][0] == before
-        assert cli.poll() is None                          # still waiting, not refused
-    out, err = cli.communicate(timeout=120)
-    assert cli.returncode == 0, err
-    with dbmod.connect(db) as con:
-        assert con.execute("SELECT count(*) FROM batches").fetchall()[0][0] == before + 1
-
-
-def test_writes_inside_a_page_run_are_read_back_inside_it(db, tmp_path):
-    with dbmod.held_open():
-        with dbmod.connect(db) as con:
-            con.execute("SELECT 1").fetchall()
-        result = load.load_file(observations_file(tmp_path / "b.csv", "compliance_score"), db=db)
-        with dbmod.connect(db) as con:
-            kinds = dict(con.execute("SELECT batch_id, kind FROM batches").fetchall())
-    assert kinds[result.batch_id] == "upload"

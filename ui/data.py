@@ -39,11 +39,6 @@ def or_busy(read):
     return guarded
 
 
-def held_open():
-    """A page run's reads share one open of the database file (loaders.db.held_open): app.py runs each page in it."""
-    return db.held_open()
-
-
 @st.cache_resource(show_spinner="Building the database from the plan data…")
 def _built(path: str) -> bool:
     build.ensure_built()
