@@ -38,11 +38,7 @@ if daily.empty:
 
 week_total = tc.totals(daily).iloc[0]
 st.subheader("Funnel")
-st.markdown(f"**{int(week_total.incoming_calls):,}** calls came in; **{fmt.pct(week_total.connect_rate)}** "
-            f"connected, **{fmt.pct(week_total.billable_rate)}** were billable and "
-            f"**{fmt.pct(week_total.conversion_rate)}** converted. Revenue **{fmt.money(week_total.revenue)}**, "
-            f"payout {fmt.money(week_total.payout)}, profit **{fmt.money(week_total.profit)}** (margin "
-            f"{fmt.pct(week_total.margin)}); revenue per incoming call {fmt.money(week_total.revenue_per_call, 2)}.")
+st.markdown(tc.funnel_sentence(week_total))
 funnel = tc.funnel(daily)
 widgets.table(funnel, "calls_funnel")
 charts.show(charts.funnel(funnel), key="calls_funnel_chart")
@@ -51,8 +47,7 @@ st.subheader("When calls come in")
 grid = tc.heatmap_grid(ui_calls.heatmap(first, last))
 peak = tc.busiest(grid)
 if peak:
-    st.markdown(f"The busiest hour was **{peak[0]} {peak[1]:02d}:00–{peak[1] + 1:02d}:00** ({peak[2]:,} calls), "
-                f"hours of the day in {zone}.")
+    st.markdown(tc.busiest_sentence(peak, zone))
 charts.show(charts.hour_weekday(grid), key="calls_heatmap")
 widgets.table(grid.reset_index(), "calls_by_hour_weekday", height=290)      # a grid: 24 columns do not wrap
 
@@ -71,13 +66,7 @@ for title, key, frame in (("Publishers", "publisher", by_publisher), ("Buyers", 
 
 st.subheader("Compliance scorecard by publisher")
 card = tc.scorecard(by_publisher)
-outside = int(week_total.outside_hours_calls)
-st.markdown(f"**{outside:,}** call{'s' if outside != 1 else ''} not blocked came in outside the consumer's local "
-            f"calling hours (federal 8am–9pm; stricter state windows from the plan's regulatory rules); "
-            f"{int(week_total.tcpa_blocked_calls):,} were blocked by TCPA rules "
-            f"({fmt.pct(week_total.tcpa_block_rate)} of incoming). Consent coverage "
-            f"{fmt.pct(week_total.consent_coverage)} of unblocked calls. Status: not met with any outside-hours "
-            "call; met when none and every unblocked call carries a consent certificate.")
+st.markdown(tc.compliance_sentence(week_total))
 widgets.table(card, "calls_compliance_scorecard")
 
 st.subheader("Trends against the plan's targets")
@@ -96,11 +85,8 @@ ui_calls.record_button(first, last)
 for row in kpis.data.itertuples():
     points = series[series["metric_id"] == row.metric_id]
     if len(points) > 1:
-        target = data.targets[(data.targets["metric_id"] == row.metric_id)
-                              & (data.targets["text_as_written"] == row.Target)]["value"]
         st.markdown(f"**{fmt.md_escape(row.KPI)}**")
-        charts.show(charts.metric_history(points, row.KPI, row.unit,
-                                          [(float(v), row.Target) for v in target.dropna()[:1]]),
+        charts.show(charts.metric_history(points, row.KPI, row.unit, tc.target_lines(row)),
                     key=f"calls_trend_{row.metric_id}")
 with st.expander("Recording rules: which rollup feeds which plan KPI, and why"):
     widgets.table(rules, "calls_recording_rules")

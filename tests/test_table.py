@@ -70,3 +70,13 @@ def test_whole_counts_show_exact_with_separators_and_export_as_numbers():
     assert list(shown["Incoming"]) == ["13,747", "998"]              # not 13.7K: a count is exact
     assert list(shown["Missing"]) == ["no data", "2"]
     assert list(t.export()["Incoming"]) == [13747, 998]
+
+
+def test_a_recorded_kpi_without_a_numeric_target_draws_no_target_line():
+    from collections import namedtuple
+    from transforms import calls
+    Row = namedtuple("Row", "target_value Target")
+    assert calls.target_lines(Row(1.0, "< 1ms p99")) == [(1.0, "< 1ms p99")]
+    assert calls.target_lines(Row(float("nan"), "no target")) == []
+    assert calls.busiest_sentence(("Tue", 9, 1244), "America/Los_Angeles") == (
+        "The busiest hour was **Tue 09:00–10:00** (1,244 calls), hours of the day in America/Los_Angeles.")

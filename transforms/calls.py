@@ -13,6 +13,7 @@ from datetime import date, timedelta
 import numpy as np
 import pandas as pd
 
+from transforms import fmt
 from transforms.calendar import plan_week, week_end
 from transforms.table import Table
 
@@ -218,5 +219,39 @@ def target_trends(daily: pd.DataFrame, rules: pd.DataFrame, targets: pd.DataFram
     data = pd.DataFrame({"KPI": rows["label"].fillna(rows["metric_id"]), "metric_id": rows["metric_id"],
                          "From rollup": rows["rollup_column"], "Newest day": rows["as_of"],
                          "Value": rows["value"], "unit": rows["unit"],
-                         "Target": rows["text_as_written"].fillna("no target"), "Status": rows["status"]})
-    return series, Table(data, {"metric_id": "id", "Newest day": "date", "Value": "unit:unit", "Status": "status"})
+                         "Target": rows["text_as_written"].fillna("no target"), "Status": rows["status"],
+                         "target_value": rows["target"]})
+    return series, Table(data, {"metric_id": "id", "Newest day": "date", "Value": "unit:unit", "Status": "status",
+                                "target_value": "hidden"})
+
+
+def target_lines(kpi_row) -> list[tuple[float, str]]:
+    """A recorded-KPI row's target as a chart line [(value, words)], or none when it has no numeric target."""
+    return [] if pd.isna(kpi_row.target_value) else [(float(kpi_row.target_value), kpi_row.Target)]
+
+
+def busiest_sentence(peak, zone: str) -> str:
+    """peak: busiest() -> (weekday, hour, calls)."""
+    weekday, hour, calls = peak
+    return (f"The busiest hour was **{weekday} {hour:02d}:00–{hour + 1:02d}:00** ({calls:,} calls), "
+            f"hours of the day in {zone}.")
+
+
+def funnel_sentence(week_total) -> str:
+    """The week's funnel and money in one sentence (`week_total`: the one row of totals(daily))."""
+    t = week_total
+    return (f"**{int(t.incoming_calls):,}** calls came in; **{fmt.pct(t.connect_rate)}** connected, "
+            f"**{fmt.pct(t.billable_rate)}** were billable and **{fmt.pct(t.conversion_rate)}** converted. "
+            f"Revenue **{fmt.money(t.revenue)}**, payout {fmt.money(t.payout)}, profit **{fmt.money(t.profit)}** "
+            f"(margin {fmt.pct(t.margin)}); revenue per incoming call {fmt.money(t.revenue_per_call, 2)}.")
+
+
+def compliance_sentence(week_total) -> str:
+    """Outside-hours calls, TCPA blocks and consent coverage for the week, and how the scorecard judges."""
+    t = week_total
+    outside = int(t.outside_hours_calls)
+    return (f"**{outside:,}** call{'s' if outside != 1 else ''} not blocked came in outside the consumer's local "
+            f"calling hours (federal 8am–9pm; stricter state windows from the plan's regulatory rules); "
+            f"{int(t.tcpa_blocked_calls):,} were blocked by TCPA rules ({fmt.pct(t.tcpa_block_rate)} of incoming). "
+            f"Consent coverage {fmt.pct(t.consent_coverage)} of unblocked calls. Status: not met with any "
+            "outside-hours call; met when none and every unblocked call carries a consent certificate.")

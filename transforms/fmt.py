@@ -81,7 +81,7 @@ def integer(value) -> str:
 
 def count(n: int, singular: str, plural: str | None = None) -> str:
     """'1 batch', '1,204 batches': a whole count with its noun agreeing."""
-    return f"{n:,} {singular if n == 1 else plural or singular + 's'}"
+    return f"{integer(n)} {singular if n == 1 else plural or singular + 's'}"
 
 
 def score(value, decimals: int = 1) -> str:

@@ -7,9 +7,9 @@ ISO dates and status words, with the unit in the column header ("Annual target (
 spreadsheet can sum and chart what it receives and nothing is rounded away.
 
 Kinds: a registry unit ("$", "%", "ms", "score", "points", "count", "per_sec", "index", "done",
-"number"), or "integer" (a whole count shown exact: 13,747), "text", "date", "datetime", "status" (a transforms.status key; "status:<vocabulary>" shows it
-in the words of transforms.status.VOCABULARIES, e.g. "status:protection"), "unit:<column>" for a column whose
-unit varies by row and is read from <column> (exported beside it as "Unit", not shown on screen);
+"number"), or "integer" (a whole count shown exact: 13,747), "text", "date", "datetime", "status" (a
+transforms.status key; "status:<vocabulary>" shows it in the words of transforms.status.VOCABULARIES,
+e.g. "status:protection"), "unit:<column>" for a column whose unit varies by row and is read from <column> (exported beside it as "Unit", not shown on screen);
 "id" and "hidden" (exported, not shown: ids and raw fields a details view or a spreadsheet needs),
 "screen" (shown, not exported: a phrase whose data sits in hidden columns); or a dict {word: shown text}
 for a state column whose raw word is exported and whose badge is shown (e.g. alert states).
