@@ -53,6 +53,32 @@ def test_headline_tiles_show_the_week_with_its_change_since_the_week_before(samp
     assert len(badges) >= 6 and all(any(w in b for w in ("Met", "Partial", "Not met", "No data")) for b in badges[:6])
 
 
+def test_each_tile_draws_its_weekly_values_as_an_image_ending_on_the_figure_shown(sample):
+    """The sparklines are SVG images (no charting library in the browser); the tile's last point is its figure."""
+    import base64
+    import re
+    at = run_page("overview", week=6)
+    images = [base64.b64decode(i.proto.imgs[0].url.split(",", 1)[1]).decode() for i in at.get("image")]
+    assert len(images) == 6 and all(svg.startswith("<svg") for svg in images)
+    health = [health_at(sample, week) for week in range(0, 7)]
+    points = [tuple(map(float, p.split(","))) for p in re.search(r'points="([^"]+)"', images[0]).group(1).split()]
+    assert len(points) == 7                                              # weeks 0..6, no gap in the sample
+    ys = [y for _, y in points]
+    assert ys.index(min(ys)) == health.index(max(health))                 # SVG y grows downwards
+    assert ys.index(max(ys)) == health.index(min(health))
+
+
+def test_a_sparkline_breaks_where_a_week_has_no_value_and_marks_the_last():
+    from ui.charts import SPARK_COLOURS, sparkline
+    svg = sparkline([1.0, 2.0, None, 4.0, 5.0], "not_met", width=100, height=20)
+    assert svg.count("<polyline") == 2 and SPARK_COLOURS["not_met"] in svg
+    assert svg.endswith('<circle cx="96.0" cy="4.0" r="3.5" fill="#d62728"/></svg>')    # max, rightmost
+    assert sparkline([3.0, None, 4.0], "met").count("<polyline") == 0                  # two lone points: dots
+    assert sparkline([None, 7.0], "met") is None and sparkline([], "met") is None
+    flat = sparkline([5.0, 5.0, 5.0], "partial", width=100, height=20)
+    assert 'points="4.0,10.0 50.0,10.0 96.0,10.0"' in flat                          # constant: mid-height
+
+
 def test_needs_attention_names_the_risks_and_links_to_their_pages(sample):
     at = run_page("overview", week=12)
     text = " ".join(m.value for m in at.markdown)

@@ -23,6 +23,42 @@ def show(fig, key: str | None = None) -> None:
         st.plotly_chart(fig, config=CONFIG, key=key)
 
 
+SPARK_COLOURS = {"met": "#21a366", "partial": "#e8a317", "not_met": "#d62728", "no_data": "#808080"}
+
+
+def sparkline(values: list[float | None], state: str, width: int = 300, height: int = 40) -> str | None:
+    """A headline's weekly values as a small SVG line (None: fewer than two values), coloured by its status:
+    the line breaks where a week has no value, and a dot marks the last one (the number on the tile).
+    An image, not a chart: a tile draws it without loading a charting library into the browser."""
+    known = [v for v in values if v is not None]
+    if len(known) < 2:
+        return None
+    low, high = min(known), max(known)
+    pad = 4
+    step = (width - 2 * pad) / (len(values) - 1)
+
+    def point(i: int, v: float) -> tuple[float, float]:
+        y = height / 2 if high == low else pad + (high - v) / (high - low) * (height - 2 * pad)
+        return round(pad + i * step, 1), round(y, 1)
+
+    runs, run = [], []
+    for i, v in enumerate(values + [None]):
+        if v is None:
+            if run:
+                runs.append(run)
+            run = []
+        else:
+            run.append(point(i, v))
+    colour = SPARK_COLOURS.get(state, SPARK_COLOURS["no_data"])
+    lines = "".join(f'<polyline points="{" ".join(f"{x},{y}" for x, y in r)}" fill="none" stroke="{colour}" '
+                    f'stroke-width="2" stroke-linejoin="round"/>' for r in runs if len(r) > 1)
+    last = point(max(i for i, v in enumerate(values) if v is not None), known[-1])
+    dots = "".join(f'<circle cx="{x}" cy="{y}" r="2" fill="{colour}"/>' for r in runs if len(r) == 1 for x, y in r)
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+            f'viewBox="0 0 {width} {height}">{lines}{dots}'
+            f'<circle cx="{last[0]}" cy="{last[1]}" r="3.5" fill="{colour}"/></svg>')
+
+
 def _reference_traces(marks, x) -> list[dict]:
     """Horizontal reference lines [(y, dash, colour, label)] as dashed traces across the x range `x`:
     their labels go to the legend, so they never sit on top of the data, at any width."""

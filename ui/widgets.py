@@ -130,12 +130,17 @@ STATUS_COLOURS = {"met": "green", "partial": "orange", "not_met": "red", "no_dat
 def kpi_tile(headline, delta: str | None, spark: list[float]) -> None:
     """A headline KPI: status (colour and word), value, target, change since last week, sparkline."""
     from transforms import status
+    from ui import charts
     with st.container(border=True):
         st.badge(status.badge(headline.status), color=STATUS_COLOURS[headline.status])
         still = delta is None or delta.startswith("±")          # no change: no arrow, no colour
-        st.metric(headline.label, headline.shown, delta, chart_data=[v for v in spark if v is not None] or None,
-                  chart_type="line", delta_arrow="off" if still else "auto", delta_color="off" if still else "normal",
-                  help=f"Target: {headline.target_text}")
+        st.metric(headline.label, headline.shown, delta, delta_arrow="off" if still else "auto",
+                  delta_color="off" if still else "normal", help=f"Target: {headline.target_text}")
+        # An SVG image, not st.metric's chart_data: that draws with Vega, whose runtime the browser
+        # would load and run for six sparklines on the first page anyone opens.
+        line = charts.sparkline(spark, headline.status)
+        if line is not None:
+            st.image(line, width="stretch")
         st.caption(" · ".join(p for p in (headline.detail, f"target {headline.target_text}") if p))
 
 
