@@ -1,7 +1,8 @@
 """Paint times in headless Chromium and the server's peak memory, against a bare app in the same run.
 
 cold_paint — process start (`streamlit run app.py`) to the home page fully painted: the script
-has finished and every plotly chart on the page has drawn its SVG. nav_paint — clicking each page
+has finished, every plotly chart on the page has drawn its SVG and no element is still a loading
+skeleton (Streamlit loads most element types' code on first use). nav_paint — clicking each page
 in the sidebar until that page is fully painted, averaged over the pages. The baseline is a bare
 3-page app with one plotly chart, served and measured the same way, alternating with the app.
 server_rss_10m — VmHWM (peak resident memory) of the server process after every page was visited
@@ -42,6 +43,7 @@ PAINTED = """() => {
   if (!h1) return false;
   for (const c of document.querySelectorAll("[data-testid='stPlotlyChart']"))
     if (!c.querySelector('.main-svg')) return false;
+  if (document.querySelector("[data-testid='stSkeleton']")) return false;   // an element still loading its code
   return h1.innerText;
 }"""
 

@@ -40,6 +40,9 @@ def shoot(base: str, out: Path, pages, widths: dict[str, int]) -> list[Path]:
                 page.goto(f"{base}/{path}", wait_until="domcontentloaded")
                 page.wait_for_selector(DONE, timeout=120_000)
                 page.wait_for_load_state("networkidle")            # charts and grids draw after the script
+                # Element types whose code loads on first use show a grey skeleton until it has arrived.
+                page.wait_for_function("() => !document.querySelector(\"[data-testid='stSkeleton']\")",
+                                       timeout=60_000)
                 stem = out / f"{(path.split('?')[0] or 'overview')}_{label}"
                 page.screenshot(path=f"{stem}_first_screen.png", timeout=180_000)     # what a person sees on arrival
                 shots.append(Path(f"{stem}_first_screen.png"))
