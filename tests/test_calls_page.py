@@ -174,8 +174,9 @@ def test_consent_coverage_and_blocks_per_publisher_match_the_file(db, tmp_path):
     assert {p: card.loc[p, "Consent coverage"] for p in expected.index} == \
         {p: fmt.value(v, "%") for p, v in expected.items()}
     assert (card["Blocked rate"] == fmt.value(0, "%")).all()
-    kpis = next(t for t in tables(at) if "From rollup" in t.columns).set_index("From rollup")
-    assert kpis.loc["consent_coverage_rate", "Target"] == "Zero unconsented calls processed"
+    kpis = next(t for t in tables(at) if "Newest day" in t.columns).set_index("KPI")
+    assert kpis.loc["Consent coverage (% of calls with verified consent)", "Target"] == "Zero unconsented calls processed"
+    assert not any(c in kpis.columns for c in ("rollup", "metric_id"))        # ids only in the export
 
 
 def test_week_totals_sum_counts_and_recompute_rates_from_them():
@@ -254,3 +255,14 @@ def test_the_command_line_records_like_the_page_and_leaves_unknown_consent_unrec
         recorded = set(con.execute("SELECT DISTINCT metric_id FROM observations WHERE batch_id = "
                                    "(SELECT max(batch_id) FROM batches)").df()["metric_id"])
     assert "tcpa_violations_per_day" in recorded and "consent_coverage_pct" not in recorded
+
+
+def test_count_charts_tick_whole_numbers():
+    """0–3 violations a day: plotly would tick 0, 0.5, 1 … — a count axis ticks 0, 1, 2, 3."""
+    from ui import charts
+    days = pd.DataFrame({"as_of": pd.to_datetime(["2025-01-20", "2025-01-21", "2025-01-22"]), "value": [0.0, 3.0, 1.0]})
+    small = charts.metric_history(days, "TCPA violations per day", "count", [(0.0, "Zero violations")]).layout.yaxis
+    assert (small.dtick, small.tickformat) == (1, ",d")
+    large = charts.metric_history(days.assign(value=[0.0, 300.0, 10.0]), "Calls", "count", []).layout.yaxis
+    assert (large.dtick, large.tickformat) == (None, ",d")                   # plotly's own steps, whole labels
+    assert charts.metric_history(days, "Latency", "ms", []).layout.yaxis.tickformat is None

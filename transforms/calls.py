@@ -217,11 +217,12 @@ def target_trends(daily: pd.DataFrame, rules: pd.DataFrame, targets: pd.DataFram
     if judged.any():
         rows.loc[judged, "status"] = status.with_status(rows[judged])["status"]
     data = pd.DataFrame({"KPI": rows["label"].fillna(rows["metric_id"]), "metric_id": rows["metric_id"],
-                         "From rollup": rows["rollup_column"], "Newest day": rows["as_of"],
+                         "rollup": rows["rollup_column"], "Newest day": rows["as_of"],
                          "Value": rows["value"], "unit": rows["unit"],
                          "Target": rows["text_as_written"].fillna("no target"), "Status": rows["status"],
                          "target_value": rows["target"]})
-    return series, Table(data, {"metric_id": "id", "Newest day": "date", "Value": "unit:unit", "Status": "status",
+    # The rollup's id is for the export and the recording rules below the table (the details view).
+    return series, Table(data, {"metric_id": "id", "rollup": "id", "Newest day": "date", "Value": "unit:unit", "Status": "status",
                                 "target_value": "hidden"})
 
 

@@ -81,6 +81,12 @@ def health_trend(trend, marks) -> go.Figure:
                     margin=dict(l=10, r=10, t=30, b=10), legend=LEGEND_TOP)))
 
 
+def _count_axis(values, **axis) -> dict:
+    """A y axis for counts: whole-number ticks (plotly puts 0.5 steps on a small range such as 0–3 calls)."""
+    top = pd.Series(values, dtype="float64").max()
+    return dict(axis, tickformat=",d", **({"dtick": 1} if pd.isna(top) or top <= 6 else {}))
+
+
 def metric_history(series, label: str, unit: str, limits: list[tuple[float, str]]) -> go.Figure:
     """One metric's daily values (gaps where there is none) with its targets as reference lines."""
     days = series.set_index(pd.to_datetime(series["as_of"]))["value"].sort_index()
@@ -91,7 +97,8 @@ def metric_history(series, label: str, unit: str, limits: list[tuple[float, str]
                    marker=dict(size=4), name=label, connectgaps=False, line=dict(color="#1f77b4", width=2))]
         + _reference_traces([(y, "dash", "#2ca02c", text) for y, text in limits], days.index.to_numpy()),
         layout=dict(height=320, margin=dict(l=10, r=10, t=30, b=10), legend=LEGEND_TOP,
-                    yaxis=dict(title=dict(text=unit)))))
+                    yaxis=_count_axis([*days, *(y for y, _ in limits)], title=dict(text=unit))
+                    if unit == "count" else dict(title=dict(text=unit)))))
 
 
 LATENCY_COLOURS = {"p50": "#1f77b4", "p95": "#ff7f0e", "p99": "#d62728"}
@@ -326,4 +333,5 @@ def daily_volume(daily: pd.DataFrame) -> go.Figure | None:
         data=[dict(type="scatter", x=days, y=daily[c].to_numpy(), mode="lines+markers", name=name,
                    marker=dict(size=5), line=dict(color=colour, width=2)) for c, name, colour in lines],
         layout=dict(height=300, margin=dict(l=10, r=10, t=30, b=10), legend=LEGEND_TOP,
-                    yaxis=dict(title=dict(text="calls"), rangemode="tozero"))))
+                    yaxis=_count_axis(daily[[c for c, _, _ in lines]].to_numpy().ravel(),
+                                      title=dict(text="calls"), rangemode="tozero"))))
