@@ -1,10 +1,13 @@
 """Unit tests of the pure transforms on the plan's own figures and on edge cases."""
 from datetime import date
+from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from transforms import calendar, fmt, health, status
+
+ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.mark.parametrize("value, expected", [
@@ -86,3 +89,23 @@ def test_transforms_do_not_import_streamlit():
             "    importlib.import_module('transforms.' + m.name)\n"
             "assert 'streamlit' not in sys.modules, 'a transform imported streamlit'\n")
     subprocess.run([sys.executable, "-c", code], check=True, cwd=str(__import__("pathlib").Path(__file__).parents[1]))
+
+
+def _target_in_force_by_sorting(targets: pd.DataFrame, week: int) -> pd.DataFrame:
+    """The rule written the plain pandas way: the oracle for status.target_in_force's numpy ranking."""
+    due = targets["due_week"]
+    upcoming = due.notna() & (due >= week)
+    group = upcoming.map({True: 0, False: 2}).where(due.notna(), 1)
+    order = due.where(upcoming, -due).fillna(0)
+    ranked = targets.assign(_group=group, _order=order).sort_values(["_group", "_order", "target_id"])
+    return (ranked.drop_duplicates("metric_id").drop(columns=["_group", "_order"])
+            .sort_values("target_id").reset_index(drop=True))
+
+
+@pytest.mark.parametrize("week", range(0, 14))
+def test_target_in_force_picks_what_the_sorted_rule_picks_on_the_plans_targets(week):
+    targets = pd.read_csv(ROOT / "data" / "plan" / "targets.csv").astype({"due_week": "Int32"})
+    shuffled = targets.sample(frac=1, random_state=week)             # row order must not matter
+    for frame in (targets, shuffled, shuffled[shuffled["section"] == "health_category"]):
+        got, expected = status.target_in_force(frame, week), _target_in_force_by_sorting(frame, week)
+        pd.testing.assert_frame_equal(got, expected)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import operator
 
+import numpy as np
 import pandas as pd
 
 MET, PARTIAL, NOT_MET, NO_DATA = "met", "partial", "not_met", "no_data"
@@ -75,16 +76,22 @@ def target_in_force(targets: pd.DataFrame, week: int) -> pd.DataFrame:
 
     The next dated target due at or after `week`; else a standing target (no
     due week); else, once the plan is past every due week, the last one.
+    Ties go to the lowest target_id; rows come back in target_id order.
     """
     if targets.empty:
         return targets
-    due = targets["due_week"]
-    upcoming = due.notna() & (due >= week)
-    group = upcoming.map({True: 0, False: 2}).where(due.notna(), 1)
-    order = due.where(upcoming, -due).fillna(0)
-    ranked = targets.assign(_group=group, _order=order).sort_values(["_group", "_order", "target_id"])
-    return (ranked.drop_duplicates("metric_id").drop(columns=["_group", "_order"])
-            .sort_values("target_id").reset_index(drop=True))
+    # Ranked in numpy and taken once: the same ranking in pandas (assign, sort, de-duplicate, sort) cost
+    # ~13 ms a call whatever the size, and the overview's sparklines ask for it three times a week.
+    due = targets["due_week"].to_numpy(dtype="float64", na_value=np.nan)
+    dated = ~np.isnan(due)
+    upcoming = dated & (due >= week)
+    group = np.where(upcoming, 0, np.where(dated, 2, 1))
+    order = np.where(upcoming, due, np.where(dated, -due, 0.0))
+    ids = targets["target_id"].to_numpy()
+    ranked = np.lexsort((ids, order, group))            # by group, then order, then target_id
+    first = ~pd.Series(targets["metric_id"].to_numpy()[ranked]).duplicated().to_numpy()
+    chosen = ranked[first]
+    return targets.iloc[chosen[np.argsort(ids[chosen], kind="stable")]].reset_index(drop=True)
 
 
 def with_status(rows: pd.DataFrame, value_col: str = "value") -> pd.DataFrame:
