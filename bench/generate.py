@@ -64,6 +64,19 @@ def plan_db(cache: Path = CACHE) -> Path:
     return path
 
 
+def sample_db(cache: Path = CACHE) -> Path:
+    """The plan database with the 12-week sample history loaded: the pages as an exec sees them at week 12."""
+    path = cache / f"sample{LAYOUT_TAG}.duckdb"
+    if not path.exists():
+        from loaders import sample
+        tmp = path.with_suffix(".tmp")
+        tmp.unlink(missing_ok=True)
+        shutil.copy(plan_db(cache), tmp)
+        sample.load_sample(tmp)
+        tmp.rename(path)
+    return path
+
+
 def big_db(rows: int, cache: Path = CACHE) -> Path:
     """The plan database plus `rows` observations in one batch (kind 'upload', superseding the plan's own)."""
     path = cache / f"obs{_tag(rows)}{LAYOUT_TAG}.duckdb"
@@ -145,10 +158,11 @@ def ensure(quick: bool = False) -> dict[str, Path]:
     files = upload_files(sizes["csv"], sizes["xlsx"])
     files["plan_db"] = plan_db()
     files["big_db"] = big_db(sizes["db"])
+    files["sample_db"] = sample_db()
     # Cached databases hold the plan of the day they were made: bring them to today's data/plan
     # here, or the first measured page run (or load) would rebuild it. A rebuilt plan batch sits
     # beside the 10M-row batch (two live batches share week 0), as in a real database.
-    for key in ("plan_db", "big_db"):
+    for key in ("plan_db", "big_db", "sample_db"):
         build.build(files[key])
     return files
 
