@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 import pandas as pd
 
 from transforms import fmt, overview, status
-from transforms.model import PlanData, remember, target_rows
+from transforms.model import PlanData, memo, remember, target_rows
 from transforms.table import Table
 
 SECURITY_ID, COMPLIANCE_ID = "security_score", "compliance_score"
@@ -89,6 +89,7 @@ def velocity(data: PlanData) -> Headline:
 HEADLINES = (health, milestones, pipeline, security, compliance, velocity)
 
 
+@memo
 def headlines(data: PlanData) -> list[Headline]:
     return [fn(data) for fn in HEADLINES]
 
