@@ -222,8 +222,8 @@ def target_trends(daily: pd.DataFrame, rules: pd.DataFrame, targets: pd.DataFram
                          "Target": rows["text_as_written"].fillna("no target"), "Status": rows["status"],
                          "target_value": rows["target"]})
     # The rollup's id is for the export and the recording rules below the table (the details view).
-    return series, Table(data, {"metric_id": "id", "rollup": "id", "Newest day": "date", "Value": "unit:unit", "Status": "status",
-                                "target_value": "hidden"})
+    return series, Table(data, {"metric_id": "id", "rollup": "id", "Newest day": "date", "Value": "unit:unit",
+                                "Status": "status", "target_value": "hidden"})
 
 
 def target_lines(kpi_row) -> list[tuple[float, str]]:
@@ -234,14 +234,14 @@ def target_lines(kpi_row) -> list[tuple[float, str]]:
 def busiest_sentence(peak, zone: str) -> str:
     """peak: busiest() -> (weekday, hour, calls)."""
     weekday, hour, calls = peak
-    return (f"The busiest hour was **{weekday} {hour:02d}:00–{hour + 1:02d}:00** ({calls:,} calls), "
+    return (f"The busiest hour was **{weekday} {hour:02d}:00–{hour + 1:02d}:00** ({fmt.count(calls, 'call')}), "
             f"hours of the day in {zone}.")
 
 
 def funnel_sentence(week_total) -> str:
     """The week's funnel and money in one sentence (`week_total`: the one row of totals(daily))."""
     t = week_total
-    return (f"**{int(t.incoming_calls):,}** calls came in; **{fmt.pct(t.connect_rate)}** connected, "
+    return (f"**{fmt.integer(t.incoming_calls)}** calls came in; **{fmt.pct(t.connect_rate)}** connected, "
             f"**{fmt.pct(t.billable_rate)}** were billable and **{fmt.pct(t.conversion_rate)}** converted. "
             f"Revenue **{fmt.money(t.revenue)}**, payout {fmt.money(t.payout)}, profit **{fmt.money(t.profit)}** "
             f"(margin {fmt.pct(t.margin)}); revenue per incoming call {fmt.money(t.revenue_per_call, 2)}.")
@@ -250,9 +250,8 @@ def funnel_sentence(week_total) -> str:
 def compliance_sentence(week_total) -> str:
     """Outside-hours calls, TCPA blocks and consent coverage for the week, and how the scorecard judges."""
     t = week_total
-    outside = int(t.outside_hours_calls)
-    return (f"**{outside:,}** call{'s' if outside != 1 else ''} not blocked came in outside the consumer's local "
+    return (f"**{fmt.count(int(t.outside_hours_calls), 'call')}** not blocked came in outside the consumer's local "
             f"calling hours (federal 8am–9pm; stricter state windows from the plan's regulatory rules); "
-            f"{int(t.tcpa_blocked_calls):,} were blocked by TCPA rules ({fmt.pct(t.tcpa_block_rate)} of incoming). "
+            f"{fmt.integer(t.tcpa_blocked_calls)} were blocked by TCPA rules ({fmt.pct(t.tcpa_block_rate)} of incoming). "
             f"Consent coverage {fmt.pct(t.consent_coverage)} of unblocked calls. Status: not met with any "
             "outside-hours call; met when none and every unblocked call carries a consent certificate.")

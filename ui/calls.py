@@ -119,17 +119,16 @@ def preview(prepared: importer.Prepared) -> None:
         return
     plan = importer.preview(prepared)
     days = f"{plan.days[0]} – {plan.days[-1]}" if len(plan.days) > 1 else plan.days[0]
-    st.success(f"No problems found. **{plan.rows:,}** calls on **{len(plan.days)}** day"
-               f"{'s' if len(plan.days) != 1 else ''} ({days}), **{len(plan.publishers)}** publisher"
-               f"{'s' if len(plan.publishers) != 1 else ''}. **{plan.new:,}** new; skipped: "
-               f"**{plan.stored:,}** already stored, **{plan.in_file:,}** repeated in the file.",
-               icon=":material/check_circle:")
+    st.success(f"No problems found. **{fmt.count(plan.rows, 'call')}** on **{fmt.count(len(plan.days), 'day')}** "
+               f"({days}), **{fmt.count(len(plan.publishers), 'publisher')}**. **{fmt.integer(plan.new)}** new; "
+               f"skipped: **{fmt.integer(plan.stored)}** already stored, **{fmt.integer(plan.in_file)}** repeated "
+               "in the file.", icon=":material/check_circle:")
     widgets.table(calls.preview_days(prepared.frame), "calls_preview_days")
     if not plan.new:
         st.info("Every call in this file is already stored: importing it would change nothing.",
                 icon=":material/sync:")
         return
-    if st.button(f"Import {plan.new:,} calls", type="primary", key="calls_import", icon=":material/upload:"):
+    if st.button(f"Import {fmt.count(plan.new, 'call')}", type="primary", key="calls_import", icon=":material/upload:"):
         try:
             result = importer.commit(prepared)
         except BusyError as exc:
