@@ -266,3 +266,16 @@ def test_count_charts_tick_whole_numbers():
     large = charts.metric_history(days.assign(value=[0.0, 300.0, 10.0]), "Calls", "count", []).layout.yaxis
     assert (large.dtick, large.tickformat) == (None, ",d")                   # plotly's own steps, whole labels
     assert charts.metric_history(days, "Latency", "ms", []).layout.yaxis.tickformat is None
+
+
+def test_the_funnel_sentence_gives_each_rate_as_the_funnel_table_does(db):
+    """One figure, one number on the page: 70.71% in the table is 70.71% in the sentence, not 70.7%."""
+    from transforms import calls as tc
+    daily = pd.DataFrame({"day": pd.to_datetime(["2025-01-20"]), **{c: [0] for c in tc.COUNTS}})
+    daily = daily.assign(incoming_calls=[13_747], connected_calls=[9_720], billable_calls=[6_227],
+                         converted_calls=[2_118], unblocked_calls=[13_747], avg_handle_time_s=[60.0],
+                         avg_time_to_connect_s=[5.0], revenue=[100.0], payout=[50.0], cost=[0.0])
+    table = tc.funnel(daily).display().set_index("Stage")
+    sentence = tc.funnel_sentence(tc.totals(daily).iloc[0])
+    assert f"**{table.loc['Connected', 'Of incoming']}** connected" in sentence          # 70.71%
+    assert f"**{table.loc['Converted', 'Of incoming']}** converted" in sentence

@@ -238,20 +238,25 @@ def busiest_sentence(peak, zone: str) -> str:
             f"hours of the day in {zone}.")
 
 
+def _rate(value) -> str:
+    """A rate as the tables on the page show it (fmt.value's "%"): a sentence and its table say the same."""
+    return fmt.value(value, "%")
+
+
 def funnel_sentence(week_total) -> str:
     """The week's funnel and money in one sentence (`week_total`: the one row of totals(daily))."""
     t = week_total
-    return (f"**{fmt.integer(t.incoming_calls)}** calls came in; **{fmt.pct(t.connect_rate)}** connected, "
-            f"**{fmt.pct(t.billable_rate)}** were billable and **{fmt.pct(t.conversion_rate)}** converted. "
+    return (f"**{fmt.integer(t.incoming_calls)}** calls came in; **{_rate(t.connect_rate)}** connected, "
+            f"**{_rate(t.billable_rate)}** were billable and **{_rate(t.conversion_rate)}** converted. "
             f"Revenue **{fmt.money(t.revenue)}**, payout {fmt.money(t.payout)}, profit **{fmt.money(t.profit)}** "
-            f"(margin {fmt.pct(t.margin)}); revenue per incoming call {fmt.money(t.revenue_per_call, 2)}.")
+            f"(margin {_rate(t.margin)}); revenue per incoming call {fmt.money(t.revenue_per_call, 2)}.")
 
 
 def compliance_sentence(week_total) -> str:
     """Outside-hours calls, TCPA blocks and consent coverage for the week, and how the scorecard judges."""
     t = week_total
-    return (f"**{fmt.count(int(t.outside_hours_calls), 'call')}** not blocked came in outside the consumer's local "
-            f"calling hours (federal 8am–9pm; stricter state windows from the plan's regulatory rules); "
-            f"{fmt.integer(t.tcpa_blocked_calls)} were blocked by TCPA rules ({fmt.pct(t.tcpa_block_rate)} of incoming). "
-            f"Consent coverage {fmt.pct(t.consent_coverage)} of unblocked calls. Status: not met with any "
-            "outside-hours call; met when none and every unblocked call carries a consent certificate.")
+    return (f"**{fmt.count(int(t.outside_hours_calls), 'call')}** not blocked came in outside the consumer's "
+            f"local calling hours (federal 8am–9pm; stricter state windows from the plan's regulatory rules); "
+            f"{fmt.integer(t.tcpa_blocked_calls)} were blocked by TCPA rules ({_rate(t.tcpa_block_rate)} of "
+            f"incoming). Consent coverage {_rate(t.consent_coverage)} of unblocked calls. Status: not met with "
+            "any outside-hours call; met when none and every unblocked call carries a consent certificate.")
