@@ -43,7 +43,7 @@ def test_upload_a_ringba_export_import_it_and_see_it_on_calls(plan_db, tmp_path)
         body = page_text(page, f"{base}/calls?week=2")
         assert f"{len(truth)} calls came in" in body
         connected = 100 * truth["connected"].sum() / len(truth)
-        assert f"{connected:.1f}".rstrip("0").rstrip(".") + "% connected" in body
+        assert f"{connected:.2f}".rstrip("0").rstrip(".") + "% connected" in body    # as the funnel table: 2 decimals
         assert "Compliance scorecard by publisher" in body      # (table cells are drawn on a canvas)
         assert not any(d in body for d in digits)
         browser.close()
