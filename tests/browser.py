@@ -36,7 +36,9 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 DONE = "[data-testid='stApp'][data-test-script-state='notRunning']"
 # The page has settled: the script is not running, it has drawn something, no element is left over from a
-# previous run (Streamlit marks those data-stale while a rerun replaces them), and all of that has held for
+# previous run (Streamlit marks those data-stale while a rerun replaces them), no element is still a grey
+# skeleton (Streamlit 1.67 loads most element types' code on first use: a table or chart drawn before its
+# code arrived is an stSkeleton, and its cells are not in the page yet), and all of that has held for
 # QUIET_MS (a first run may end in a rerun, e.g. the week picker writing ?week=N; a rerun resets the clock).
 QUIET_MS = 400
 SETTLED = """() => {
@@ -44,7 +46,8 @@ SETTLED = """() => {
   const main = document.querySelector("[data-testid='stMain']");
   const settled = !!app && app.getAttribute('data-test-script-state') === 'notRunning' && !!main
     && !!main.querySelector("[data-testid='stElementContainer']")
-    && !main.querySelector("[data-testid='stElementContainer'][data-stale='true']");
+    && !main.querySelector("[data-testid='stElementContainer'][data-stale='true']")
+    && !document.querySelector("[data-testid='stSkeleton']");
   if (!settled) { window.__dceSettledSince = null; return false; }
   window.__dceSettledSince = window.__dceSettledSince || performance.now();
   if (performance.now() - window.__dceSettledSince < %d) return false;

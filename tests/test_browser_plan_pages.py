@@ -38,7 +38,7 @@ def test_teams_heatmap_with_sample_in_chromium(sample_app):
         page = browser.new_page(viewport={"width": 1440, "height": 900})
         text = page_text(page, f"{base}/teams")
         assert "58 points" in text and "Weekly velocity targets missed is 🟠 Pending" in text
-        # plotly draws after the script finishes (its bundle loads lazily): wait for it rather than count at once
-        page.wait_for_selector(".js-plotly-plot", timeout=30_000)
+        # page_text waits out the skeletons of lazily loaded elements; plotly then draws into its div
+        page.wait_for_selector(".js-plotly-plot", timeout=60_000)
         assert page.locator(".js-plotly-plot").count() >= 1
         browser.close()
