@@ -34,7 +34,7 @@ def test_keyboard_drag_of_a_slider_changes_the_annual_total(plan_app):
             page.keyboard.press("ArrowLeft")
         page.wait_for_function(
             "() => [...document.querySelectorAll(\"[data-testid='stMetric']\")].some("
-            "m => m.innerText.includes('Annual revenue') && m.innerText.includes('$12.9M'))", timeout=30_000)
+            "m => m.innerText.includes('Annual revenue') && m.innerText.includes('$12.9M'))", timeout=120_000)
         assert annual.inner_text() == "$12.9M"                   # 13.9M − 20% × 5.0M
         assert "$200K above the plan's $6.8M–$12.7M" in page.locator("[data-testid='stMarkdownContainer']").filter(
             has_text="This scenario lands at").first.inner_text()
@@ -43,7 +43,7 @@ def test_keyboard_drag_of_a_slider_changes_the_annual_total(plan_app):
             page.keyboard.press("ArrowRight")   # back up past the plan: 110%
         page.wait_for_function(
             "() => [...document.querySelectorAll(\"[data-testid='stMetric']\")].some("
-            "m => m.innerText.includes('Annual revenue') && m.innerText.includes('$14.4M'))", timeout=30_000)
+            "m => m.innerText.includes('Annual revenue') && m.innerText.includes('$14.4M'))", timeout=120_000)
         assert page.locator("h1").first.inner_text() == title
         assert "$1.7M above" in page.locator("[data-testid='stMarkdownContainer']").filter(
             has_text="This scenario lands at").first.inner_text()

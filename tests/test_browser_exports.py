@@ -36,7 +36,7 @@ def _open(page, url):
 
 def test_download_the_executive_report_as_markdown(page, app_url, tmp_path):
     _open(page, app_url + "/reports")
-    with page.expect_download(timeout=30000) as info:
+    with page.expect_download(timeout=120_000) as info:
         page.get_by_role("button", name="⬇ Markdown").click()
     download = info.value
     assert download.suggested_filename == "dce-executive-report-week-00.md"
@@ -50,7 +50,7 @@ def test_download_the_contacts_table_as_csv_from_alerts(page, app_url, tmp_path)
     _open(page, app_url + "/alerts")
     button = page.locator("[data-testid='stDownloadButton']").filter(has_text="CSV").last
     button.scroll_into_view_if_needed()
-    with page.expect_download(timeout=30000) as info:
+    with page.expect_download(timeout=120_000) as info:
         button.click()
     download = info.value
     assert download.suggested_filename == "contacts_week0.csv"     # tables are named with their as-of week
@@ -67,7 +67,7 @@ def test_download_an_xlsx_template_from_data(page, app_url, tmp_path):
     page.get_by_text("Templates: the expected shape").click()
     button = page.locator("[data-testid='stDownloadButton']").filter(has_text="XLSX").first
     button.scroll_into_view_if_needed()
-    with page.expect_download(timeout=30000) as info:
+    with page.expect_download(timeout=120_000) as info:
         button.click()
     download = info.value
     assert download.suggested_filename.endswith("_template.xlsx")
