@@ -50,10 +50,10 @@ import warnings
 from datetime import date
 from pathlib import Path
 
-import ibis
-from ibis import _
-
 from loaders.calls import zones
+
+# ibis is imported where an expression is built, not here: importing it costs ~0.5 s, and the /calls page
+# and the CLI import this module for ROLLUP_COLUMNS long before (or without) any call record to roll up.
 
 DIMENSIONS = ("publisher", "buyer", "campaign")
 
@@ -108,6 +108,7 @@ def connect(engine="duckdb", *, memory_limit: str | None = None):
     UTC), or a backend passed through."""
     if not isinstance(engine, str):
         return engine
+    import ibis
     if engine == "duckdb":
         con = ibis.duckdb.connect()
         con.raw_sql("SET TimeZone = 'UTC'")
@@ -172,6 +173,7 @@ def _base(calls, start, end):
 
 def _with_reporting_time(t):
     """Add rep_s: local epoch seconds in the reporting zone (join on the year of `day`)."""
+    import ibis
     rep = ibis.memtable(zones.offsets([zones.reporting_timezone()]).drop(columns="zone")).rename(
         {f"r_{c}": c for c in ("year", "o0", "t1", "o1", "t2", "o2")})
     t = t.left_join(rep, t.year == rep.r_year)
@@ -182,6 +184,7 @@ def _with_reporting_time(t):
 def _with_caller_time(t):
     """Add caller_sod (seconds into the caller's local day; null without a known state) and the
     caller's calling windows (c_*), by one join on (state, year) with a table of a few thousand rows."""
+    import ibis
     rules = zones.state_rules()
     caller = zones.offsets(rules["zone"]).merge(rules, on="zone").drop(columns="zone")
     cz = ibis.memtable(caller).rename({f"c_{c}": c for c in caller.columns})
@@ -269,6 +272,7 @@ def _same_keys(a, b, keys):
 
 def _peak_concurrent(calls, keys, start, end):
     """Per group: max over time of the running count of calls in progress (see module docstring)."""
+    import ibis
     t = _base(calls, start, end)
     t = t.filter(t.duration_s > 0).mutate(end_s=t.start_s.cast("float64") + t.duration_s)
     group = [k for k in keys if k != "day"]
@@ -296,6 +300,7 @@ def _peak_concurrent(calls, keys, start, end):
 
 def heatmap_expr(calls, *, by=(), start=None, end=None):
     """Incoming calls by weekday × hour of the reporting zone (weekday 0 = Monday)."""
+    from ibis import _
     by = _check_by(by)
     t = _with_reporting_time(_base(calls, start, end))
     t = t.mutate(weekday=t.day.day_of_week.index().cast("int32"),
