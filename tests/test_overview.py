@@ -69,9 +69,10 @@ def test_each_tile_draws_its_weekly_values_as_an_image_ending_on_the_figure_show
 
 
 def test_a_sparkline_breaks_where_a_week_has_no_value_and_marks_the_last():
-    from ui.charts import SPARK_COLOURS, sparkline
+    from transforms import status
+    from ui.charts import sparkline
     svg = sparkline([1.0, 2.0, None, 4.0, 5.0], "not_met", width=100, height=20)
-    assert svg.count("<polyline") == 2 and SPARK_COLOURS["not_met"] in svg
+    assert svg.count("<polyline") == 2 and status.COLOUR[status.NOT_MET] in svg
     assert svg.endswith('<circle cx="96.0" cy="4.0" r="3.5" fill="#d62728"/></svg>')    # max, rightmost
     assert sparkline([3.0, None, 4.0], "met").count("<polyline") == 0                  # two lone points: dots
     assert sparkline([None, 7.0], "met") is None and sparkline([], "met") is None

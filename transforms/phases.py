@@ -20,8 +20,6 @@ SECTIONS = tuple(s for _, _, sections in PHASES for s in sections)
 CHECKLIST_WEEKS = (1, 2, 4, 8, 12)
 REWARDS = {2: "Team lunch for basic compliance", 4: "Happy hour for infrastructure completion",
            8: "Team outing for business value delivery", 12: "Company celebration for production readiness"}
-STATUS_COLOURS = {status.MET: "#2ca02c", status.PARTIAL: "#f0b400", status.NOT_MET: "#d62728",
-                  status.NO_DATA: "#9e9e9e"}
 
 
 @memo
@@ -101,7 +99,7 @@ def _timeline(data: PlanData, at_week: dict[int, PlanData]) -> pd.DataFrame:
     frame["offset"] = frame.groupby(["lane", "due_week"]).cumcount()
     frame["badge"] = [status.badge(s) for s in frame["status"]]
     frame["state_label"] = frame["status"].map(status.LABEL)
-    frame["colour"] = frame["status"].map(STATUS_COLOURS)
+    frame["colour"] = frame["status"].map(status.COLOUR)
     return frame
 
 

@@ -17,6 +17,9 @@ import pandas as pd
 MET, PARTIAL, NOT_MET, NO_DATA = "met", "partial", "not_met", "no_data"
 EMOJI = {MET: "🟢", PARTIAL: "🟡", NOT_MET: "🔴", NO_DATA: "⚪"}
 LABEL = {MET: "Met", PARTIAL: "Partial", NOT_MET: "Not met", NO_DATA: "No data"}
+# Each status's colour, for charts and drawings (hex) and for Streamlit's badges (which take colour names).
+COLOUR = {MET: "#2ca02c", PARTIAL: "#f0b400", NOT_MET: "#d62728", NO_DATA: "#9e9e9e"}
+COLOUR_NAME = {MET: "green", PARTIAL: "orange", NOT_MET: "red", NO_DATA: "gray"}
 # The same four statuses in the words a table of the plan uses for them (its risk matrix says
 # "UNPROTECTED" / "PARTIALLY PROTECTED"): the rule stays the one above, only the words change.
 VOCABULARIES = {"protection": {MET: "Protected", PARTIAL: "Partially protected", NOT_MET: "Unprotected",

@@ -10,7 +10,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from transforms import alerts, fmt
+from transforms import alerts, fmt, status
 from transforms.projection import Baseline, Projection
 
 CONFIG = {"displayModeBar": False}          # no toolbar: nothing to lay out on every redraw
@@ -21,9 +21,6 @@ def show(fig, key: str | None = None) -> None:
     """Render a figure with the app's chart config (None: nothing to draw)."""
     if fig is not None:
         st.plotly_chart(fig, config=CONFIG, key=key)
-
-
-SPARK_COLOURS = {"met": "#21a366", "partial": "#e8a317", "not_met": "#d62728", "no_data": "#808080"}
 
 
 def sparkline(values: list[float | None], state: str, width: int = 300, height: int = 40) -> str | None:
@@ -49,7 +46,7 @@ def sparkline(values: list[float | None], state: str, width: int = 300, height: 
             run = []
         else:
             run.append(point(i, v))
-    colour = SPARK_COLOURS.get(state, SPARK_COLOURS["no_data"])
+    colour = status.COLOUR.get(state, status.COLOUR[status.NO_DATA])
     lines = "".join(f'<polyline points="{" ".join(f"{x},{y}" for x, y in r)}" fill="none" stroke="{colour}" '
                     f'stroke-width="2" stroke-linejoin="round"/>' for r in runs if len(r) > 1)
     last = point(max(i for i, v in enumerate(values) if v is not None), known[-1])

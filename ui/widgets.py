@@ -124,15 +124,12 @@ def as_of_caption(data: PlanData) -> str:
             f"plan week 1 starts {data.start:%a %d %b %Y}")
 
 
-STATUS_COLOURS = {"met": "green", "partial": "orange", "not_met": "red", "no_data": "gray"}
-
-
 def kpi_tile(headline, delta: str | None, spark: list[float]) -> None:
     """A headline KPI: status (colour and word), value, target, change since last week, sparkline."""
     from transforms import status
     from ui import charts
     with st.container(border=True):
-        st.badge(status.badge(headline.status), color=STATUS_COLOURS[headline.status])
+        st.badge(status.badge(headline.status), color=status.COLOUR_NAME[headline.status])
         still = delta is None or delta.startswith("±")          # no change: no arrow, no colour
         st.metric(headline.label, headline.shown, delta, delta_arrow="off" if still else "auto",
                   delta_color="off" if still else "normal", help=f"Target: {headline.target_text}")
