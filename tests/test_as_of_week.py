@@ -50,3 +50,18 @@ def test_week_in_the_url_survives_a_click_on_another_page(sample_db_path):
         page.wait_for_function("document.querySelector('[data-testid=stMain]').innerText.includes('As of plan week 5')")
         assert "As of plan week 5 of 12" in page.inner_text("[data-testid='stMain']")
         browser.close()
+
+
+@pytest.mark.parametrize("which", ["plan", "sample"])
+def test_the_week_the_data_reaches_is_one_bundle_whether_asked_by_number_or_not(which, plan_db, sample_db_path,
+                                                                                 monkeypatch):
+    """Asked for by number, the latest week shares the default bundle and every figure memoised on it: the
+    overview's week-0 snapshot on the plan alone computed the health, pace and audit a second time."""
+    monkeypatch.setenv("DCE_DB", str(plan_db if which == "plan" else sample_db_path))
+    from ui import data as ui_data
+    latest = ui_data.plan_data()
+    assert latest.week == latest.data_week == (0 if which == "plan" else 12)
+    assert ui_data.plan_data(latest.week) is latest
+    if which == "sample":
+        earlier = ui_data.plan_data(5)
+        assert earlier is not latest and earlier.week == 5 and earlier.as_of < latest.as_of

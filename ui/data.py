@@ -70,7 +70,11 @@ def plan_data(week: int | None = None) -> PlanData:
     One shared, read-only object per (data version, week): transforms memoise their results on it
     (transforms.model.memo), so a rerun with unchanged data recomputes nothing.
     """
-    return _plan_data(version(), week)
+    v = version()
+    latest = _plan_data(v, None)
+    # The week the data reaches, asked for by number, is the same bundle: share its object (and every figure
+    # memoised on it) rather than build and compute a twin, e.g. the overview's week-0 snapshot on the plan alone.
+    return latest if week is None or week == latest.data_week else _plan_data(v, week)
 
 
 @st.cache_resource(show_spinner=False, max_entries=64)
