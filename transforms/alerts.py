@@ -129,12 +129,6 @@ def _grid(series: tuple[np.ndarray, np.ndarray], at: pd.Timestamp):
     return pd.date_range(pd.Timestamp(first), periods=n, freq="D"), pos, values, observed, age
 
 
-def ages(series: tuple[np.ndarray, np.ndarray], at: pd.Timestamp) -> pd.Series:
-    """Days since the last observation, for every day from the first one to `at` (freshness rules)."""
-    grid, _, _, _, age = _grid(series, at)
-    return pd.Series(age.astype(float), index=grid)
-
-
 def daily(series: tuple[np.ndarray, np.ndarray], at: pd.Timestamp, freshness_days: float | None) -> pd.DataFrame:
     """One row per day from the first observation to `at`: value (carried forward while fresh,
     else NaN), age (days since the last observation) and observed (a figure that day).
@@ -188,7 +182,12 @@ def _threshold_episodes(rule: Rule, frame: pd.DataFrame, at) -> list[dict]:
     return _episodes(rule, value, holds, value.isna(), at, rule.metric_id)
 
 
-def _freshness_episodes(rule: Rule, age: pd.Series, at, freshness: float, metric_id: str) -> list[dict]:
+def _freshness_episodes(rule: Rule, series: tuple[np.ndarray, np.ndarray], at, freshness: float,
+                        metric_id: str) -> list[dict]:
+    grid, _, _, _, age = _grid(series, at)
+    if not (age > freshness).any():      # fresh all along, as most metrics are: no Series to build for them
+        return []
+    age = pd.Series(age.astype(float), index=grid)
     return _episodes(rule, age, age > freshness, pd.Series(False, index=age.index), at, metric_id)
 
 
@@ -229,7 +228,7 @@ def evaluate(rule_frame: pd.DataFrame, history: pd.DataFrame, registry: pd.DataF
             scope = sorted(by_metric) if rule.metric_id == "*" else [rule.metric_id]
             scope = [m for m in scope if m in freshness and m in by_metric]
             eps = [e for m in scope
-                   for e in _freshness_episodes(rule, ages(by_metric[m], at), at, freshness[m], m)]
+                   for e in _freshness_episodes(rule, by_metric[m], at, freshness[m], m)]
             episodes += eps
             current.append(_freshness_current(rule, eps, len(scope), reg))
             continue
