@@ -162,15 +162,16 @@ def pace(rows: pd.DataFrame, trends: pd.DataFrame, today: date, start: date = DE
     trends: loaders.queries.trend_inputs — one row per metric (baseline, first_date, current, last_date,
     n_days, slope_recent, n_recent, slope_all, and fit_x / fit_y for the FLATTENING model).
     """
-    by_metric = trends.set_index("metric_id") if len(trends) else pd.DataFrame()
+    # Plain dicts, not DataFrame rows: a .loc row lookup cost ~1.5 ms, most of the time of a page's pace.
+    by_metric = {t["metric_id"]: t for t in trends.to_dict("records")}
     fits: dict[str, tuple[float, float]] = {}         # one fit per metric, however many targets it has
     out = []
     for row in rows.itertuples(index=False):
-        if row.metric_id in by_metric.index and not str(row.metric_id).startswith(DAILY_TO_WEEKLY_PREFIX):
-            t = by_metric.loc[row.metric_id]
+        if row.metric_id in by_metric and not str(row.metric_id).startswith(DAILY_TO_WEEKLY_PREFIX):
+            t = by_metric[row.metric_id]
             slope = t["slope_recent"] if t["n_recent"] >= MIN_DAYS else t["slope_all"]
             fit = None
-            if model == FLATTENING and "fit_x" in t.index:
+            if model == FLATTENING and "fit_x" in t:
                 if row.metric_id not in fits:
                     fits[row.metric_id] = fit_flattening(t["fit_x"], t["fit_y"])
                 fit = fits[row.metric_id]
