@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from transforms import fmt
+from transforms.model import PlanData, memo
 from transforms.table import Table
 
 EXACT_TOLERANCE = 1e-6
@@ -163,9 +164,17 @@ def computed_totals(plan: dict[str, pd.DataFrame], latest: dict[str, float]) -> 
     return out
 
 
-def consistency_audit(plan: dict[str, pd.DataFrame], latest: dict[str, float]) -> pd.DataFrame:
-    """One row per stated total that can be recomputed: stated, computed, difference, consistent."""
-    computed = computed_totals(plan, latest)
+@memo
+def totals(data: PlanData) -> dict[str, tuple[float, str]]:
+    """computed_totals of a bundle, once: the audit, the contradictions and the security scorecards share it."""
+    return computed_totals({**data.plan, "targets": data.targets}, data.latest_map())
+
+
+def consistency_audit(plan: dict[str, pd.DataFrame], latest: dict[str, float],
+                      computed: dict[str, tuple[float, str]] | None = None) -> pd.DataFrame:
+    """One row per stated total that can be recomputed: stated, computed, difference, consistent.
+    `computed`: computed_totals(plan, latest) when the caller has it already (totals)."""
+    computed = computed if computed is not None else computed_totals(plan, latest)
     checks = [Check(r.total_id, r.label, float(r.stated_value), computed[r.total_id][0], r.unit,
                     str(r.text_as_written), computed[r.total_id][1])
               for r in plan["stated_totals"].itertuples() if r.total_id in computed]
@@ -214,13 +223,14 @@ def figure(source: str, plan: dict[str, pd.DataFrame], latest: dict[str, float],
     return _number(match.iloc[0][column[0]])
 
 
-def contradictions(plan: dict[str, pd.DataFrame], latest: dict[str, float]) -> pd.DataFrame:
+def contradictions(plan: dict[str, pd.DataFrame], latest: dict[str, float],
+                   computed: dict[str, tuple[float, str]] | None = None) -> pd.DataFrame:
     """Each listed contradiction with both figures resolved from the plan's rows and whether they agree.
 
     Columns: contradiction_id, label, a_section, a_as_written, a_value (× a_factor), a_factor,
     relation, b_section, b_as_written, b_values (list), unit, note, consistent."""
     listed = plan["contradictions"]
-    computed = computed_totals(plan, latest)
+    computed = computed if computed is not None else computed_totals(plan, latest)
     out = []
     for row in listed.to_dict("records"):
         factor = float(row["a_factor"]) if pd.notna(row["a_factor"]) else 1.0

@@ -123,12 +123,12 @@ def pipeline(data: PlanData) -> tuple[float | None, float, float]:
 
 @memo
 def audit_table(data: PlanData) -> pd.DataFrame:
-    return audit.consistency_audit({**data.plan, "targets": data.targets}, data.latest_map())
+    return audit.consistency_audit({**data.plan, "targets": data.targets}, data.latest_map(), audit.totals(data))
 
 
 @memo
 def plan_contradictions(data: PlanData) -> pd.DataFrame:
-    return audit.contradictions({**data.plan, "targets": data.targets}, data.latest_map())
+    return audit.contradictions({**data.plan, "targets": data.targets}, data.latest_map(), audit.totals(data))
 
 
 def health_trend(history: pd.DataFrame, weights: pd.DataFrame, until=None) -> pd.DataFrame:

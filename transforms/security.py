@@ -26,7 +26,7 @@ def scorecard(data: PlanData) -> tuple[pd.DataFrame, float, float]:
     """(one row per control, computed total, stated total). Implementation without data counts as 0."""
     controls = data.plan["security_controls"]
     latest = data.latest_map()
-    computed = audit.computed_totals(data.plan, latest)
+    computed = audit.totals(data)
     rows = target_rows(data, "security_control").set_index("metric_id")
     impl = controls["metric_id"].map(latest)
     scores = audit.security_score(controls, impl.fillna(0.0))
@@ -103,7 +103,7 @@ def compliance(data: PlanData, regime: str) -> tuple[pd.DataFrame, float, str]:
     reqs = reqs[reqs["regime"] == regime]
     rows = target_rows(data, regime.lower()).set_index("metric_id")
     impl = reqs["metric_id"].map(data.latest_map())
-    score = audit.computed_totals(data.plan, data.latest_map())[f"{regime.lower()}_compliance_score"][0]
+    score = audit.totals(data)[f"{regime.lower()}_compliance_score"][0]
     table = pd.DataFrame({"Requirement": reqs["requirement"].values,
                           "Implementation": [fmt.pct(v, 1) if pd.notna(v) else "no data" for v in impl],
                           "Status": reqs["metric_id"].map(rows["status_badge"]).values,
