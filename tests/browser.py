@@ -115,7 +115,7 @@ def settle(page, timeout_ms: int = 120_000) -> str:
     return page.wait_for_function(SETTLED, timeout=timeout_ms, polling=100).json_value()["text"]
 
 
-def page_text(page, url: str, timeout_ms: int = 60_000) -> str:
+def page_text(page, url: str, timeout_ms: int = 120_000) -> str:
     """Open `url`, wait until the script has finished running and drawn the page, and return its text."""
     page.goto(url, wait_until="domcontentloaded")
     return settle(page, timeout_ms)
