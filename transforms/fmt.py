@@ -30,9 +30,9 @@ def _pd():
 
 
 def is_missing(value) -> bool:
-    pandas = sys.modules.get("pandas")      # a pd.NA can only exist once pandas is imported
+    pandas = sys.modules.get("pandas")      # a pd.NA or pd.NaT can only exist once pandas is imported
     return value is None or (isinstance(value, float) and math.isnan(value)) or (
-        pandas is not None and value is pandas.NA)
+        pandas is not None and (value is pandas.NA or value is pandas.NaT))
 
 
 def money(value, decimals: int | None = None, exact: bool = False) -> str:

@@ -8,11 +8,12 @@ test coverage 15% 🔴, …) comes out the same when computed.
 """
 from __future__ import annotations
 
-import math
 import operator
 
 import numpy as np
 import pandas as pd
+
+from transforms import fmt
 
 MET, PARTIAL, NOT_MET, NO_DATA = "met", "partial", "not_met", "no_data"
 EMOJI = {MET: "🟢", PARTIAL: "🟡", NOT_MET: "🔴", NO_DATA: "⚪"}
@@ -29,10 +30,6 @@ PARTIAL_FROM = 0.25
 DONE_AT = 100.0
 
 OPS = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge, "=": operator.eq}
-
-
-def _missing(value) -> bool:
-    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
 
 
 def is_met(value: float, op: str, target: float | None) -> bool:
@@ -55,10 +52,10 @@ def progress(value: float, op: str, target: float | None, direction: str) -> flo
 
 
 def evaluate(value, op: str, target, direction: str) -> str:
-    if _missing(value):
+    if fmt.is_missing(value):
         return NO_DATA
     value = float(value)
-    target = None if _missing(target) else float(target)
+    target = None if fmt.is_missing(target) else float(target)
     if is_met(value, op, target):
         return MET
     if op == "=" or (direction == "lower_better" and not target):

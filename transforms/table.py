@@ -16,7 +16,6 @@ for a state column whose raw word is exported and whose badge is shown (e.g. ale
 """
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -97,12 +96,12 @@ def _display_column(frame: pd.DataFrame, column: str, kind: str) -> list | pd.Se
     # whatever the rows, most of a page's table time.
     values = frame[column].tolist()
     if isinstance(kind, dict):
-        return ["" if _missing(v) else kind.get(v, v) for v in values]
+        return ["" if fmt.is_missing(v) else kind.get(v, v) for v in values]
     if kind in ("text", "screen"):
-        return pd.Series(["" if _missing(v) else v for v in values], dtype=object)
+        return pd.Series(["" if fmt.is_missing(v) else v for v in values], dtype=object)
     if _is_status(kind):
         vocabulary = _vocabulary(kind)
-        return [status.badge(s, vocabulary) if not _missing(s) and s in status.LABEL else "" for s in values]
+        return [status.badge(s, vocabulary) if not fmt.is_missing(s) and s in status.LABEL else "" for s in values]
     if kind == "integer":
         return [fmt.integer(v) for v in values]
     if kind == "date":
@@ -112,10 +111,6 @@ def _display_column(frame: pd.DataFrame, column: str, kind: str) -> list | pd.Se
     if kind.startswith("unit:"):
         return [fmt.value(v, u) for v, u in zip(values, frame[kind.split(":", 1)[1]].tolist())]
     return [fmt.value(v, kind) for v in values]
-
-
-def _missing(value) -> bool:
-    return value is None or value is pd.NA or value is pd.NaT or (isinstance(value, float) and math.isnan(value))
 
 
 def as_export(table) -> pd.DataFrame:
