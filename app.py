@@ -5,8 +5,11 @@ from pathlib import Path
 
 import streamlit as st
 
+import ui
 from ui import auth
 from ui.widgets import week_picker
+
+ui.leave_legacy_mode()   # a fresh server's first runs: Streamlit's pages/ folder mode, off (see ui/__init__.py)
 
 # The favicon is the app's own file: a Material icon name here made every browser fetch it from a font server.
 st.set_page_config(page_title="DCE Metrics Tracker", page_icon=str(Path(__file__).parent / "ui" / "assets" / "favicon.png"),
@@ -34,4 +37,5 @@ PAGES = {
 
 page = st.navigation(PAGES)
 week_picker()        # app-wide, bound to ?week=N: it survives page switches and bookmarks
-page.run()
+with ui.past_the_gate():
+    page.run()

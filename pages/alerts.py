@@ -5,6 +5,9 @@ from transforms import alerts
 from ui import charts
 from ui import data as ui_data
 from ui import widgets
+from ui import guard
+
+guard()      # only inside app.py, past its sign-in gate (ui/__init__.py)
 
 data = ui_data.plan_data_as_picked()
 rules = data.plan["alert_rules"]

@@ -10,6 +10,9 @@ from ui import charts
 from ui import data as ui_data
 from ui import scenarios, widgets
 from ui.assumptions import investment_editor
+from ui import guard
+
+guard()      # only inside app.py, past its sign-in gate (ui/__init__.py)
 
 data = ui_data.plan_data_as_picked()
 base, plan = sc.baseline(data), sc.plan_projection(data)

@@ -9,6 +9,9 @@ from transforms import fmt
 from ui import calls as ui_calls
 from ui import charts, widgets
 from ui import data as ui_data
+from ui import guard
+
+guard()      # only inside app.py, past its sign-in gate (ui/__init__.py)
 
 data = ui_data.plan_data_as_picked()
 st.title("Call records")

@@ -6,6 +6,9 @@ from ui import data as ui_data
 from ui import auth, calls, history, upload, widgets
 from ui.export import export_workbook_button
 from ui.sample import sample_controls
+from ui import guard
+
+guard()      # only inside app.py, past its sign-in gate (ui/__init__.py)
 
 st.title("Data")
 data = ui_data.plan_data()          # a long CLI load holding the file past the retries: "busy", and stop

@@ -7,6 +7,9 @@ from ui import charts
 from ui import data as ui_data
 from ui import widgets
 from ui.sample import sample_controls
+from ui import guard
+
+guard()      # only inside app.py, past its sign-in gate (ui/__init__.py)
 
 data = ui_data.plan_data_as_picked()
 snapshot = ui_data.plan_data(0)       # the plan's own week-0 rows: what its stated totals are checked against

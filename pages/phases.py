@@ -6,6 +6,9 @@ from transforms.calendar import week_end
 from ui import charts
 from ui import data as ui_data
 from ui import widgets
+from ui import guard
+
+guard()      # only inside app.py, past its sign-in gate (ui/__init__.py)
 
 data = ui_data.plan_data_as_picked()
 today = data.latest_date if data.week == data.data_week else week_end(data.week, data.start)

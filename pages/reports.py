@@ -4,6 +4,9 @@ import streamlit as st
 from transforms import report
 from ui import data as ui_data
 from ui import widgets
+from ui import guard
+
+guard()      # only inside app.py, past its sign-in gate (ui/__init__.py)
 
 data = ui_data.plan_data_as_picked()
 week = data.week

@@ -5,6 +5,9 @@ from transforms import fmt, kpis, security
 from ui import charts
 from ui import data as ui_data
 from ui import widgets
+from ui import guard
+
+guard()      # only inside app.py, past its sign-in gate (ui/__init__.py)
 
 data = ui_data.plan_data_as_picked()
 snapshot = ui_data.plan_data(0)          # the plan's own week-0 rows, for checking its stated scores

@@ -7,6 +7,9 @@ from ui import charts
 from ui import data as ui_data
 from ui import widgets
 from ui import nominations
+from ui import guard
+
+guard()      # only inside app.py, past its sign-in gate (ui/__init__.py)
 
 data = ui_data.plan_data_as_picked()
 roster = data.plan["teams"]

@@ -10,7 +10,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tests.browser import DONE, page_text, served_app
+from tests.browser import DONE, page_text, served_app, settle
 from tests.proxy import signed_in_proxy
 from tests.conftest import write
 
@@ -52,6 +52,24 @@ def test_without_the_header_nobody_gets_in(proxied):
     assert "Not signed in" in text and "Load history" not in text and "KPI" not in text
     assert page.locator("[data-testid='stSidebarNav']").count() == 0
     page.context.close()
+
+
+def test_concurrent_first_visits_after_a_restart_all_meet_the_gate(plan_db, tmp_path, chromium):
+    """Four tabs reopening at once on a fresh server, with no identity: each gets the sign-in answer. Their
+    first runs overlap in Streamlit's legacy pages/ mode; before ui.guard() a run that started before another
+    switched the mode off showed its page (/alerts, /phases, /teams) to nobody in particular. Pages that
+    import the transforms before `ui` left the widest window. Two fresh servers, as the race is timing."""
+    env = {"DCE_TRUSTED_HEADER": HEADER, "DCE_ROLES": str(write(tmp_path / "roles.csv", ROLES))}
+    for _ in range(2):
+        with served_app(plan_db, env=env) as base:
+            tabs = [new_page(chromium) for _ in range(4)]
+            for tab, path in zip(tabs, ("alerts", "data", "phases", "teams")):
+                tab.goto(f"{base}/{path}", wait_until="commit")     # all four connect before any has run
+            texts = [settle(tab) for tab in tabs]
+            for tab in tabs:
+                tab.context.close()
+        for text in texts:
+            assert "Not signed in" in text and "CSV" not in text and "Load history" not in text, text[:300]
 
 
 def test_a_viewer_browses_and_exports_but_has_no_write_control(proxied):
