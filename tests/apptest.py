@@ -4,9 +4,22 @@ from __future__ import annotations
 from pathlib import Path
 
 import streamlit as st
-from streamlit.testing.v1 import AppTest
+from streamlit.runtime.pages_manager import PagesManager
+from streamlit.testing.v1 import AppTest, app_test
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+class _LegacyModeOncePerProcess(PagesManager):
+    """AppTest sets `PagesManager.uses_pages_directory = None` before every run, so each run would start in
+    Streamlit's legacy pages/ mode again (pages/ is beside app.py) and a switched-to page would run alone
+    first: ui.guard() reruns it through app.py, but the click or form submit that started the run is spent
+    by then. A server decides the mode once per process, and app.py leaves it. Given to AppTest in
+    PagesManager's place, this class takes AppTest's reset on itself, and the flag Streamlit reads keeps
+    the process's value, as on the server (a test that wants the legacy mode still sets it)."""
+
+
+app_test.PagesManager = _LegacyModeOncePerProcess
 
 
 def run_page(name: str, week: int | None = None, timeout: int = 90, *, user: dict | None = None,

@@ -58,11 +58,11 @@ def test_alerts_as_of_an_earlier_week_show_weekly_targets_missed_firing(sample_d
 def test_reports_page_previews_and_offers_both_downloads(sample_db):
     at = run_page("reports")
     assert not at.exception, [e.value for e in at.exception]
-    preview = at.markdown[-1].value
+    preview = at.main.markdown[-1].value
     assert preview.startswith("# DCE Weekly Executive Report - Week 12")
     at = run_page("reports", week=6)
     at.radio[0].set_value("technical").run()
     assert not at.exception
-    assert at.markdown[-1].value.startswith("# DCE Technical Team Report - Week 6")
+    assert at.main.markdown[-1].value.startswith("# DCE Technical Team Report - Week 6")
     labels = [b.label for b in at.get("download_button")]
     assert "⬇ Markdown" in labels and "⬇ HTML" in labels
