@@ -38,6 +38,8 @@ def time_page(path: Path, repeats: int) -> tuple[float, float, list[str]]:
     A page of the app runs as the server runs it, inside app.py (the sign-in gate, the week picker, the
     navigation its page links need); any other file (the bare page) runs on its own."""
     from streamlit.testing.v1 import AppTest
+
+    import tests.apptest  # noqa: F401 - AppTest keeps Streamlit's legacy pages/ flag as a server does (see there)
     _clear()
     if path.parent == ROOT / "pages":
         at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)

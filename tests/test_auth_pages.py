@@ -205,3 +205,15 @@ def test_a_page_run_in_streamlits_legacy_mode_still_meets_the_gate(db, roles, mo
     assert not at.exception
     assert_no_data(at)
     assert at.title[0].value == "Not signed in"
+
+
+def test_a_page_under_apptest_runs_inside_app_py(db):
+    """run_page() runs a page as the server does, inside app.py (AppTest would start each run in Streamlit's
+    legacy pages/ mode and run the page alone: tests/apptest.py). The sidebar is app.py's: the local-mode
+    badge from its gate and the week picker."""
+    from ui.auth import LOCAL_BADGE
+    for page in ("alerts", "business", "data"):
+        at = run_page(page)
+        assert not at.exception
+        assert [s.label for s in at.sidebar.selectbox] == ["As of plan week"]
+        assert any(LOCAL_BADGE in m.value for m in at.sidebar.markdown)
