@@ -37,8 +37,7 @@ else:
         (st.error if state == alerts.FIRING else st.warning)(
             f"**{rule.name}** is {alerts.STATE_BADGE[state]}: {why}.", icon=":material/warning:")
     charts.show(charts.velocity_heatmap(grid, float(roster["capacity_points"].max())))
-    widgets.table(grid.reset_index().rename(columns=lambda c: f"Week {c}" if isinstance(c, int) else c.title()),
-                  "velocity_by_week")
+    widgets.table(teams.grid_table(grid), "velocity_by_week")
 st.markdown("**Velocity against target** (latest week with data; per-team targets 14/14/14/10/8, total 60).")
 widgets.table(teams.target_table(grid, roster, kpis.velocity(data).value), "velocity_targets")
 

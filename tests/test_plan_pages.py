@@ -119,7 +119,8 @@ def test_teams_with_sample_heatmap_and_recognition(with_sample):
     assert "Week 12: **58 points**" in body and "**Weekly velocity targets missed** is 🟠 Pending" in body
     assert "(weeks 1, 2, 3, 4, 12)" in body
     grid = frames(at)[0]
-    assert list(grid["Week 12"]) == [13, 13, 13, 10, 9]
+    assert list(grid["Week 12"]) == ["13 pts", "13 pts", "13 pts", "10 pts", "9 pts"]    # points, as people read them
+    assert list(grid["Week 1"]) == ["1 pts", "1 pts", "1 pts", "1 pts", "0 pts"]
     recognition = next(f for f in frames(at) if "Sprint Champions" in f.columns).set_index("Week")
     assert recognition.loc[12, "Sprint Champions"] == "Security, Compliance, Infrastructure"    # 13 points each
     rewards = next(f for f in frames(at) if "Reward" in f.columns).set_index("Week")

@@ -198,3 +198,15 @@ def test_a_refused_nomination_keeps_what_was_typed(db):
     at.run()
     assert [e.value for e in at.error] == ["Not recorded: give the reason"]
     assert at.text_input(key="nom_person").value == "Ana" and nominations.listing(db=db).empty
+
+
+def test_the_velocity_grid_shows_points_and_exports_numbers():
+    """On screen each cell in the one points format (it showed 13.0000 as a bare float), in the CSV the number."""
+    grid = pd.DataFrame({1: [1.0, 0.0], 2: [13.0, None]}, index=pd.Index(["security", "integration"], name="team"))
+    table = teams.grid_table(grid)
+    shown = table.display()
+    assert list(shown.columns) == ["Team", "Week 1", "Week 2"]
+    assert list(shown["Week 2"]) == ["13 pts", "no data"] and list(shown["Week 1"]) == ["1 pts", "0 pts"]
+    exported = table.export()
+    assert list(exported.columns) == ["Team", "Week 1 (points)", "Week 2 (points)"]
+    assert exported["Week 2 (points)"].iloc[0] == 13 and pd.isna(exported["Week 2 (points)"].iloc[1])

@@ -27,6 +27,12 @@ def weekly_totals(grid: pd.DataFrame) -> pd.DataFrame:
                          "missed": (totals < WEEKLY_TOTAL_TARGET).values})
 
 
+def grid_table(grid: pd.DataFrame) -> Table:
+    """The team × week velocity grid as a table: a row per team, a column per plan week, in points."""
+    data = grid.reset_index().rename(columns=lambda c: f"Week {c}" if isinstance(c, int) else str(c).title())
+    return Table(data, {c: "points" for c in data.columns if c.startswith("Week ")})
+
+
 def target_table(grid: pd.DataFrame, teams: pd.DataFrame, total: float | None) -> Table:
     """Each team's latest week with data against its capacity and target, then the total.
 
